@@ -1,0 +1,41 @@
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "cli/global_options.h"
+#include "util/exit_code.h"
+
+namespace rotator::cli {
+
+/// What a command handler gets: the global flags, its own flags, its positionals.
+struct Invocation {
+  GlobalOptions globals;
+  po::variables_map options;
+  std::vector<std::string> positionals;
+};
+
+/// One entry of the command table: it drives dispatch, `--help`, and typo hints.
+struct CommandSpec {
+  std::string name;
+  std::string synopsis;  ///< usage line after "rotator "
+  std::string summary;   ///< one line for the command list
+  std::string details;   ///< what it does, for `rotator CMD --help`
+  std::string examples;
+  std::function<void(po::options_description&)> add_options;  ///< may be empty
+  int max_positionals = 0;                                     ///< -1: any number
+  std::function<ExitCode(const Invocation&)> run;
+};
+
+/// Every command, in the order `rotator --help` lists them.
+const std::vector<CommandSpec>& command_table();
+
+/// Parses argv, runs the command, and turns every error into one line on stderr
+/// and its exit code. The only place rotator catches errors.
+int run_command_line(int argc, char** argv);
+
+/// The closest command names to a typo, for "did you mean".
+std::vector<std::string> suggest_commands(const std::string& typo);
+
+}  // namespace rotator::cli

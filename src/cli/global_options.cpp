@@ -1,0 +1,72 @@
+#include "cli/global_options.h"
+
+#include <set>
+
+#include "util/errors.h"
+#include "util/time.h"
+
+namespace rotator::cli {
+
+po::options_description global_options_description() {
+  po::options_description options("Global flags");
+  options.add_options()
+      ("kubeconfig", po::value<std::string>()->value_name("FILE"),
+       "kubeconfig file to use (default: $KUBECONFIG, ~/.kube/config, or in-cluster)")
+      ("context", po::value<std::string>()->value_name("NAME"), "kubeconfig context to use")
+      ("namespace,n", po::value<std::string>()->value_name("NS"),
+       "namespace to act in (default: the context's namespace)")
+      ("dry-run", po::bool_switch(), "print the plan, write nothing")
+      ("log-format", po::value<std::string>()->default_value("text")->value_name("text|json"),
+       "log line format on stderr")
+      ("log-level", po::value<std::string>()->default_value("info")->value_name("LEVEL"),
+       "debug, info, warn or error")
+      ("timeout", po::value<std::string>()->default_value("10m")->value_name("DURATION"),
+       "give up on the whole run after this long")
+      ("stats", po::bool_switch(), "print API request counts on stderr when done")
+      ("help,h", "show help");
+  return options;
+}
+
+bool global_flag_takes_value(const std::string& flag) {
+  static const std::set<std::string> with_value = {
+      "--kubeconfig", "--context", "--namespace", "-n", "--log-format", "--log-level", "--timeout"};
+  return with_value.contains(flag);
+}
+
+GlobalOptions global_options_from(const po::variables_map& vm) {
+  GlobalOptions g;
+  if (vm.count("kubeconfig")) g.connection.kubeconfig = vm["kubeconfig"].as<std::string>();
+  if (vm.count("context")) g.connection.context = vm["context"].as<std::string>();
+  if (vm.count("namespace")) {
+    const std::string ns = vm["namespace"].as<std::string>();
+    if (ns.empty()) throw UsageError("--namespace must not be empty");
+    g.connection.namespace_ = ns;
+  }
+  if (vm.count("dry-run") && vm["dry-run"].as<bool>()) g.dry_run = GlobalOptions::DryRun::on;
+  if (vm.count("stats") && vm["stats"].as<bool>()) g.stats = GlobalOptions::Stats::on;
+  g.log_format = log::parse_format(vm["log-format"].as<std::string>());
+  g.log_level = log::parse_level(vm["log-level"].as<std::string>());
+  const std::string timeout = vm["timeout"].as<std::string>();
+  const auto parsed = util::parse_duration(timeout);
+  if (!parsed || parsed->count() == 0) {
+    throw UsageError("--timeout must be a positive duration such as 90s or 10m, not \"" + timeout + "\"");
+  }
+  g.timeout = *parsed;
+  return g;
+}
+
+void add_output_format_option(po::options_description& options) {
+  options.add_options()("output,o", po::value<std::string>()->default_value("table")->value_name("table|json"),
+                        "output format")
+      ("format", po::value<std::string>()->value_name("table|json"), "same as --output (influxctl's name)");
+}
+
+OutputFormat output_format_from(const po::variables_map& vm) {
+  std::string value = vm["output"].as<std::string>();
+  if (vm.count("format")) value = vm["format"].as<std::string>();
+  if (value == "table") return OutputFormat::table;
+  if (value == "json") return OutputFormat::json;
+  throw UsageError("--output must be table or json, not \"" + value + "\"");
+}
+
+}  // namespace rotator::cli

@@ -1,0 +1,42 @@
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include <boost/program_options.hpp>
+
+#include "kube/connection_config.h"
+#include "util/log.h"
+
+namespace rotator::cli {
+
+namespace po = boost::program_options;
+
+/// Output of read commands (-o/--format).
+enum class OutputFormat { table, json };
+
+/// Flags every command accepts, as kubectl's global flags.
+struct GlobalOptions {
+  kube::ConnectionOptions connection;
+  enum class DryRun { off, on } dry_run = DryRun::off;
+  log::Format log_format = log::Format::text;
+  log::Level log_level = log::Level::info;
+  std::chrono::milliseconds timeout{std::chrono::minutes(10)};
+  enum class Stats { off, on } stats = Stats::off;
+};
+
+/// The option descriptions of the global flags.
+po::options_description global_options_description();
+
+/// Global flags whose value is the next word (so the command word is not mistaken for it).
+bool global_flag_takes_value(const std::string& flag);
+
+/// Reads the global flags out of parsed options. Throws UsageError on bad values.
+GlobalOptions global_options_from(const po::variables_map& vm);
+
+/// -o/--format for read commands.
+void add_output_format_option(po::options_description& options);
+OutputFormat output_format_from(const po::variables_map& vm);
+
+}  // namespace rotator::cli

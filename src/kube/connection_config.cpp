@@ -1,0 +1,211 @@
+#include "kube/connection_config.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+#include "util/errors.h"
+
+namespace rotator::kube {
+namespace {
+
+constexpr const char* default_service_account_dir = "/var/run/secrets/kubernetes.io/serviceaccount";
+
+std::optional<std::string> read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  if (in.bad()) return std::nullopt;
+  return buffer.str();
+}
+
+std::string read_required(const std::string& path, const std::string& what) {
+  auto content = read_file(path);
+  if (!content) throw ConfigError("cannot read " + what + " " + path);
+  return std::move(*content);
+}
+
+std::string trim_newlines(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) {
+    text.pop_back();
+  }
+  return text;
+}
+
+std::optional<ClientCertificate> client_certificate(const UserEntry& user, const std::string& where) {
+  std::string cert = !user.client_certificate_data.empty()
+                         ? user.client_certificate_data
+                         : (user.client_certificate.empty()
+                                ? std::string{}
+                                : read_required(user.client_certificate, "client certificate"));
+  std::string key = !user.client_key_data.empty()
+                        ? user.client_key_data
+                        : (user.client_key.empty() ? std::string{}
+                                                   : read_required(user.client_key, "client key"));
+  if (cert.empty() && key.empty()) return std::nullopt;
+  if (cert.empty() || key.empty()) {
+    throw ConfigError(where + " has a client " + (cert.empty() ? "key" : "certificate") +
+                      " without its " + (cert.empty() ? "certificate" : "key"));
+  }
+  return ClientCertificate{std::move(cert), std::move(key)};
+}
+
+std::string without_trailing_slash(std::string server) {
+  while (!server.empty() && server.back() == '/') server.pop_back();
+  return server;
+}
+
+}  // namespace
+
+ConnectionConfig connection_from_kubeconfig(const Kubeconfig& config,
+                                            const ConnectionOptions& options,
+                                            const std::string& source) {
+  const std::string context_name = options.context.value_or(config.current_context);
+  if (context_name.empty()) {
+    throw ConfigError("no context chosen: " + source +
+                      " has no current-context; pass --context NAME");
+  }
+  const auto context = config.contexts.find(context_name);
+  if (context == config.contexts.end()) {
+    throw ConfigError("context \"" + context_name + "\" not found in " + source);
+  }
+  const std::string where = "context \"" + context_name + "\"";
+  const auto cluster = config.clusters.find(context->second.cluster);
+  if (context->second.cluster.empty() || cluster == config.clusters.end()) {
+    throw ConfigError(where + " refers to cluster \"" + context->second.cluster +
+                      "\", which is not in " + source);
+  }
+  if (cluster->second.server.empty()) {
+    throw ConfigError("cluster \"" + context->second.cluster + "\" has no server");
+  }
+  if (!cluster->second.server.starts_with("https://") &&
+      !cluster->second.server.starts_with("http://")) {
+    throw ConfigError("cluster \"" + context->second.cluster + "\" has server \"" +
+                      cluster->second.server + "\", which is not an http(s) URL");
+  }
+
+  ConnectionConfig connection;
+  connection.server = without_trailing_slash(cluster->second.server);
+  connection.context = context_name;
+  connection.source = source;
+  connection.namespace_ = options.namespace_.value_or(
+      context->second.namespace_.empty() ? "default" : context->second.namespace_);
+
+  const ClusterEntry& c = cluster->second;
+  if (c.insecure_skip_tls_verify) {
+    if (!c.certificate_authority.empty() || !c.certificate_authority_data.empty()) {
+      throw ConfigError("cluster \"" + context->second.cluster +
+                        "\" sets both insecure-skip-tls-verify and a certificate authority");
+    }
+    connection.tls.verify = TlsSettings::Verify::skip;
+  } else if (!c.certificate_authority_data.empty()) {
+    connection.tls.ca_pem = c.certificate_authority_data;
+  } else if (!c.certificate_authority.empty()) {
+    connection.tls.ca_pem = read_required(c.certificate_authority, "certificate authority");
+  }
+
+  UserEntry user;
+  if (!context->second.user.empty()) {
+    const auto found = config.users.find(context->second.user);
+    if (found == config.users.end()) {
+      throw ConfigError(where + " refers to user \"" + context->second.user + "\", which is not in " +
+                        source);
+    }
+    user = found->second;
+  }
+  const std::string user_where = "user \"" + context->second.user + "\"";
+  if (!user.auth_provider_name.empty()) {
+    throw ConfigError(user_where + " uses the removed auth-provider \"" + user.auth_provider_name +
+                      "\"; use an exec credential plugin instead");
+  }
+  if (user.has_basic_auth) {
+    throw ConfigError(user_where + " uses username/password, which Kubernetes no longer accepts");
+  }
+  auto certificate = client_certificate(user, user_where);
+
+  if (user.exec) {
+    ExecClusterInfo info{connection.server, connection.tls.ca_pem, c.insecure_skip_tls_verify,
+                         c.tls_server_name, c.proxy_url};
+    connection.credentials =
+        std::make_shared<ExecCredentials>(*user.exec, std::move(info), std::move(certificate));
+  } else if (!user.token.empty()) {
+    connection.credentials = std::make_shared<StaticCredentials>(
+        Credential{user.token, std::move(certificate)}, "bearer token of " + user_where);
+  } else if (!user.token_file.empty()) {
+    connection.credentials =
+        std::make_shared<TokenFileCredentials>(user.token_file, std::move(certificate));
+  } else {
+    const std::string description =
+        certificate ? "client certificate of " + user_where : "no credentials";
+    connection.credentials =
+        std::make_shared<StaticCredentials>(Credential{{}, std::move(certificate)}, description);
+  }
+  return connection;
+}
+
+ConnectionConfig in_cluster_connection(const std::string& host, const std::string& port,
+                                       const std::filesystem::path& service_account_dir,
+                                       const ConnectionOptions& options) {
+  const auto token_path = service_account_dir / "token";
+  if (!std::filesystem::exists(token_path)) {
+    throw ConfigError("in-cluster configuration: no service account token at " + token_path.string());
+  }
+  ConnectionConfig connection;
+  const bool ipv6 = host.find(':') != std::string::npos;
+  connection.server = "https://" + (ipv6 ? "[" + host + "]" : host) + ":" + port;
+  connection.tls.ca_pem = read_required((service_account_dir / "ca.crt").string(),
+                                        "in-cluster certificate authority");
+  connection.credentials = std::make_shared<TokenFileCredentials>(token_path.string(), std::nullopt);
+  std::string ns = "default";
+  if (auto file = read_file(service_account_dir / "namespace")) ns = trim_newlines(*file);
+  connection.namespace_ = options.namespace_.value_or(ns);
+  connection.context = "in-cluster";
+  connection.source = "in-cluster service account (" + service_account_dir.string() + ")";
+  return connection;
+}
+
+ConnectionConfig load_connection(const ConnectionOptions& options) {
+  std::vector<std::filesystem::path> candidates;
+  bool explicit_file = false;
+  if (options.kubeconfig) {
+    candidates.emplace_back(*options.kubeconfig);
+    explicit_file = true;
+  } else if (const char* list = std::getenv("KUBECONFIG"); list && *list) {
+    candidates = split_kubeconfig_list(list);
+  } else if (const char* home = std::getenv("HOME")) {
+    candidates.emplace_back(std::filesystem::path(home) / ".kube" / "config");
+  }
+
+  std::vector<Kubeconfig> files;
+  std::string sources;
+  for (const auto& path : candidates) {
+    auto content = read_file(path);
+    if (!content) {
+      // As kubectl: missing files in a KUBECONFIG list are skipped, an explicit
+      // --kubeconfig that cannot be read is an error.
+      if (explicit_file || std::filesystem::exists(path)) {
+        throw ConfigError("cannot read kubeconfig " + path.string());
+      }
+      continue;
+    }
+    files.push_back(parse_kubeconfig(*content, path.parent_path(), path.string()));
+    sources += (sources.empty() ? "" : ":") + path.string();
+  }
+  if (!files.empty()) {
+    return connection_from_kubeconfig(merge_kubeconfigs(files), options, "kubeconfig " + sources);
+  }
+
+  const char* host = std::getenv("KUBERNETES_SERVICE_HOST");
+  const char* port = std::getenv("KUBERNETES_SERVICE_PORT");
+  if (host && *host && port && *port) {
+    const char* dir = std::getenv("ROTATOR_SERVICEACCOUNT_DIR");
+    return in_cluster_connection(host, port, dir && *dir ? dir : default_service_account_dir, options);
+  }
+  throw ConfigError(
+      "no Kubernetes configuration found: pass --kubeconfig, set KUBECONFIG, create "
+      "~/.kube/config, or run inside a pod");
+}
+
+}  // namespace rotator::kube

@@ -1,0 +1,53 @@
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "kube/credentials.h"
+#include "kube/kubeconfig.h"
+
+namespace rotator::kube {
+
+/// How to verify the server.
+struct TlsSettings {
+  std::string ca_pem;  ///< empty: the system's trust store
+  enum class Verify { on, skip } verify = Verify::on;
+};
+
+/// Everything needed to talk to one API server as one identity.
+struct ConnectionConfig {
+  std::string server;  ///< https://host:port, without a trailing slash
+  TlsSettings tls;
+  std::shared_ptr<CredentialSource> credentials;
+  std::string namespace_;  ///< the namespace to act in when no -n is given
+  std::string context;     ///< context name, or "in-cluster"
+  std::string source;      ///< where it came from, for status output
+};
+
+/// What the command line says about where to connect.
+struct ConnectionOptions {
+  std::optional<std::string> kubeconfig;  ///< --kubeconfig: this file only
+  std::optional<std::string> context;     ///< --context
+  std::optional<std::string> namespace_;  ///< -n/--namespace
+};
+
+/// Builds the connection from an already parsed (and merged) kubeconfig. Reads the
+/// files the kubeconfig names (CA, client certificate and key) into memory.
+ConnectionConfig connection_from_kubeconfig(const Kubeconfig& config,
+                                            const ConnectionOptions& options,
+                                            const std::string& source);
+
+/// In-cluster configuration: KUBERNETES_SERVICE_HOST/PORT and the service account
+/// directory (token, ca.crt, namespace). The token is re-read for every request.
+ConnectionConfig in_cluster_connection(const std::string& host, const std::string& port,
+                                       const std::filesystem::path& service_account_dir,
+                                       const ConnectionOptions& options);
+
+/// kubectl's loading rules: --kubeconfig, else the KUBECONFIG list, else
+/// ~/.kube/config, else in-cluster. ROTATOR_SERVICEACCOUNT_DIR moves the service
+/// account directory (tests emulate a pod with it).
+ConnectionConfig load_connection(const ConnectionOptions& options);
+
+}  // namespace rotator::kube

@@ -1,0 +1,15 @@
+#pragma once
+
+namespace rotator {
+
+/// Process exit codes: a contract with scripts, Jobs and operators (see README).
+enum class ExitCode : int {
+  success = 0,         ///< done, including "already converged, nothing to do"
+  failure = 1,         ///< any other failure
+  usage = 2,           ///< bad command line or job file
+  lock_held = 3,       ///< another run holds the Lease
+  not_authorized = 4,  ///< the API server said 401 or 403
+  invalid_data = 5,    ///< refused to act on invalid existing data (--force overrides)
+};
+
+}  // namespace rotator

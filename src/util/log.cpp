@@ -1,0 +1,121 @@
+#include "util/log.h"
+
+#include <spdlog/sinks/base_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <nlohmann/json.hpp>
+
+#include "util/errors.h"
+#include "util/time.h"
+
+namespace rotator::log {
+namespace {
+
+Format current_format_ = Format::text;
+
+spdlog::level::level_enum spd_level(Level level) {
+  switch (level) {
+    case Level::debug: return spdlog::level::debug;
+    case Level::info: return spdlog::level::info;
+    case Level::warn: return spdlog::level::warn;
+    case Level::error: return spdlog::level::err;
+  }
+  return spdlog::level::info;
+}
+
+const char* level_name(Level level) {
+  switch (level) {
+    case Level::debug: return "debug";
+    case Level::info: return "info";
+    case Level::warn: return "warn";
+    case Level::error: return "error";
+  }
+  return "info";
+}
+
+bool needs_quotes(std::string_view value) {
+  return value.empty() || value.find_first_of(" \t\"=") != std::string_view::npos;
+}
+
+std::string render(Level level, std::string_view message, const Fields& fields) {
+  if (current_format_ == Format::json) {
+    nlohmann::json line = {{"ts", util::format_rfc3339(util::Clock::now())},
+                           {"level", level_name(level)},
+                           {"msg", message}};
+    for (const auto& [key, value] : fields) line[key] = value;
+    return line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
+  std::string line(message);
+  for (const auto& [key, value] : fields) {
+    line += " " + key + "=";
+    line += needs_quotes(value) ? nlohmann::json(value).dump() : value;
+  }
+  return line;
+}
+
+void emit(Level level, std::string_view message, const Fields& fields) {
+  auto logger = spdlog::default_logger_raw();
+  if (!logger->should_log(spd_level(level))) return;
+  logger->log(spd_level(level), "{}", render(level, message, fields));
+}
+
+// The Kubernetes client logs through spdlog directly; in JSON mode its lines must
+// be JSON too, so they pass through the same renderer.
+class JsonWrappingSink : public spdlog::sinks::base_sink<std::mutex> {
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    const std::string_view payload(msg.payload.data(), msg.payload.size());
+    std::string line;
+    if (current_format_ == Format::json && !payload.starts_with("{")) {
+      const Level level = msg.level == spdlog::level::debug ? Level::debug
+                          : msg.level == spdlog::level::warn ? Level::warn
+                          : msg.level == spdlog::level::err  ? Level::error
+                                                             : Level::info;
+      line = render(level, payload, {});
+    } else if (current_format_ == Format::text) {
+      const char* tag = msg.level == spdlog::level::debug ? "debug: "
+                        : msg.level == spdlog::level::warn ? "warning: "
+                        : msg.level == spdlog::level::err  ? "error: "
+                                                           : "";
+      line = std::string(tag) + std::string(payload);
+    } else {
+      line = std::string(payload);
+    }
+    line += '\n';
+    std::fwrite(line.data(), 1, line.size(), stderr);
+  }
+  void flush_() override { std::fflush(stderr); }
+};
+
+}  // namespace
+
+void configure(Format format, Level level) {
+  current_format_ = format;
+  auto logger = std::make_shared<spdlog::logger>("rotator", std::make_shared<JsonWrappingSink>());
+  logger->set_level(spd_level(level));
+  logger->flush_on(spdlog::level::debug);
+  spdlog::set_default_logger(logger);
+}
+
+Format current_format() { return log::current_format_; }
+
+void debug(std::string_view message, const Fields& fields) { emit(Level::debug, message, fields); }
+void info(std::string_view message, const Fields& fields) { emit(Level::info, message, fields); }
+void warn(std::string_view message, const Fields& fields) { emit(Level::warn, message, fields); }
+void error(std::string_view message, const Fields& fields) { emit(Level::error, message, fields); }
+
+Format parse_format(const std::string& text) {
+  if (text == "text") return Format::text;
+  if (text == "json") return Format::json;
+  throw UsageError("--log-format must be text or json, not \"" + text + "\"");
+}
+
+Level parse_level(const std::string& text) {
+  if (text == "debug") return Level::debug;
+  if (text == "info") return Level::info;
+  if (text == "warn" || text == "warning") return Level::warn;
+  if (text == "error") return Level::error;
+  throw UsageError("--log-level must be debug, info, warn or error, not \"" + text + "\"");
+}
+
+}  // namespace rotator::log
