@@ -1,0 +1,163 @@
+#include "crypto/pem.h"
+
+#include <openssl/pem.h>
+
+#include <array>
+#include <climits>
+#include <optional>
+#include <vector>
+
+#include "crypto/crypto_error.h"
+#include "crypto/keys.h"
+
+namespace rotator::crypto {
+
+namespace {
+
+constexpr std::string_view begin_marker = "-----BEGIN ";
+constexpr std::string_view dashes = "-----";
+
+/// One "-----BEGIN <label>-----" line found in a PEM text.
+struct PemBlock {
+  std::string_view label;
+  std::size_t offset;
+  bool has_end_line;  ///< a matching "-----END <label>-----" follows
+};
+
+std::vector<PemBlock> find_pem_blocks(std::string_view text) {
+  std::vector<PemBlock> blocks;
+  for (std::size_t begin = text.find(begin_marker); begin != std::string_view::npos;
+       begin = text.find(begin_marker, begin + 1)) {
+    const std::size_t label_start = begin + begin_marker.size();
+    const std::size_t label_end = text.find(dashes, label_start);
+    if (label_end == std::string_view::npos) break;
+    const std::string_view label = text.substr(label_start, label_end - label_start);
+    if (label.find('\n') != std::string_view::npos) continue;
+    const std::string end_line = "-----END " + std::string(label) + "-----";
+    blocks.push_back({label, begin, text.find(end_line, label_end) != std::string_view::npos});
+  }
+  return blocks;
+}
+
+bool is_private_key_label(std::string_view label) {
+  return label == "PRIVATE KEY" || label == "RSA PRIVATE KEY" || label == "EC PRIVATE KEY" ||
+         label == "ENCRYPTED PRIVATE KEY";
+}
+
+bool is_encrypted_label(std::string_view label) { return label == "ENCRYPTED PRIVATE KEY"; }
+
+// Labels are echoed only when they are one of these well-known types, so an
+// error message never repeats arbitrary input.
+std::string describe_label(std::string_view label) {
+  if (is_private_key_label(label)) return "a private key";
+  static constexpr std::array<std::string_view, 7> known{
+      "PUBLIC KEY",          "RSA PUBLIC KEY", "CERTIFICATE",        "X509 CRL",
+      "CERTIFICATE REQUEST", "EC PARAMETERS",  "OPENSSH PRIVATE KEY"};
+  for (std::string_view candidate : known) {
+    if (candidate == label) return "a \"" + std::string(label) + "\" block";
+  }
+  return "an unrecognised PEM block";
+}
+
+BioHandle read_only_bio(std::string_view text) {
+  if (text.size() > static_cast<std::size_t>(INT_MAX)) throw CryptoError("PEM text is too large");
+  BioHandle bio(BIO_new_mem_buf(text.data(), static_cast<int>(text.size())));
+  if (!bio) throw openssl_failure("cannot allocate a memory BIO");
+  return bio;
+}
+
+BioHandle writable_bio() {
+  BioHandle bio(BIO_new(BIO_s_mem()));
+  if (!bio) throw openssl_failure("cannot allocate a memory BIO");
+  return bio;
+}
+
+// Without a callback OpenSSL would prompt on the terminal for a passphrase;
+// instead refuse and remember that one was asked for.
+int refuse_passphrase(char* /*buffer*/, int /*size*/, int /*rwflag*/, void* asked) {
+  *static_cast<bool*>(asked) = true;
+  return -1;
+}
+
+void ensure_supported(const EVP_PKEY& key) { static_cast<void>(describe_key(key)); }
+
+}  // namespace
+
+SecretString private_key_to_pem(const EVP_PKEY& private_key) {
+  BioHandle bio = writable_bio();
+  // PEM_write_bio_PrivateKey emits PKCS#8 in OpenSSL 3. The memory BIO grows
+  // with BUF_MEM_grow_clean and is cleansed when freed.
+  if (PEM_write_bio_PrivateKey(bio.get(), &private_key, nullptr, nullptr, 0, nullptr, nullptr) !=
+      1) {
+    throw openssl_failure("cannot encode the private key as PEM (is it a public key?)");
+  }
+  char* data = nullptr;
+  const long length = BIO_get_mem_data(bio.get(), &data);
+  return SecretString(data, static_cast<std::size_t>(length));
+}
+
+std::string public_key_to_pem(const EVP_PKEY& key) {
+  BioHandle bio = writable_bio();
+  if (PEM_write_bio_PUBKEY(bio.get(), &key) != 1) {
+    throw openssl_failure("cannot encode the public key as PEM");
+  }
+  char* data = nullptr;
+  const long length = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<std::size_t>(length));
+}
+
+PkeyHandle load_private_key_pem(std::string_view pem) {
+  const std::vector<PemBlock> blocks = find_pem_blocks(pem);
+  if (blocks.empty()) throw CryptoError("private key is not PEM (no \"-----BEGIN\" line)");
+  std::optional<PemBlock> key_block;
+  for (const PemBlock& block : blocks) {
+    if (is_private_key_label(block.label)) {
+      key_block = block;
+      break;
+    }
+  }
+  if (!key_block) {
+    throw CryptoError("expected a private key PEM but found " +
+                      describe_label(blocks.front().label));
+  }
+  if (is_encrypted_label(key_block->label)) {
+    throw CryptoError("private key PEM is encrypted; an unencrypted PKCS#8 key is required");
+  }
+  if (!key_block->has_end_line) throw CryptoError("private key PEM is truncated (no END line)");
+  BioHandle bio = read_only_bio(pem.substr(key_block->offset));
+  bool passphrase_asked = false;
+  PkeyHandle key(PEM_read_bio_PrivateKey(bio.get(), nullptr, refuse_passphrase, &passphrase_asked));
+  if (passphrase_asked) {
+    // Traditional PEM marks encryption with a Proc-Type header, not a label.
+    clear_openssl_errors();
+    throw CryptoError("private key PEM is encrypted; an unencrypted PKCS#8 key is required");
+  }
+  if (!key) throw openssl_failure("cannot parse the private key PEM (corrupt or truncated?)");
+  ensure_supported(*key);
+  return key;
+}
+
+PkeyHandle load_public_key_pem(std::string_view pem) {
+  const std::vector<PemBlock> blocks = find_pem_blocks(pem);
+  if (blocks.empty()) throw CryptoError("public key is not PEM (no \"-----BEGIN\" line)");
+  std::optional<PemBlock> key_block;
+  for (const PemBlock& block : blocks) {
+    if (block.label == "PUBLIC KEY") {
+      key_block = block;
+      break;
+    }
+  }
+  if (!key_block) {
+    throw CryptoError("expected a \"PUBLIC KEY\" PEM but found " +
+                      describe_label(blocks.front().label));
+  }
+  if (!key_block->has_end_line) throw CryptoError("public key PEM is truncated (no END line)");
+  BioHandle bio = read_only_bio(pem.substr(key_block->offset));
+  bool passphrase_asked = false;
+  PkeyHandle key(PEM_read_bio_PUBKEY(bio.get(), nullptr, refuse_passphrase, &passphrase_asked));
+  if (!key) throw openssl_failure("cannot parse the public key PEM (corrupt or truncated?)");
+  ensure_supported(*key);
+  return key;
+}
+
+}  // namespace rotator::crypto

@@ -1,0 +1,323 @@
+#include <openssl/err.h>
+#include <sys/wait.h>
+
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "crypto/algorithm.h"
+#include "crypto/crypto_error.h"
+#include "crypto/keys.h"
+#include "crypto/pem.h"
+#include "crypto/random.h"
+
+namespace {
+
+using namespace rotator::crypto;
+namespace fs = std::filesystem;
+
+/// A private scratch directory, removed with everything in it.
+class ScratchDir {
+ public:
+  ScratchDir() : path_(fs::temp_directory_path() / ("rotator-crypto-keys-" + uuid_v4())) {
+    fs::create_directories(path_);
+  }
+  ~ScratchDir() {
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+  std::string write(const std::string& name, std::string_view content) const {
+    std::ofstream(file(name), std::ios::binary) << content;
+    return file(name);
+  }
+
+  std::string read(const std::string& name) const {
+    std::ifstream in(file(name), std::ios::binary);
+    std::ostringstream content;
+    content << in.rdbuf();
+    return content.str();
+  }
+
+ private:
+  fs::path path_;
+};
+
+/// Exit status of a shell command, output discarded.
+int run_quietly(const std::string& command) {
+  const int status = std::system((command + " >/dev/null 2>&1").c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/// Runs `command` and returns its standard output; fails the test on a non-zero exit.
+std::string run_and_capture(const std::string& command) {
+  FILE* pipe = popen((command + " 2>/dev/null").c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::string output;
+  char buffer[4096];
+  while (std::size_t count = std::fread(buffer, 1, sizeof buffer, pipe))
+    output.append(buffer, count);
+  const int status = pclose(pipe);
+  INFO("command: " << command);
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 0);
+  return output;
+}
+
+/// Runs `openssl <subcommand> -out <name> <arguments>` and returns what it wrote.
+std::string openssl_generated(const ScratchDir& dir, const std::string& name,
+                              const std::string& subcommand, const std::string& arguments) {
+  run_and_capture("openssl " + subcommand + " -out " + dir.file(name) + " " + arguments);
+  return dir.read(name);
+}
+
+std::string message_of_private_load(std::string_view pem) {
+  try {
+    load_private_key_pem(pem);
+  } catch (const CryptoError& error) {
+    return error.what();
+  }
+  FAIL("load_private_key_pem accepted invalid input");
+  return {};
+}
+
+std::string message_of_public_load(std::string_view pem) {
+  try {
+    load_public_key_pem(pem);
+  } catch (const CryptoError& error) {
+    return error.what();
+  }
+  FAIL("load_public_key_pem accepted invalid input");
+  return {};
+}
+
+/// The base64 body of a PEM, used to check errors never echo key material.
+std::string pem_body_sample(std::string_view pem) {
+  const std::size_t body = pem.find('\n') + 1;
+  return std::string(pem.substr(body, 24));
+}
+
+}  // namespace
+
+TEST_CASE("crypto keys: JOSE algorithm names round-trip and reject others", "[crypto][keys]") {
+  for (Algorithm algorithm : {Algorithm::rs256, Algorithm::es256, Algorithm::eddsa}) {
+    CHECK(algorithm_from_jose_name(jose_name(algorithm)) == algorithm);
+  }
+  CHECK(jose_name(Algorithm::eddsa) == "EdDSA");
+  for (const char* other : {"none", "HS256", "rs256", "RS384", "PS256", "", "ES256K"}) {
+    CHECK_FALSE(algorithm_from_jose_name(other).has_value());
+  }
+}
+
+TEST_CASE("crypto keys: generation yields the requested algorithm and size", "[crypto][keys]") {
+  SECTION("RS256 2048 by default") {
+    const KeyPair pair = generate_key(Algorithm::rs256);
+    const KeyDescription description = describe_key(*pair.private_key);
+    CHECK(pair.algorithm == Algorithm::rs256);
+    CHECK(description.algorithm == Algorithm::rs256);
+    CHECK(description.bits == 2048);
+    CHECK(to_string(description) == "RS256 (RSA 2048 bits)");
+  }
+  SECTION("RS256 3072") {
+    const KeyPair pair = generate_key(Algorithm::rs256, 3072);
+    CHECK(describe_key(*pair.private_key).bits == 3072);
+  }
+  SECTION("ES256 on P-256") {
+    const KeyPair pair = generate_key(Algorithm::es256);
+    const KeyDescription description = describe_key(*pair.private_key);
+    CHECK(description.algorithm == Algorithm::es256);
+    CHECK(description.bits == 256);
+    CHECK(to_string(description) == "ES256 (EC P-256)");
+  }
+  SECTION("EdDSA on Ed25519") {
+    const KeyPair pair = generate_key(Algorithm::eddsa);
+    CHECK(describe_key(*pair.private_key).algorithm == Algorithm::eddsa);
+    CHECK(to_string(describe_key(*pair.private_key)) == "EdDSA (Ed25519)");
+  }
+}
+
+// 4096-bit generation takes seconds; it runs once, in its own test case.
+TEST_CASE("crypto keys: RS256 4096 generation and PEM round trip", "[crypto][keys][slow]") {
+  const KeyPair pair = generate_key(Algorithm::rs256, 4096);
+  CHECK(describe_key(*pair.private_key).bits == 4096);
+  const PkeyHandle reloaded = load_private_key_pem(private_key_to_pem(*pair.private_key).view());
+  CHECK(describe_key(*reloaded).bits == 4096);
+  CHECK(public_matches_private(*reloaded, *pair.private_key));
+}
+
+TEST_CASE("crypto keys: unsupported sizes are rejected with a clear error", "[crypto][keys]") {
+  for (int bits : {0, 1024, 2047, 2049, 8192, -2048}) {
+    CAPTURE(bits);
+    CHECK_THROWS_WITH(
+        generate_key(Algorithm::rs256, bits),
+        Catch::Contains("unsupported RSA key size") && Catch::Contains("2048, 3072 or 4096"));
+  }
+  CHECK_THROWS_AS(generate_key(Algorithm::es256, 2048), CryptoError);
+  CHECK_THROWS_WITH(generate_key(Algorithm::eddsa, 256), Catch::Contains("fixed size"));
+}
+
+TEST_CASE("crypto keys: PEM round trip for every algorithm", "[crypto][keys]") {
+  for (Algorithm algorithm : {Algorithm::rs256, Algorithm::es256, Algorithm::eddsa}) {
+    CAPTURE(jose_name(algorithm));
+    const KeyPair pair = generate_key(algorithm);
+
+    const SecretString private_pem = private_key_to_pem(*pair.private_key);
+    CHECK(private_pem.view().rfind("-----BEGIN PRIVATE KEY-----\n", 0) == 0);
+    CHECK(private_pem.view().find("-----END PRIVATE KEY-----") != std::string_view::npos);
+    const PkeyHandle private_again = load_private_key_pem(private_pem.view());
+    CHECK(EVP_PKEY_eq(private_again.get(), pair.private_key.get()) == 1);
+    CHECK(private_key_to_pem(*private_again).view() == private_pem.view());
+
+    const std::string public_pem = public_key_to_pem(*pair.private_key);
+    CHECK(public_pem.rfind("-----BEGIN PUBLIC KEY-----\n", 0) == 0);
+    CHECK(public_pem.find("PRIVATE") == std::string::npos);
+    const PkeyHandle public_again = load_public_key_pem(public_pem);
+    CHECK(public_matches_private(*public_again, *pair.private_key));
+    CHECK(describe_key(*public_again).algorithm == algorithm);
+    CHECK(public_key_to_pem(*public_again) == public_pem);
+  }
+}
+
+TEST_CASE("crypto keys: public_key_of drops the private half", "[crypto][keys]") {
+  for (Algorithm algorithm : {Algorithm::rs256, Algorithm::es256, Algorithm::eddsa}) {
+    CAPTURE(jose_name(algorithm));
+    const KeyPair pair = generate_key(algorithm);
+    const PkeyHandle public_only = public_key_of(*pair.private_key);
+    CHECK(public_matches_private(*public_only, *pair.private_key));
+    CHECK(public_key_to_pem(*public_only) == public_key_to_pem(*pair.private_key));
+    CHECK_THROWS_AS(private_key_to_pem(*public_only), CryptoError);
+  }
+}
+
+TEST_CASE("crypto keys: mismatched pairs are detected", "[crypto][keys]") {
+  const KeyPair rsa_a = generate_key(Algorithm::rs256);
+  const KeyPair rsa_b = generate_key(Algorithm::rs256);
+  const KeyPair ec_a = generate_key(Algorithm::es256);
+  const KeyPair ec_b = generate_key(Algorithm::es256);
+  const KeyPair ed_a = generate_key(Algorithm::eddsa);
+  const KeyPair ed_b = generate_key(Algorithm::eddsa);
+
+  CHECK(public_matches_private(*public_key_of(*rsa_a.private_key), *rsa_a.private_key));
+  CHECK_FALSE(public_matches_private(*public_key_of(*rsa_b.private_key), *rsa_a.private_key));
+  CHECK_FALSE(public_matches_private(*public_key_of(*ec_b.private_key), *ec_a.private_key));
+  CHECK_FALSE(public_matches_private(*public_key_of(*ed_b.private_key), *ed_a.private_key));
+  CHECK_FALSE(public_matches_private(*public_key_of(*ec_a.private_key), *rsa_a.private_key));
+  CHECK_FALSE(public_matches_private(*public_key_of(*ed_a.private_key), *ec_a.private_key));
+  // A cross-type comparison must not leave errors behind for the next caller.
+  CHECK(ERR_peek_error() == 0);
+}
+
+TEST_CASE("crypto keys: bad private key PEM is rejected with a reason", "[crypto][keys]") {
+  const KeyPair pair = generate_key(Algorithm::es256);
+  const SecretString good = private_key_to_pem(*pair.private_key);
+  const std::string text(good.view());
+  const std::string body = pem_body_sample(text);
+
+  SECTION("empty and garbage") {
+    CHECK_THROWS_WITH(load_private_key_pem(""), Catch::Contains("not PEM"));
+    CHECK_THROWS_WITH(load_private_key_pem("hello world"), Catch::Contains("not PEM"));
+    CHECK_THROWS_AS(load_private_key_pem(std::string(4096, '\xff')), CryptoError);
+  }
+  SECTION("truncated") {
+    for (std::size_t keep : {text.size() / 2, text.size() - 30, std::size_t{40}}) {
+      CAPTURE(keep);
+      const std::string message = message_of_private_load(text.substr(0, keep));
+      CHECK_THAT(message, Catch::Contains("truncated"));
+      CHECK(message.find(body) == std::string::npos);
+    }
+  }
+  SECTION("lines missing between BEGIN and END") {
+    const std::size_t second_line = text.find('\n') + 1;
+    std::string shortened = text;
+    shortened.erase(second_line, text.find('\n', second_line) + 1 - second_line);
+    CHECK_THROWS_WITH(load_private_key_pem(shortened), Catch::Contains("cannot parse"));
+  }
+  SECTION("corrupt body") {
+    std::string corrupt = text;
+    corrupt.replace(corrupt.find('\n') + 1, 8, "!!!!!!!!");
+    CHECK_THROWS_AS(load_private_key_pem(corrupt), CryptoError);
+    std::string wrong_structure = text;
+    wrong_structure.replace(wrong_structure.find('\n') + 1, 4, "AAAA");
+    CHECK_THROWS_AS(load_private_key_pem(wrong_structure), CryptoError);
+  }
+  SECTION("a public key where a private key is expected") {
+    CHECK_THROWS_WITH(load_private_key_pem(public_key_to_pem(*pair.private_key)),
+                      Catch::Contains("\"PUBLIC KEY\""));
+  }
+  SECTION("a private key where a public key is expected") {
+    const std::string message = message_of_public_load(text);
+    CHECK_THAT(message, Catch::Contains("private key"));
+    CHECK(message.find(body) == std::string::npos);
+  }
+  SECTION("garbage and truncated public key PEM") {
+    const std::string public_pem = public_key_to_pem(*pair.private_key);
+    CHECK_THROWS_AS(load_public_key_pem(""), CryptoError);
+    CHECK_THROWS_AS(load_public_key_pem(public_pem.substr(0, public_pem.size() / 2)), CryptoError);
+    CHECK_THROWS_WITH(
+        load_public_key_pem("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"),
+        Catch::Contains("\"CERTIFICATE\""));
+  }
+  CHECK(ERR_peek_error() == 0);
+}
+
+TEST_CASE("crypto keys: keys from the openssl command line", "[crypto][keys][openssl-cli]") {
+  const ScratchDir dir;
+
+  SECTION("traditional RSA PEM loads") {
+    const std::string pem = openssl_generated(dir, "rsa.pem", "genrsa", "-traditional 2048");
+    REQUIRE(pem.find("BEGIN RSA PRIVATE KEY") != std::string::npos);
+    CHECK(describe_key(*load_private_key_pem(pem)).bits == 2048);
+  }
+  SECTION("EC PARAMETERS followed by EC PRIVATE KEY loads") {
+    const std::string pem = openssl_generated(dir, "ec.pem", "ecparam", "-name prime256v1 -genkey");
+    REQUIRE(pem.find("BEGIN EC PARAMETERS") != std::string::npos);
+    CHECK(describe_key(*load_private_key_pem(pem)).algorithm == Algorithm::es256);
+  }
+  SECTION("encrypted PKCS#8 is refused without prompting") {
+    const std::string pem = openssl_generated(
+        dir, "enc.pem", "genpkey", "-algorithm ED25519 -aes-256-cbc -pass pass:correct-horse");
+    REQUIRE(pem.find("BEGIN ENCRYPTED PRIVATE KEY") != std::string::npos);
+    CHECK_THROWS_WITH(load_private_key_pem(pem), Catch::Contains("encrypted"));
+  }
+  SECTION("encrypted traditional PEM is refused without prompting") {
+    openssl_generated(dir, "plain.pem", "genrsa", "-traditional 2048");
+    const std::string pem = openssl_generated(
+        dir, "enc.pem", "rsa",
+        "-traditional -aes128 -passout pass:correct-horse -in " + dir.file("plain.pem"));
+    REQUIRE(pem.find("Proc-Type: 4,ENCRYPTED") != std::string::npos);
+    CHECK_THROWS_WITH(load_private_key_pem(pem), Catch::Contains("encrypted"));
+  }
+  SECTION("unsupported key types are named") {
+    const std::string p384 = openssl_generated(dir, "p384.pem", "genpkey",
+                                               "-algorithm EC -pkeyopt ec_paramgen_curve:P-384");
+    CHECK_THROWS_WITH(load_private_key_pem(p384), Catch::Contains("unsupported EC curve"));
+    const std::string ed448 = openssl_generated(dir, "ed448.pem", "genpkey", "-algorithm ED448");
+    CHECK_THROWS_WITH(load_private_key_pem(ed448), Catch::Contains("unsupported key type ED448"));
+    const std::string pss = openssl_generated(dir, "pss.pem", "genpkey", "-algorithm RSA-PSS");
+    CHECK_THROWS_WITH(load_private_key_pem(pss), Catch::Contains("unsupported key type"));
+  }
+  SECTION("our public PEM equals what openssl derives from our private PEM") {
+    for (Algorithm algorithm : {Algorithm::rs256, Algorithm::es256, Algorithm::eddsa}) {
+      CAPTURE(jose_name(algorithm));
+      const KeyPair pair = generate_key(algorithm);
+      dir.write("private.pem", private_key_to_pem(*pair.private_key).view());
+      const std::string public_path = dir.write("public.pem", public_key_to_pem(*pair.private_key));
+      CHECK(run_quietly("openssl pkey -pubin -in " + public_path + " -noout") == 0);
+      CHECK(run_and_capture("openssl pkey -in " + dir.file("private.pem") + " -pubout") ==
+            public_key_to_pem(*pair.private_key));
+    }
+  }
+  SECTION("the openssl cross-check can fail") {
+    const std::string garbage =
+        dir.write("garbage.pem", "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n");
+    CHECK(run_quietly("openssl pkey -pubin -in " + garbage + " -noout") != 0);
+  }
+}
