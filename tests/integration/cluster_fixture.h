@@ -1,0 +1,125 @@
+#pragma once
+
+// Shared helpers for the integration tests: the real local API server that
+// scripts/local-cluster started (found through ROTATOR_TEST_CLUSTER_DIR), fresh
+// namespaces, kubectl as an independent client, and the rotator binary.
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "kube/client.h"
+#include "kube/connection_config.h"
+
+namespace rotator::testing {
+
+/// The running local cluster.
+class TestCluster {
+ public:
+  static const TestCluster& get();
+
+  std::filesystem::path dir;
+  std::filesystem::path kubeconfig;
+  std::string server;  ///< https://127.0.0.1:PORT
+  int port = 0;
+  std::filesystem::path ca_file;
+  std::string admin_token;
+  std::string nobody_token;
+
+  /// A client for a context of the cluster's kubeconfig (admin, cert-admin, nobody).
+  std::unique_ptr<kube::Client> client(const std::string& context = "admin",
+                                       kube::ClientOptions options = {}) const;
+};
+
+/// A namespace of its own for one test, deleted afterwards.
+class TestNamespace {
+ public:
+  explicit TestNamespace(const std::string& prefix = "it");
+  ~TestNamespace();
+  TestNamespace(const TestNamespace&) = delete;
+  TestNamespace& operator=(const TestNamespace&) = delete;
+  const std::string& name() const { return name_; }
+
+ private:
+  std::string name_;
+};
+
+/// A temporary directory removed at the end of the test.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path write(const std::string& name, const std::string& content,
+                              std::filesystem::perms perms = std::filesystem::perms::owner_read |
+                                                             std::filesystem::perms::owner_write) const;
+
+ private:
+  std::filesystem::path path_;
+};
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;  ///< stdout
+  std::string err;  ///< stderr
+};
+
+/// Runs a command with the cluster's KUBECONFIG plus `env`, capturing both streams.
+CommandResult run(const std::vector<std::string>& argv,
+                  const std::vector<std::pair<std::string, std::string>>& env = {});
+
+/// kubectl against the local cluster (as admin unless --context is passed).
+CommandResult kubectl(const std::vector<std::string>& args);
+
+/// The rotator binary under test.
+CommandResult run_rotator(const std::vector<std::string>& args,
+                      const std::vector<std::pair<std::string, std::string>>& env = {});
+
+/// Sets (or, with nullopt, unsets) environment variables for the scope.
+class ScopedEnv {
+ public:
+  explicit ScopedEnv(std::vector<std::pair<std::string, std::optional<std::string>>> vars);
+  ~ScopedEnv();
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  std::vector<std::pair<std::string, std::optional<std::string>>> saved_;
+};
+
+/// The fault-injecting proxy (tests/tools/fault_proxy.py) in front of the cluster.
+class FaultProxy {
+ public:
+  FaultProxy();
+  ~FaultProxy();
+  FaultProxy(const FaultProxy&) = delete;
+  FaultProxy& operator=(const FaultProxy&) = delete;
+
+  std::string url() const { return "https://127.0.0.1:" + std::to_string(port_); }
+  void set_rules(const nlohmann::json& rules);
+  nlohmann::json requests();
+  void clear_requests();
+  /// A client that talks to the cluster through the proxy as admin.
+  std::unique_ptr<kube::Client> client(kube::ClientOptions options = {}) const;
+
+ private:
+  nlohmann::json control(const std::string& method, const std::string& path, const std::string& body = {});
+  TempDir dir_;
+  int pid_ = -1;
+  int port_ = 0;
+  int control_port_ = 0;
+};
+
+/// Marks every pod matching `selector` Running and Ready through pods/NAME/status,
+/// standing in for the kubelet this cluster does not have.
+void mark_pods_ready(kube::Client& client, const std::string& ns, const std::string& selector);
+
+/// A unique suffix for names.
+std::string unique_suffix();
+
+}  // namespace rotator::testing
