@@ -60,6 +60,13 @@ const CommandSpec* find_command(const std::string& name) {
   return nullptr;
 }
 
+bool is_command_group(const std::string& word) {
+  for (const auto& command : command_table()) {
+    if (command.name.starts_with(word + " ")) return true;
+  }
+  return false;
+}
+
 // Finds the command word: the first argument that is neither a flag nor the value
 // of a global flag written as two words ("--context prod status").
 std::ptrdiff_t command_position(const std::vector<std::string>& args) {
@@ -90,6 +97,15 @@ ExitCode dispatch(const std::vector<std::string>& args) {
   std::string name = args[std::size_t(position)];
   std::vector<std::string> rest(args.begin(), args.end());
   rest.erase(rest.begin() + position);
+  // Command groups ("management create", "token list") are table entries whose
+  // name is two words: take the second word when the pair names one.
+  if (const auto sub = command_position(rest); sub >= 0 && is_command_group(name)) {
+    const std::string pair = name + " " + rest[std::size_t(sub)];
+    if (find_command(pair) != nullptr) {
+      name = pair;
+      rest.erase(rest.begin() + sub);
+    }
+  }
 
   if (name == "help") {
     const auto topic = command_position(rest);
@@ -105,6 +121,15 @@ ExitCode dispatch(const std::vector<std::string>& args) {
   }
 
   const CommandSpec* command = find_command(name);
+  if (command == nullptr && is_command_group(name)) {
+    std::string subcommands;
+    for (const auto& entry : command_table()) {
+      if (entry.name.starts_with(name + " ")) {
+        subcommands += (subcommands.empty() ? "" : ", ") + entry.name.substr(name.size() + 1);
+      }
+    }
+    throw UsageError("\"" + name + "\" needs a subcommand: " + subcommands);
+  }
   if (command == nullptr) {
     std::string message = "unknown command \"" + name + "\"";
     const auto suggestions = suggest_commands(name);
