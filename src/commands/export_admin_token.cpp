@@ -1,0 +1,95 @@
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+
+#include "commands/commands.h"
+#include "commands/session.h"
+#include "kube/resources.h"
+#include "steps/admin_token.h"
+#include "util/errors.h"
+
+namespace rotator::commands {
+namespace {
+
+/// Writes `content` to `path` with mode 0600 through a temporary file and a
+/// rename, so a reader never sees half a token file and no other user ever can.
+void write_private_file(const std::string& path, const std::string& content) {
+  const std::filesystem::path target(path);
+  const std::filesystem::path temp = target.parent_path() / (target.filename().string() + ".rotator-tmp");
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) throw Error("cannot write " + temp.string() + ": " + std::strerror(errno));
+  ::fchmod(fd, 0600);
+  std::size_t written = 0;
+  while (written < content.size()) {
+    const ssize_t n = ::write(fd, content.data() + written, content.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      ::close(fd);
+      ::unlink(temp.c_str());
+      throw Error("cannot write " + temp.string() + ": " + std::strerror(errno));
+    }
+    written += std::size_t(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    ::unlink(temp.c_str());
+    throw Error("cannot write " + temp.string() + ": " + std::strerror(errno));
+  }
+  if (::rename(temp.c_str(), target.c_str()) != 0) {
+    ::unlink(temp.c_str());
+    throw Error("cannot replace " + path + ": " + std::strerror(errno));
+  }
+}
+
+ExitCode run_export(const cli::Invocation& invocation) {
+  const std::string out = invocation.options["out"].as<std::string>();
+  const std::string name = invocation.options["secret"].as<std::string>();
+  auto client = connect(invocation.globals);
+  const std::string ns = client->config().namespace_;
+  const auto secret = kube::SecretApi(*client).get(ns, name);
+  if (!secret) throw Error("Secret " + ns + "/" + name + " does not exist: run `rotator create-admin-token` first");
+  const auto data = secret->data.find(steps::admin_token_key);
+  if (data == secret->data.end()) throw InvalidDataError("Secret " + ns + "/" + name + " has no \"token\" key");
+  steps::parse_token_file(data->second);  // refuse to export something influxctl cannot read
+  if (invocation.globals.dry_run == cli::GlobalOptions::DryRun::on) {
+    std::cout << "export-admin-token: would write " << (out == "-" ? "stdout" : out) << " (mode 0600)\n";
+    return ExitCode::success;
+  }
+  if (out == "-") {
+    std::cout << data->second << "\n";
+  } else {
+    write_private_file(out, data->second);
+    std::cerr << "export-admin-token: wrote " << out << " (mode 0600) from Secret " << ns << "/" << name << "\n";
+  }
+  report_stats(invocation.globals, *client);
+  return ExitCode::success;
+}
+
+}  // namespace
+
+cli::CommandSpec export_admin_token_command() {
+  return {
+      .name = "export-admin-token",
+      .synopsis = "export-admin-token [--out token.json] [--secret admin-token]",
+      .summary = "write the admin token file influxctl reads, mode 0600",
+      .details = "The one-command form of\n"
+                 "  kubectl get secrets/admin-token --template={{.data.token}} | base64 -d > token.json\n"
+                 "that never leaves the file readable by others. --out - writes to stdout.",
+      .examples = "  rotator export-admin-token -n influxdb --out ~/.influxctl/token.json",
+      .add_options =
+          [](po::options_description& o) {
+            o.add_options()("out", po::value<std::string>()->default_value("token.json")->value_name("FILE"),
+                            "where to write the token file (- for stdout)")
+                ("secret", po::value<std::string>()->default_value("admin-token")->value_name("NAME"),
+                 "Secret holding the admin token file");
+          },
+      .max_positionals = 0,
+      .run = run_export,
+  };
+}
+
+}  // namespace rotator::commands

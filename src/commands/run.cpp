@@ -1,0 +1,90 @@
+#include <fstream>
+#include <sstream>
+
+#include "commands/commands.h"
+#include "commands/session.h"
+#include "commands/step_commands.h"
+#include "runner/job_file.h"
+#include "util/errors.h"
+#include "util/log.h"
+
+namespace rotator::commands {
+namespace {
+
+struct ValidatedStep {
+  const StepSpec* spec;
+  po::variables_map options;
+  std::string label;
+};
+
+std::vector<ValidatedStep> validate(const runner::JobFile& job, const std::string& source) {
+  std::vector<ValidatedStep> validated;
+  for (std::size_t i = 0; i < job.steps.size(); ++i) {
+    const auto& entry = job.steps[i];
+    const std::string label = "steps[" + std::to_string(i) + "] (" + entry.step + ")";
+    const StepSpec* spec = find_step(entry.step);
+    if (spec == nullptr) {
+      std::string known;
+      for (const auto& step : step_table()) known += (known.empty() ? "" : ", ") + step.name;
+      throw UsageError("job file " + source + ": " + label + ": unknown step; steps are " + known);
+    }
+    po::options_description description;
+    spec->add_options(description);
+    ValidatedStep step{spec, {}, label};
+    try {
+      po::store(po::command_line_parser(entry.arguments).options(description).run(), step.options);
+      po::notify(step.options);
+      spec->validate(step.options);
+    } catch (const po::error& e) {
+      throw UsageError("job file " + source + ": " + label + ": " + e.what());
+    } catch (const UsageError& e) {
+      throw UsageError("job file " + source + ": " + label + ": " + e.what());
+    }
+    validated.push_back(std::move(step));
+  }
+  return validated;
+}
+
+ExitCode run_job(const cli::Invocation& invocation) {
+  if (invocation.positionals.size() != 1) throw UsageError("run needs exactly one JOBFILE (see 'rotator run --help')");
+  const std::string& path = invocation.positionals[0];
+  std::ifstream in(path);
+  if (!in) throw UsageError("cannot read job file " + path);
+  std::stringstream text;
+  text << in.rdbuf();
+  const auto job = runner::parse_job_file(text.str(), path);
+  const auto steps = validate(job, path);  // the whole file, before anything runs
+
+  auto client = connect(invocation.globals);
+  auto context = make_step_context(*client, invocation.globals);
+  log::info("running job file", {{"job", job.name}, {"steps", std::to_string(steps.size())},
+                                  {"namespace", context.namespace_}});
+  for (const auto& step : steps) {
+    log::debug("step", {{"step", step.label}});
+    execute_step(*step.spec, context, step.options);
+  }
+  report_stats(invocation.globals, *client);
+  return ExitCode::success;
+}
+
+}  // namespace
+
+cli::CommandSpec run_command() {
+  return {
+      .name = "run",
+      .synopsis = "run JOBFILE",
+      .summary = "run the steps of a job file, in order (jobs/bootstrap.yaml, rotate.yaml, ...)",
+      .details = "The whole file is checked first: an unknown step or flag, or a bad value, is a\n"
+                 "usage error (exit 2) before anything runs. Steps share the run's global flags\n"
+                 "(-n, --dry-run, ...); each takes the lock only when it writes.\n\n"
+                 "Job file format:\n"
+                 "  apiVersion: rotator.io/v1\n  kind: JobFile\n  metadata: {name: bootstrap}\n  steps:\n"
+                 "    - step: key-gen\n    - step: create-admin-token\n      with: {ttl: \"0\"}",
+      .examples = "  rotator run jobs/bootstrap.yaml -n influxdb\n  rotator run /etc/rotator/jobs/rotate.yaml --dry-run",
+      .add_options = {},
+      .max_positionals = 1,
+      .run = run_job,
+  };
+}
+
+}  // namespace rotator::commands

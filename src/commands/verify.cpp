@@ -1,0 +1,84 @@
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "commands/commands.h"
+#include "commands/session.h"
+#include "commands/step_commands.h"
+#include "steps/admin_token.h"
+#include "steps/verify.h"
+#include "util/errors.h"
+
+namespace rotator::commands {
+namespace {
+
+std::string read_token_input(const cli::Invocation& invocation) {
+  const bool from_file = invocation.options.count("token-file") > 0;
+  if (from_file == !invocation.positionals.empty()) {
+    throw UsageError("give exactly one of TOKEN or --token-file FILE");
+  }
+  if (!from_file) return steps::extract_token(invocation.positionals[0]);
+  const std::string path = invocation.options["token-file"].as<std::string>();
+  std::ifstream in(path);
+  if (!in) throw UsageError("cannot read token file " + path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return steps::extract_token(text.str());
+}
+
+ExitCode run_verify(const cli::Invocation& invocation) {
+  const auto format = cli::output_format_from(invocation.options);
+  const std::string token = read_token_input(invocation);
+  if (token.empty()) throw UsageError("the token is empty");
+  auto client = connect(invocation.globals);
+  auto context = make_step_context(*client, invocation.globals);
+  const auto ring = steps::load_key_ring(context, invocation.options["keys-secret"].as<std::string>());
+  const auto verdict = steps::verify_admin_token(token, ring, context.now());
+
+  if (format == cli::OutputFormat::json) {
+    nlohmann::json out = {{"kind", verdict.kind}, {"valid", verdict.valid}, {"reason", verdict.reason}};
+    if (!verdict.id.empty()) out["id"] = verdict.id;
+    if (!verdict.kid.empty()) out["kid"] = verdict.kid;
+    if (verdict.issued_at) out["issued_at"] = util::format_rfc3339(*verdict.issued_at);
+    if (verdict.expires_at) out["expires_at"] = util::format_rfc3339(*verdict.expires_at);
+    std::cout << out.dump(2) << "\n";
+  } else {
+    std::cout << verdict.kind;
+    if (!verdict.id.empty()) std::cout << " " << verdict.id;
+    if (!verdict.kid.empty()) std::cout << " (kid " << verdict.kid << ")";
+    std::cout << ": " << (verdict.valid ? "valid" : "INVALID: " + verdict.reason);
+    if (verdict.valid) std::cout << (verdict.expires_at ? ", expires " + util::format_rfc3339(*verdict.expires_at) : ", no expiry");
+    std::cout << "\n";
+  }
+  report_stats(invocation.globals, *client);
+  return verdict.valid ? ExitCode::success : ExitCode::failure;
+}
+
+}  // namespace
+
+cli::CommandSpec verify_command() {
+  return {
+      .name = "verify",
+      .synopsis = "verify [TOKEN | --token-file FILE] [-o table|json] [--keys-secret rsa-keys]",
+      .summary = "check a token and say why it fails (exit 0 only when valid)",
+      .details = "Verifies an admin token (a JWT, or a token file as influxctl reads it) against\n"
+                 "the signing-key Secret: valid only when signed by the current key and not\n"
+                 "expired. Names the staged key, a retired key in its grace period, or a key no\n"
+                 "longer published when the token was signed by one of those.",
+      .examples = "  rotator verify --token-file token.json -n influxdb\n"
+                  "  kubectl get secret admin-token -o jsonpath='{.data.token}' | base64 -d > t.json && rotator verify --token-file t.json",
+      .add_options =
+          [](po::options_description& o) {
+            cli::add_output_format_option(o);
+            o.add_options()("token-file", po::value<std::string>()->value_name("FILE"), "read the token (or token file) from FILE")
+                ("keys-secret", po::value<std::string>()->default_value("rsa-keys")->value_name("NAME"),
+                 "Secret holding the signing keys");
+          },
+      .max_positionals = 1,
+      .run = run_verify,
+  };
+}
+
+}  // namespace rotator::commands

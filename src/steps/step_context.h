@@ -1,0 +1,62 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kube/client.h"
+#include "kube/objects.h"
+#include "runner/lock.h"
+#include "util/time.h"
+
+namespace rotator::steps {
+
+/// One planned change, as --dry-run prints it and a real run reports it.
+struct PlannedChange {
+  std::string verb;    ///< create, replace, patch, delete, wait
+  std::string object;  ///< e.g. "Secret influxdb/rsa-keys"
+  std::string reason;  ///< why; never key or token material
+};
+
+enum class RunMode { apply, dry_run };
+
+/// What every step needs from its surroundings: the cluster, where, when, and
+/// whether to write. Steps never see HTTP; the clock is injectable.
+struct StepContext {
+  kube::Client& client;
+  std::string namespace_;
+  RunMode mode = RunMode::apply;
+  std::function<util::TimePoint()> now = [] { return util::Clock::now(); };
+  runner::LockOptions lock_options;
+  /// Set by a caller (the job runner) that already holds the lock for all steps.
+  runner::LeaseLock* held_lock = nullptr;
+};
+
+/// Holds the lock for one step: the caller's, if it has one, else a new Lease.
+class StepLock {
+ public:
+  explicit StepLock(StepContext& context);
+  void ensure_held() const;
+  runner::LeaseLock* lease() const { return lock_; }
+
+ private:
+  std::unique_ptr<runner::LeaseLock> own_;
+  runner::LeaseLock* lock_;
+};
+
+/// Prints a plan (dry run) or a change that was made, on stdout.
+void report_change(const std::string& step, const PlannedChange& change, RunMode mode);
+/// Prints that a step found nothing to do.
+void report_unchanged(const std::string& step, const std::string& what);
+
+/// Records a Kubernetes Event about a changed object. Best effort: the change is
+/// already made, so a failed Event is logged, never fatal.
+void record_event(StepContext& context, const std::string& kind, const std::string& api_version,
+                  const kube::ObjectMeta& object, const std::string& reason, const std::string& message);
+
+/// "Secret NS/NAME"
+std::string describe_object(const std::string& kind, const std::string& ns, const std::string& name);
+
+}  // namespace rotator::steps
