@@ -23,13 +23,18 @@ po::options_description global_options_description() {
       ("timeout", po::value<std::string>()->default_value("10m")->value_name("DURATION"),
        "give up on the whole run after this long")
       ("stats", po::bool_switch(), "print API request counts on stderr when done")
+      ("lock-wait", po::value<std::string>()->default_value("0")->value_name("DURATION"),
+       "wait this long for another run's lock before exiting 3")
+      ("lock-duration", po::value<std::string>()->default_value("30s")->value_name("DURATION"),
+       "how long the lock outlives a run that died holding it")
       ("help,h", "show help");
   return options;
 }
 
 bool global_flag_takes_value(const std::string& flag) {
   static const std::set<std::string> with_value = {
-      "--kubeconfig", "--context", "--namespace", "-n", "--log-format", "--log-level", "--timeout"};
+      "--kubeconfig", "--context", "--namespace", "-n", "--log-format", "--log-level", "--timeout",
+      "--lock-wait",  "--lock-duration"};
   return with_value.contains(flag);
 }
 
@@ -52,6 +57,16 @@ GlobalOptions global_options_from(const po::variables_map& vm) {
     throw UsageError("--timeout must be a positive duration such as 90s or 10m, not \"" + timeout + "\"");
   }
   g.timeout = *parsed;
+  const std::string lock_wait = vm["lock-wait"].as<std::string>();
+  const auto wait = util::parse_duration(lock_wait);
+  if (!wait) throw UsageError("--lock-wait must be a duration such as 0 or 2m, not \"" + lock_wait + "\"");
+  g.lock_wait = *wait;
+  const std::string lock_duration = vm["lock-duration"].as<std::string>();
+  const auto duration = util::parse_duration(lock_duration);
+  if (!duration || *duration < std::chrono::seconds(3)) {
+    throw UsageError("--lock-duration must be a duration of at least 3s, not \"" + lock_duration + "\"");
+  }
+  g.lock_duration = std::chrono::duration_cast<std::chrono::seconds>(*duration);
   return g;
 }
 

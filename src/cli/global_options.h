@@ -24,6 +24,8 @@ struct GlobalOptions {
   log::Level log_level = log::Level::info;
   std::chrono::milliseconds timeout{std::chrono::minutes(10)};
   enum class Stats { off, on } stats = Stats::off;
+  std::chrono::milliseconds lock_wait{0};
+  std::chrono::seconds lock_duration{30};
 };
 
 /// The option descriptions of the global flags.

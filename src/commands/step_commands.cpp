@@ -187,6 +187,8 @@ const StepSpec* find_step(const std::string& name) {
 steps::StepContext make_step_context(kube::Client& client, const cli::GlobalOptions& globals) {
   steps::StepContext context{client, client.config().namespace_};
   context.mode = globals.dry_run == cli::GlobalOptions::DryRun::on ? steps::RunMode::dry_run : steps::RunMode::apply;
+  context.lock_options.wait = globals.lock_wait;
+  context.lock_options.duration = globals.lock_duration;
   return context;
 }
 

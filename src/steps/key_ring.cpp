@@ -126,6 +126,9 @@ ReadKeyRing read_key_ring(const kube::Secret& secret, util::TimePoint now, WantS
   if (const auto it = annotations.find(key_secret::rotation_history_annotation); it != annotations.end()) {
     ring.rotation_history = split_history(it->second);
   }
+  if (const auto it = annotations.find(key_secret::pods_restarted_annotation); it != annotations.end()) {
+    ring.pods_restarted_for_kid = it->second;
+  }
 
   std::vector<nlohmann::json> published;
   if (const std::string* jwks = field(key_secret::jwks)) {
@@ -197,7 +200,7 @@ void store_key_ring(const KeyRing& ring, kube::Secret& secret) {
   auto& annotations = secret.metadata.annotations;
   for (const char* name : {key_secret::created_at_annotation, key_secret::rotated_at_annotation,
                            key_secret::rotation_history_annotation, key_secret::previous_kid_annotation,
-                           key_secret::previous_until_annotation}) {
+                           key_secret::previous_until_annotation, key_secret::pods_restarted_annotation}) {
     annotations.erase(name);
   }
   if (ring.created_at) annotations[key_secret::created_at_annotation] = util::format_rfc3339(*ring.created_at);
@@ -208,6 +211,9 @@ void store_key_ring(const KeyRing& ring, kube::Secret& secret) {
       recent.erase(recent.begin(), recent.end() - key_secret::rotation_history_limit);
     }
     annotations[key_secret::rotation_history_annotation] = join(recent);
+  }
+  if (!ring.pods_restarted_for_kid.empty()) {
+    annotations[key_secret::pods_restarted_annotation] = ring.pods_restarted_for_kid;
   }
   if (ring.previous) {
     annotations[key_secret::previous_kid_annotation] = ring.previous->kid;

@@ -24,6 +24,7 @@ inline constexpr const char* rotated_at_annotation = "rotator.io/rotated-at";
 inline constexpr const char* rotation_history_annotation = "rotator.io/rotation-history";
 inline constexpr const char* previous_kid_annotation = "rotator.io/previous-kid";
 inline constexpr const char* previous_until_annotation = "rotator.io/previous-trusted-until";
+inline constexpr const char* pods_restarted_annotation = "rotator.io/pods-restarted-for-kid";
 inline constexpr std::size_t rotation_history_limit = 20;
 }  // namespace key_secret
 
@@ -50,6 +51,10 @@ struct KeyRing {
   std::optional<util::TimePoint> created_at;  ///< when `current` started signing
   std::optional<util::TimePoint> rotated_at;
   std::vector<std::string> rotation_history;  ///< rotation ids applied, oldest first
+  /// The kid for which `--restart delete-pods` last finished: pod creation times
+  /// have one-second resolution, too coarse to tell the pods it replaced from the
+  /// new ones, so a rerun needs this record to stay idempotent.
+  std::string pods_restarted_for_kid;
 };
 
 /// A Secret read into a KeyRing, with what is missing or outdated but can be

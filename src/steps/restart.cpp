@@ -95,13 +95,13 @@ void restart_by_rollout(StepContext& context, const RestartOptions& options, con
 
 void restart_by_deleting_pods(StepContext& context, const RestartOptions& options, const KeyRing& ring,
                               const std::string& step) {
+  if (ring.pods_restarted_for_kid == ring.current.kid) {
+    report_unchanged(step, "pods " + options.selector + " (already restarted for kid=" + ring.current.kid + ")");
+    return;
+  }
   kube::PodApi pods(context.client);
   if (!ring.created_at) throw Error("the signing key has no creation time; cannot tell old pods from new");
   const auto victims = pods_started_before(pods.list(context.namespace_, options.selector), *ring.created_at);
-  if (victims.empty()) {
-    report_unchanged(step, "pods " + options.selector + " (none started before kid=" + ring.current.kid + ")");
-    return;
-  }
   if (context.mode == RunMode::dry_run) {
     for (const auto& pod : victims) {
       report_change(step, {"delete", describe_object("Pod", context.namespace_, pod.metadata.name),
@@ -124,6 +124,19 @@ void restart_by_deleting_pods(StepContext& context, const RestartOptions& option
     report_change(step, {"delete", object, "started before signing key kid=" + ring.current.kid}, context.mode);
     record_event(context, "Pod", "v1", pod.metadata, "PodDeletedForKeyRotation",
                  "deleted so the service loads signing key kid=" + ring.current.kid);
+  }
+  // Record that the pods were restarted for this key, guarded by the kid: if the key
+  // changed meanwhile, the record must not claim a restart for the new one.
+  lock.ensure_held();
+  kube::SecretApi secrets(context.client);
+  auto secret = secrets.get(context.namespace_, options.keys_secret_name);
+  if (!secret || secret->data[key_secret::kid] != ring.current.kid) {
+    throw Error("the signing key changed while restarting pods; rerun to restart for the new key");
+  }
+  secret->metadata.annotations[key_secret::pods_restarted_annotation] = ring.current.kid;
+  secrets.replace(*secret);
+  if (victims.empty()) {
+    report_unchanged(step, "pods " + options.selector + " (none started before kid=" + ring.current.kid + ")");
   }
 }
 

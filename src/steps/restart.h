@@ -29,6 +29,7 @@ struct RestartOptions {
   std::string selector = "app=token-management";
   std::chrono::milliseconds wait_timeout{std::chrono::minutes(5)};
   std::chrono::milliseconds poll_interval{1000};
+  std::string keys_secret_name = "rsa-keys";  ///< where delete-pods records that it finished
 };
 
 /// The pod template annotation that ties a rollout to a key, so a rerun never

@@ -66,6 +66,7 @@ KeyRing rotated_ring(KeyRing ring, const RotationDecision& decision, const Rotat
   if (options.kind == RotationKind::scheduled && options.grace.count() > 0) {
     ring.previous = RetiredKey{crypto::public_jwk(*retired.private_key, retired.kid), retired.kid, now + options.grace};
   }
+  ring.pods_restarted_for_kid.clear();
   ring.created_at = now;
   ring.rotated_at = now;
   ring.rotation_history.push_back(options.rotation_id);
@@ -87,7 +88,9 @@ void run_rotate(StepContext& context, const RotateOptions& options) {
     if (decision.action == RotationDecision::Action::already_applied) {
       report_unchanged(step_name, object + " (" + decision.reason + ")");
       ensure_admin_token(context, options.admin, read.ring, step_name);
-      run_restart(context, options.restart, read.ring, step_name);
+      RestartOptions restart = options.restart;
+      restart.keys_secret_name = options.keys_secret_name;
+      run_restart(context, restart, read.ring, step_name);
       return;
     }
     report_change(step_name, {"replace", object, "rotation " + options.rotation_id + ": " + decision.reason}, context.mode);
@@ -159,7 +162,9 @@ void run_rotate(StepContext& context, const RotateOptions& options) {
   }
 
   ensure_admin_token(context, options.admin, ring, step_name);
-  run_restart(context, options.restart, ring, step_name);
+  RestartOptions restart = options.restart;
+  restart.keys_secret_name = options.keys_secret_name;
+  run_restart(context, restart, ring, step_name);
   if (staged_key_missing) {
     KeyGenOptions staging;
     staging.secret_name = options.keys_secret_name;

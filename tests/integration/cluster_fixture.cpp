@@ -242,6 +242,93 @@ std::unique_ptr<kube::Client> FaultProxy::client(kube::ClientOptions options) co
   return std::make_unique<kube::Client>(std::move(config), options);
 }
 
+BackgroundProcess::BackgroundProcess(const std::vector<std::string>& argv,
+                                     const std::vector<std::pair<std::string, std::string>>& env) {
+  std::vector<std::string> wrapped = {"/bin/sh", "-c",
+                                      "exec \"$0\" \"$@\" >\"$ROTATOR_TEST_OUT\" 2>\"$ROTATOR_TEST_ERR\""};
+  wrapped.insert(wrapped.end(), argv.begin(), argv.end());
+  std::vector<std::string> environment;
+  for (char** e = environ; e && *e; ++e) environment.emplace_back(*e);
+  environment.push_back("KUBECONFIG=" + TestCluster::get().kubeconfig.string());
+  environment.push_back("ROTATOR_TEST_OUT=" + (dir_.path() / "out").string());
+  environment.push_back("ROTATOR_TEST_ERR=" + (dir_.path() / "err").string());
+  for (const auto& [k, v] : env) environment.push_back(k + "=" + v);
+  std::vector<char*> c_argv, c_env;
+  for (auto& a : wrapped) c_argv.push_back(a.data());
+  c_argv.push_back(nullptr);
+  for (auto& e : environment) c_env.push_back(e.data());
+  c_env.push_back(nullptr);
+  pid_t pid = 0;
+  REQUIRE(posix_spawn(&pid, "/bin/sh", nullptr, nullptr, c_argv.data(), c_env.data()) == 0);
+  pid_ = pid;
+}
+
+BackgroundProcess::~BackgroundProcess() {
+  if (!reaped_) {
+    kill();
+    wait();
+  }
+}
+
+void BackgroundProcess::kill() {
+  if (!reaped_) ::kill(pid_, SIGKILL);
+}
+
+int BackgroundProcess::wait() {
+  if (!reaped_) {
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    reaped_ = true;
+  }
+  return exit_code_;
+}
+
+bool BackgroundProcess::running() {
+  if (reaped_) return false;
+  int status = 0;
+  const pid_t done = ::waitpid(pid_, &status, WNOHANG);
+  if (done == pid_) {
+    exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    reaped_ = true;
+    return false;
+  }
+  return true;
+}
+
+std::string BackgroundProcess::stdout_text() const { return read_file(dir_.path() / "out"); }
+std::string BackgroundProcess::stderr_text() const { return read_file(dir_.path() / "err"); }
+
+PodReadinessSimulator::PodReadinessSimulator(std::string ns, std::string selector) {
+  thread_ = std::thread([this, ns = std::move(ns), selector = std::move(selector)] {
+    auto client = TestCluster::get().client();
+    // Bounded: at most five minutes of simulated kubelet.
+    for (int i = 0; i < 1500 && !stop_; ++i) {
+      try {
+        mark_pods_ready(*client, ns, selector);
+      } catch (const std::exception&) {
+        // Pods come and go during a rollout; the next round catches up.
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+  });
+}
+
+PodReadinessSimulator::~PodReadinessSimulator() {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+std::filesystem::path admin_kubeconfig(const TempDir& dir, const std::string& server) {
+  const auto& c = TestCluster::get();
+  return dir.write("kubeconfig-" + unique_suffix(),
+                   "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: " + server +
+                       "\n    certificate-authority: " + c.ca_file.string() +
+                       "\nusers:\n- name: admin\n  user:\n    token: " + c.admin_token +
+                       "\ncontexts:\n- name: admin\n  context: {cluster: c, user: admin, namespace: default}\n"
+                       "current-context: admin\n");
+}
+
 void mark_pods_ready(kube::Client& client, const std::string& ns, const std::string& selector) {
   kube::PodApi pods(client);
   const std::string now = util::format_rfc3339(util::Clock::now());

@@ -4,7 +4,9 @@
 // scripts/local-cluster started (found through ROTATOR_TEST_CLUSTER_DIR), fresh
 // namespaces, kubectl as an independent client, and the rotator binary.
 
+#include <atomic>
 #include <filesystem>
+#include <thread>
 #include <memory>
 #include <optional>
 #include <string>
@@ -114,6 +116,47 @@ class FaultProxy {
   int port_ = 0;
   int control_port_ = 0;
 };
+
+/// A process running in the background (rotator under test), killed on demand.
+class BackgroundProcess {
+ public:
+  BackgroundProcess(const std::vector<std::string>& argv,
+                    const std::vector<std::pair<std::string, std::string>>& env = {});
+  ~BackgroundProcess();
+  BackgroundProcess(const BackgroundProcess&) = delete;
+  BackgroundProcess& operator=(const BackgroundProcess&) = delete;
+  /// SIGKILL, as a node failure or OOM kill would.
+  void kill();
+  /// Waits for the exit; returns the exit code (-1 when killed by a signal).
+  int wait();
+  bool running();
+  std::string stdout_text() const;
+  std::string stderr_text() const;
+
+ private:
+  TempDir dir_;
+  int pid_ = -1;
+  int exit_code_ = -1;
+  bool reaped_ = false;
+};
+
+/// Keeps marking the pods of `selector` Ready in the background, as a kubelet would,
+/// for the life of the object.
+class PodReadinessSimulator {
+ public:
+  PodReadinessSimulator(std::string ns, std::string selector);
+  ~PodReadinessSimulator();
+  PodReadinessSimulator(const PodReadinessSimulator&) = delete;
+  PodReadinessSimulator& operator=(const PodReadinessSimulator&) = delete;
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+/// A kubeconfig file that reaches the cluster as admin at `server` (the cluster
+/// itself, or a proxy in front of it with the same certificate).
+std::filesystem::path admin_kubeconfig(const TempDir& dir, const std::string& server);
 
 /// Marks every pod matching `selector` Running and Ready through pods/NAME/status,
 /// standing in for the kubelet this cluster does not have.

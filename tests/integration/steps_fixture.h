@@ -1,0 +1,36 @@
+#pragma once
+
+// Helpers shared by the step tests: reading what rotator wrote with independent
+// tools, and a token-management Deployment to restart.
+
+#include <string>
+
+#include "cluster_fixture.h"
+
+namespace rotator::testing {
+
+/// "RV(rsa-keys) RV(admin-token)" as kubectl reports them.
+std::string secret_versions(const std::string& ns);
+
+/// The admin token file, read with the documented pipeline:
+/// kubectl get secrets/admin-token --template={{.data.token}} | base64 -d
+std::string admin_token_file(const std::string& ns);
+
+/// A data key of a Secret, decoded, read with kubectl.
+std::string secret_value(const std::string& ns, const std::string& secret, const std::string& key);
+
+/// Verifies an RS256 JWT's signature with `openssl dgst` and a public.pem: the
+/// independent check that rotator's tokens are standard.
+bool openssl_verifies_jwt(const std::string& jwt, const std::string& public_pem);
+
+/// Whether the signing-key Secret holds a valid pair right now, checked with
+/// openssl (the public key derived from private.pem equals public.pem).
+bool keys_valid_by_openssl(const std::string& ns);
+
+/// Creates the token-management Deployment with `replicas` pods, all Ready.
+void deploy_token_management(const std::string& ns, int replicas);
+
+/// The methods of the write requests a --stats --log-format json run reported.
+std::vector<std::string> write_methods(const std::string& json_stderr);
+
+}  // namespace rotator::testing
