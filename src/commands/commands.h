@@ -7,5 +7,13 @@ namespace rotator::commands {
 /// Each command file contributes its table entry.
 cli::CommandSpec version_command();
 cli::CommandSpec status_command();
+cli::CommandSpec management_create_command();
+cli::CommandSpec management_list_command();
+cli::CommandSpec management_revoke_command();
+cli::CommandSpec management_renew_command();
+cli::CommandSpec token_create_command();
+cli::CommandSpec token_list_command();
+cli::CommandSpec token_get_command();
+cli::CommandSpec token_revoke_command();
 
 }  // namespace rotator::commands
