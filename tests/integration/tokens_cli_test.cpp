@@ -376,3 +376,27 @@ TEST_CASE("tokens cli: management create writes mgmt_token into an influxctl pro
   const auto list = Json::parse(run_rotator({"management", "list", "-n", ns.name(), "-o", "json"}).out);
   CHECK(list.size() == 1);
 }
+
+TEST_CASE("tokens cli: on a terminal, revoke asks and only 'y' revokes") {
+  if (testing::run({"sh", "-c", "command -v script"}).exit_code != 0) {
+    WARN("script(1) is not installed: terminal prompt not tested");
+    return;
+  }
+  TestNamespace ns("tok");
+  const auto created = create_json({"management", "create", "-n", ns.name(), "--description", "prompted"});
+  const std::string id = created["id"];
+  // script(1) gives rotator a pseudo-terminal as stdin and forwards what we pipe in.
+  const auto on_terminal = [&](const std::string& answer) {
+    return testing::run({"sh", "-c",
+                         "printf '" + answer + "\\n' | script -qec \"$0 management revoke -n $1 $2\" /dev/null",
+                         ROTATOR_BINARY, ns.name(), id});
+  };
+  const auto declined = on_terminal("n");
+  CHECK(declined.exit_code == 2);
+  CHECK_THAT(declined.out, Catch::Contains("Revoke? [y/N]") && Catch::Contains("Nothing revoked"));
+  CHECK(verify(ns.name(), created["token"]).valid());
+  const auto accepted = on_terminal("y");
+  CHECK(accepted.exit_code == 0);
+  CHECK_THAT(accepted.out, Catch::Contains("revoked " + id));
+  CHECK(verify(ns.name(), created["token"]).status == tokens::TokenVerification::Status::revoked);
+}
