@@ -44,7 +44,7 @@ void print_created(const tokens::TokenRecord& record, std::string_view token, cl
                    util::TimePoint now);
 
 /// Adds a record to the registry (read-modify-write with preconditions), emits
-/// TokenCreated, and returns the registry as written.
+/// TokenCreated. Throws (and writes nothing) when the registry is unreadable or full.
 void store_new_record(kube::Client& client, const tokens::RegistryLocation& where,
                       const tokens::TokenRecord& record);
 
