@@ -11,6 +11,14 @@ const std::vector<CommandSpec>& command_table() {
     commands.push_back(commands::status_command());
     commands.push_back(commands::verify_command());
     commands.push_back(commands::export_admin_token_command());
+    commands.push_back(commands::management_create_command());
+    commands.push_back(commands::management_list_command());
+    commands.push_back(commands::management_revoke_command());
+    commands.push_back(commands::management_renew_command());
+    commands.push_back(commands::token_create_command());
+    commands.push_back(commands::token_list_command());
+    commands.push_back(commands::token_get_command());
+    commands.push_back(commands::token_revoke_command());
     commands.push_back(commands::version_command());
     return commands;
   }();

@@ -12,5 +12,13 @@ cli::CommandSpec status_command();
 cli::CommandSpec run_command();
 cli::CommandSpec verify_command();
 cli::CommandSpec export_admin_token_command();
+cli::CommandSpec management_create_command();
+cli::CommandSpec management_list_command();
+cli::CommandSpec management_revoke_command();
+cli::CommandSpec management_renew_command();
+cli::CommandSpec token_create_command();
+cli::CommandSpec token_list_command();
+cli::CommandSpec token_get_command();
+cli::CommandSpec token_revoke_command();
 
 }  // namespace rotator::commands

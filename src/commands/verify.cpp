@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -9,6 +10,7 @@
 #include "commands/step_commands.h"
 #include "steps/admin_token.h"
 #include "steps/verify.h"
+#include "tokens/verify.h"
 #include "util/errors.h"
 
 namespace rotator::commands {
@@ -34,8 +36,22 @@ ExitCode run_verify(const cli::Invocation& invocation) {
   if (token.empty()) throw UsageError("the token is empty");
   auto client = connect(invocation.globals);
   auto context = make_step_context(*client, invocation.globals);
-  const auto ring = steps::load_key_ring(context, invocation.options["keys-secret"].as<std::string>());
-  const auto verdict = steps::verify_admin_token(token, ring, context.now());
+  steps::TokenVerdict verdict;
+  // Management and database tokens are told apart by their prefix and checked
+  // against their registry; anything else must be an admin JWT.
+  if (const auto registry = tokens::verify_registry_token(*client, context.namespace_, token, context.now())) {
+    verdict.kind = std::string(tokens::kind_name(registry->kind)) + " token";
+    verdict.id = registry->id;
+    verdict.valid = registry->valid();
+    verdict.reason = registry->valid() ? "valid" : registry->reason();
+    verdict.expires_at = registry->expires_at;
+  } else if (std::count(token.begin(), token.end(), '.') == 2) {
+    const auto ring = steps::load_key_ring(context, invocation.options["keys-secret"].as<std::string>());
+    verdict = steps::verify_admin_token(token, ring, context.now());
+  } else {
+    verdict.kind = "unknown";
+    verdict.reason = "not an admin JWT, nor a management (M.V1.) or database (apiv1_) token";
+  }
 
   if (format == cli::OutputFormat::json) {
     nlohmann::json out = {{"kind", verdict.kind}, {"valid", verdict.valid}, {"reason", verdict.reason}};

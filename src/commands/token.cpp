@@ -1,0 +1,219 @@
+#include <algorithm>
+#include <iostream>
+
+#include "commands/commands.h"
+#include "commands/session.h"
+#include "commands/token_common.h"
+#include "crypto/random.h"
+#include "tokens/identity.h"
+#include "tokens/token_string.h"
+#include "util/errors.h"
+
+namespace rotator::commands {
+namespace {
+
+using tokens::TokenKind;
+
+std::vector<std::string> databases(const cli::Invocation& invocation, const char* option) {
+  if (!invocation.options.count(option)) return {};
+  auto names = invocation.options[option].as<std::vector<std::string>>();
+  for (const auto& name : names) {
+    if (name.empty()) throw UsageError(std::string("--") + option + " needs a database name (or '*' for all)");
+  }
+  return names;
+}
+
+std::vector<tokens::Permission> permissions_from(const cli::Invocation& invocation) {
+  std::vector<tokens::Permission> permissions;
+  for (const auto& db : databases(invocation, "read-database")) permissions.push_back({"read", db});
+  for (const auto& db : databases(invocation, "write-database")) permissions.push_back({"write", db});
+  if (permissions.empty()) {
+    throw UsageError("a database token needs at least one --read-database or --write-database ('*' means all)");
+  }
+  std::sort(permissions.begin(), permissions.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.action, a.database) < std::tie(b.action, b.database);
+  });
+  permissions.erase(std::unique(permissions.begin(), permissions.end()), permissions.end());
+  return permissions;
+}
+
+ExitCode run_create(const cli::Invocation& invocation) {
+  const auto format = cli::output_format_from(invocation.options);
+  const util::TimePoint now = util::Clock::now();
+  const std::string description = invocation.positionals.empty() ? "" : invocation.positionals.front();
+  tokens::validate_description(description);
+  const auto permissions = permissions_from(invocation);
+  const auto expires_at = expires_at_from(invocation.options, now);
+
+  auto client = connect(invocation.globals);
+  const auto where = registry_location(invocation, *client, TokenKind::database);
+  if (invocation.globals.dry_run == cli::GlobalOptions::DryRun::on) {
+    tokens::RegistryStore(*client, where).read();
+    std::cout << "dry run: would create a database token \"" << description << "\" with "
+              << permissions_text(permissions) << " expiring " << time_or(expires_at, "never") << " in Secret "
+              << where.namespace_ << "/" << where.secret_name << std::endl;
+    return ExitCode::success;
+  }
+  tokens::GeneratedToken generated = tokens::generate_token(TokenKind::database);
+  tokens::TokenRecord record;
+  record.id = crypto::uuid_v4();
+  record.description = description;
+  record.permissions = permissions;
+  record.created_at = tokens::to_seconds(now);
+  record.expires_at = expires_at;
+  record.created_by = tokens::current_identity(*client);
+  record.prefix = generated.prefix;
+  record.sha512 = generated.sha512_hex;
+  store_new_record(*client, where, record);
+  print_created(record, generated.token.view(), format, now);
+  report_stats(invocation.globals, *client);
+  return ExitCode::success;
+}
+
+std::vector<std::string> row_of(const tokens::TokenRecord& r) {
+  return {r.id, r.description, r.prefix, permissions_text(r.permissions), util::format_rfc3339(r.created_at),
+          time_or(r.expires_at, "-"), time_or(r.revoked_at, "-")};
+}
+
+const std::vector<std::string> columns = {"ID", "DESCRIPTION", "PREFIX", "PERMISSIONS", "CREATED AT", "EXPIRES AT",
+                                          "REVOKED AT"};
+
+ExitCode run_list(const cli::Invocation& invocation) {
+  const auto format = cli::output_format_from(invocation.options);
+  const std::string sort = invocation.options.count("sort") ? invocation.options["sort"].as<std::string>() : "";
+  if (!sort.empty() && sort != "id" && sort != "description") {
+    throw UsageError("--sort must be id or description, not \"" + sort + "\"");
+  }
+  const bool include_revoked = invocation.options["include-revoked"].as<bool>();
+  auto client = connect(invocation.globals);
+  auto records = tokens::RegistryStore(*client, registry_location(invocation, *client, TokenKind::database))
+                     .read()
+                     .registry.records;
+  std::erase_if(records, [&](const tokens::TokenRecord& r) { return r.revoked_at && !include_revoked; });
+  std::stable_sort(records.begin(), records.end(), [&](const tokens::TokenRecord& a, const tokens::TokenRecord& b) {
+    if (sort == "id") return a.id < b.id;
+    if (sort == "description") return a.description < b.description;
+    return false;  // registry order: creation order
+  });
+  const util::TimePoint now = util::Clock::now();
+  if (format == cli::OutputFormat::json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& r : records) out.push_back(record_json(r, now));
+    std::cout << out.dump(2) << std::endl;
+  } else {
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& r : records) rows.push_back(row_of(r));
+    print_table(columns, rows);
+  }
+  report_stats(invocation.globals, *client);
+  return ExitCode::success;
+}
+
+ExitCode run_get(const cli::Invocation& invocation) {
+  const auto format = cli::output_format_from(invocation.options);
+  if (invocation.positionals.size() != 1) throw UsageError("give one token ID");
+  const std::string& id = invocation.positionals.front();
+  auto client = connect(invocation.globals);
+  const auto registry =
+      tokens::RegistryStore(*client, registry_location(invocation, *client, TokenKind::database)).read().registry;
+  const tokens::TokenRecord* record = tokens::find_by_id(registry, id);
+  if (record == nullptr) throw Error("no database token with id " + id);
+  if (record->revoked_at && !invocation.options["include-revoked"].as<bool>()) {
+    throw Error("database token " + id + " was revoked at " + util::format_rfc3339(*record->revoked_at) +
+                " (--include-revoked shows it)");
+  }
+  if (format == cli::OutputFormat::json) {
+    std::cout << record_json(*record, util::Clock::now()).dump(2) << std::endl;
+  } else {
+    print_table(columns, {row_of(*record)});
+  }
+  report_stats(invocation.globals, *client);
+  return ExitCode::success;
+}
+
+void add_include_revoked(cli::po::options_description& options) {
+  options.add_options()("include-revoked", cli::po::bool_switch(), "include revoked tokens");
+}
+
+}  // namespace
+
+cli::CommandSpec token_create_command() {
+  return {
+      .name = "token create",
+      .synopsis = "token create \"DESCRIPTION\" [--read-database DB]... [--write-database DB]...\n"
+                  "                     [--expires-at RFC3339] [-o table|json]",
+      .summary = "create a database token (shown once)",
+      .details = "Creates a database token (apiv1_<base64url>, 256 random bits) with read and/or write\n"
+                 "permission on databases ('*': all databases) and records its SHA-512 hash, never\n"
+                 "the token, in the database-tokens Secret. The token is printed once.",
+      .examples = "  rotator token create \"grafana\" --read-database telemetry\n"
+                  "  rotator token create \"ingest\" --write-database '*' --expires-at 2026-12-31T00:00:00Z -o json",
+      .add_options =
+          [](cli::po::options_description& options) {
+            cli::add_output_format_option(options);
+            options.add_options()
+                ("read-database", cli::po::value<std::vector<std::string>>()->composing()->value_name("DB"),
+                 "grant read on DB ('*': all); repeatable")
+                ("write-database", cli::po::value<std::vector<std::string>>()->composing()->value_name("DB"),
+                 "grant write on DB ('*': all); repeatable")
+                ("expires-at", cli::po::value<std::string>()->value_name("RFC3339"), "expiry time (default: never)");
+            add_registry_option(options, TokenKind::database);
+          },
+      .max_positionals = 1,
+      .run = run_create,
+  };
+}
+
+cli::CommandSpec token_list_command() {
+  return {
+      .name = "token list",
+      .synopsis = "token list [--include-revoked] [-o table|json] [--sort id|description]",
+      .summary = "list database tokens",
+      .details = "Reads only. Revoked tokens only with --include-revoked. Never shows a token string.",
+      .examples = "  rotator token list\n  rotator token list --include-revoked --format json",
+      .add_options =
+          [](cli::po::options_description& options) {
+            cli::add_output_format_option(options);
+            add_include_revoked(options);
+            options.add_options()("sort", cli::po::value<std::string>()->value_name("id|description"),
+                                  "sort order (default: creation order)");
+            add_registry_option(options, TokenKind::database);
+          },
+      .max_positionals = 0,
+      .run = run_list,
+  };
+}
+
+cli::CommandSpec token_get_command() {
+  return {
+      .name = "token get",
+      .synopsis = "token get [--include-revoked] [-o table|json] ID",
+      .summary = "show one database token",
+      .details = "Reads only. A revoked token is an error unless --include-revoked.",
+      .examples = "  rotator token get 3f0c... -o json",
+      .add_options =
+          [](cli::po::options_description& options) {
+            cli::add_output_format_option(options);
+            add_include_revoked(options);
+            add_registry_option(options, TokenKind::database);
+          },
+      .max_positionals = 1,
+      .run = run_get,
+  };
+}
+
+cli::CommandSpec token_revoke_command() {
+  return {
+      .name = "token revoke",
+      .synopsis = "token revoke [--force] ID [ID...]",
+      .summary = "revoke database tokens (immediate, cannot be undone)",
+      .details = "Asks for confirmation on a terminal; without a terminal it needs --force (else exit 2).\n"
+                 "Goes on with the other IDs when one fails; exit 1 if any ID was not found.",
+      .examples = "  rotator token revoke --force 3f0c...",
+      .add_options = [](cli::po::options_description& options) { add_revoke_options(options, TokenKind::database); },
+      .max_positionals = -1,
+      .run = [](const cli::Invocation& invocation) { return run_revoke(invocation, TokenKind::database); },
+  };
+}
+
+}  // namespace rotator::commands

@@ -1,0 +1,93 @@
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tokens/token_string.h"
+#include "util/time.h"
+
+namespace rotator::tokens {
+
+/// One database permission: "read" or "write" on a database ("*": all databases).
+struct Permission {
+  std::string action;
+  std::string database;
+  bool operator==(const Permission&) const = default;
+};
+
+/// What the registry keeps about one token. Never the token itself: only its hash.
+struct TokenRecord {
+  std::string id;  ///< UUIDv4
+  std::string description;
+  std::vector<Permission> permissions;  ///< empty for management tokens
+  util::TimePoint created_at;
+  std::optional<util::TimePoint> expires_at;  ///< nullopt: never expires
+  std::optional<util::TimePoint> revoked_at;  ///< set once, never cleared
+  std::string created_by;                     ///< identity that ran the command, if known
+  std::string prefix;                         ///< short display prefix
+  std::string sha512;                         ///< SHA-512 of the token, 128 hex digits
+  std::string renewal_secret;  ///< Secret `management renew` keeps it in; empty otherwise
+  bool operator==(const TokenRecord&) const = default;
+};
+
+/// Where a token stands at a given moment.
+enum class TokenState { active, expired, revoked };
+TokenState state_at(const TokenRecord& record, util::TimePoint now);
+std::string_view state_name(TokenState state);
+
+/// The registry of one kind: the decoded content of its Secret.
+struct Registry {
+  TokenKind kind = TokenKind::management;
+  std::vector<TokenRecord> records;
+};
+
+/// The Secret data key holding the registry JSON.
+inline constexpr std::string_view registry_data_key = "tokens.json";
+/// The registry JSON's "schemaVersion"; a newer one is refused, never overwritten.
+inline constexpr int registry_schema_version = 1;
+/// Kubernetes refuses a Secret whose data adds up to more than 1 MiB.
+inline constexpr std::size_t max_secret_data_bytes = 1024 * 1024;
+/// Longest description accepted, in bytes; keeps the capacity arithmetic honest.
+inline constexpr std::size_t max_description_bytes = 512;
+
+/// The registry as stored: compact JSON, one object with a schema version.
+std::string serialize_registry(const Registry& registry);
+
+/// Parses stored registry JSON. Throws InvalidDataError (exit 5) on anything it
+/// cannot read fully: bad JSON, another kind, a newer schema, a malformed record.
+Registry parse_registry(std::string_view text, TokenKind expected_kind);
+
+/// The record with this id, or null.
+const TokenRecord* find_by_id(const Registry& registry, std::string_view id);
+
+/// The record whose hash equals `sha512_hex`, compared in constant time per record.
+const TokenRecord* find_by_hash(const Registry& registry, std::string_view sha512_hex);
+
+/// Checks a description: non-empty after trimming, at most max_description_bytes,
+/// no control characters. Throws UsageError.
+void validate_description(std::string_view description);
+
+/// What revoking one id did.
+enum class RevokeOutcome { revoked, already_revoked, not_found };
+struct RevokeResult {
+  std::string id;
+  RevokeOutcome outcome = RevokeOutcome::not_found;
+  std::optional<util::TimePoint> revoked_at;
+  std::string description;
+};
+
+/// Marks the records with these ids revoked at `now` (records already revoked keep
+/// their time). Pure: the caller writes the registry when anything changed.
+std::vector<RevokeResult> revoke_ids(Registry& registry, const std::vector<std::string>& ids,
+                                     util::TimePoint now);
+
+/// True when any result changed the registry.
+bool any_revoked(const std::vector<RevokeResult>& results);
+
+/// Truncates to whole seconds, the precision the registry stores.
+util::TimePoint to_seconds(util::TimePoint t);
+
+}  // namespace rotator::tokens

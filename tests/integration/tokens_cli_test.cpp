@@ -1,0 +1,402 @@
+// Management and database tokens end to end: the rotator binary against the real
+// local API server, kubectl as the independent reader.
+
+#include <catch2/catch.hpp>
+
+#include <sys/stat.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "cluster_fixture.h"
+#include "crypto/random.h"
+#include "kube/resources.h"
+#include "tokens/registry.h"
+#include "tokens/verify.h"
+#include "util/base64.h"
+
+using namespace rotator;
+using namespace rotator::testing;
+using Json = nlohmann::json;
+
+namespace {
+
+/// Runs `create ... -o json` and returns the parsed object (it holds the token).
+Json create_json(const std::vector<std::string>& args) {
+  auto all = args;
+  all.insert(all.end(), {"-o", "json"});
+  const auto run = run_rotator(all);
+  INFO(run.err);
+  REQUIRE(run.exit_code == 0);
+  CHECK_THAT(run.err, Catch::Contains("only time the token is shown"));
+  return Json::parse(run.out);
+}
+
+tokens::TokenVerification verify(const std::string& ns, const std::string& token) {
+  auto client = TestCluster::get().client();
+  const auto result = tokens::verify_registry_token(*client, ns, token, util::Clock::now());
+  REQUIRE(result.has_value());
+  return *result;
+}
+
+std::string secret_json(const std::string& ns, const std::string& name) {
+  const auto got = kubectl({"-n", ns, "get", "secret", name, "-o", "json"});
+  REQUIRE(got.exit_code == 0);
+  return got.out;
+}
+
+std::string registry_text(const std::string& ns, const std::string& name) {
+  const auto data = Json::parse(secret_json(ns, name))["data"]["tokens.json"].get<std::string>();
+  return *util::base64_decode(data);
+}
+
+std::string resource_version(const std::string& ns, const std::string& name) {
+  return kubectl({"-n", ns, "get", "secret", name, "-o", "jsonpath={.metadata.resourceVersion}"}).out;
+}
+
+/// No trace of the token in the stored Secret: not as text, not as base64, not its secret part.
+void check_secret_holds_no_token(const std::string& ns, const std::string& name, const std::string& token) {
+  const std::string raw = secret_json(ns, name);
+  const std::string decoded = registry_text(ns, name);
+  const std::string body = token.substr(token.find_first_of("._") == 1 ? 5 : 6);
+  for (const std::string& where : {raw, decoded}) {
+    CHECK(where.find(token) == std::string::npos);
+    CHECK(where.find(body) == std::string::npos);
+    CHECK(where.find(util::base64_encode(token)) == std::string::npos);
+    CHECK(where.find(util::base64_encode(token).substr(0, 40)) == std::string::npos);
+  }
+  CHECK_THAT(decoded, Catch::Contains(tokens::token_hash(token)));
+}
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+}  // namespace
+
+TEST_CASE("tokens cli: management create, list (table and JSON), revoke, verify; the token only at creation") {
+  TestNamespace ns("tok");
+  const auto created = create_json({"management", "create", "-n", ns.name(), "--description", "CI pipeline",
+                                    "--expires-at", "2099-01-01T00:00:00Z"});
+  const std::string token = created["token"];
+  const std::string id = created["id"];
+  CHECK(created["description"] == "CI pipeline");
+  CHECK(created["expires_at"] == "2099-01-01T00:00:00Z");
+  CHECK(created["created_at"].is_string());
+  CHECK(tokens::classify_token(token) == tokens::TokenKind::management);
+  const auto never = create_json({"management", "create", "-n", ns.name(), "--description", "no expiry"});
+  CHECK(never["expires_at"].is_null());
+
+  // Table output of create shows the same fields and the token.
+  const auto table_create = run_rotator({"management", "create", "-n", ns.name(), "--description", "table form"});
+  REQUIRE(table_create.exit_code == 0);
+  CHECK_THAT(table_create.out, Catch::Contains("ID:") && Catch::Contains("Token:        M.V1.") &&
+                                   Catch::Contains("Expires at:   never"));
+
+  check_secret_holds_no_token(ns.name(), "management-tokens", token);
+  const auto list = run_rotator({"management", "list", "-n", ns.name()});
+  REQUIRE(list.exit_code == 0);
+  CHECK_THAT(list.out, Catch::StartsWith("ID") && Catch::Contains("DESCRIPTION") && Catch::Contains("PREFIX") &&
+                           Catch::Contains("CREATED AT") && Catch::Contains("EXPIRES AT") &&
+                           Catch::Contains("REVOKED AT"));
+  CHECK_THAT(list.out, Catch::Contains(id) && Catch::Contains("CI pipeline") && Catch::Contains(token.substr(0, 9)));
+  CHECK(list.out.find(token) == std::string::npos);
+
+  auto v = verify(ns.name(), token);
+  CHECK(v.valid());
+  CHECK(v.id == id);
+  CHECK(v.kind == tokens::TokenKind::management);
+
+  const auto revoke = run_rotator({"management", "revoke", "--force", "-n", ns.name(), id});
+  INFO(revoke.err);
+  REQUIRE(revoke.exit_code == 0);
+  CHECK_THAT(revoke.out, Catch::Contains("revoked " + id));
+  v = verify(ns.name(), token);
+  CHECK(v.status == tokens::TokenVerification::Status::revoked);
+  CHECK(v.id == id);
+  // Twice is not an error.
+  const auto again = run_rotator({"management", "revoke", "--force", "-n", ns.name(), id});
+  CHECK(again.exit_code == 0);
+  CHECK_THAT(again.out, Catch::Contains("already revoked"));
+
+  // Revoked tokens stay listed; JSON sorted by description.
+  const auto json = run_rotator({"management", "list", "-n", ns.name(), "--format", "json", "--sort", "description"});
+  REQUIRE(json.exit_code == 0);
+  const auto rows = Json::parse(json.out);
+  REQUIRE(rows.size() == 3);
+  CHECK(rows[0]["description"] == "CI pipeline");
+  CHECK(rows[0]["revoked_at"].is_string());
+  CHECK(rows[0]["status"] == "revoked");
+  CHECK(rows[1]["description"] == "no expiry");
+  CHECK(json.out.find(token) == std::string::npos);
+  CHECK(json.out.find("sha512") == std::string::npos);
+
+  // Events on the registry Secret, without token material.
+  const auto events = kubectl({"-n", ns.name(), "get", "events", "--field-selector",
+                               "involvedObject.name=management-tokens", "-o", "json"});
+  REQUIRE(events.exit_code == 0);
+  std::multiset<std::string> reasons;
+  const Json event_list = Json::parse(events.out);
+  for (const auto& e : event_list["items"]) reasons.insert(e["reason"].get<std::string>());
+  CHECK(reasons.count("TokenCreated") == 3);
+  CHECK(reasons.count("TokenRevoked") == 1);
+  CHECK(events.out.find(token.substr(5)) == std::string::npos);
+}
+
+TEST_CASE("tokens cli: database tokens: create with permissions, list, get, revoke, verify") {
+  TestNamespace ns("tok");
+  const auto created = create_json({"token", "create", "grafana", "-n", ns.name(), "--read-database", "telemetry",
+                                    "--write-database", "*", "--read-database", "logs"});
+  const std::string token = created["token"];
+  const std::string id = created["id"];
+  CHECK(tokens::classify_token(token) == tokens::TokenKind::database);
+  REQUIRE(created["permissions"].size() == 3);
+  CHECK(created["permissions"][0] == Json({{"action", "read"}, {"database", "logs"}}));
+  CHECK(created["permissions"][2] == Json({{"action", "write"}, {"database", "*"}}));
+  const auto other = create_json({"token", "create", "ingest", "-n", ns.name(), "--write-database", "telemetry"});
+  check_secret_holds_no_token(ns.name(), "database-tokens", token);
+
+  const auto get = run_rotator({"token", "get", "-n", ns.name(), id, "-o", "json"});
+  REQUIRE(get.exit_code == 0);
+  CHECK(Json::parse(get.out)["description"] == "grafana");
+  CHECK(get.out.find(token) == std::string::npos);
+  const auto get_table = run_rotator({"token", "get", "-n", ns.name(), id});
+  CHECK_THAT(get_table.out, Catch::Contains("read:logs,read:telemetry,write:*"));
+  CHECK(verify(ns.name(), token).valid());
+
+  const auto revoke = run_rotator({"token", "revoke", "--force", "-n", ns.name(), id});
+  REQUIRE(revoke.exit_code == 0);
+  CHECK(verify(ns.name(), token).status == tokens::TokenVerification::Status::revoked);
+  CHECK(verify(ns.name(), other["token"]).valid());
+
+  const auto list = run_rotator({"token", "list", "-n", ns.name(), "-o", "json"});
+  REQUIRE(Json::parse(list.out).size() == 1);
+  const auto with_revoked = run_rotator({"token", "list", "-n", ns.name(), "--include-revoked", "--sort", "description"});
+  CHECK_THAT(with_revoked.out, Catch::Contains("grafana") && Catch::Contains("ingest"));
+  CHECK(with_revoked.out.find("grafana") < with_revoked.out.find("ingest"));
+  const auto revoked_get = run_rotator({"token", "get", "-n", ns.name(), id});
+  CHECK(revoked_get.exit_code == 1);
+  CHECK_THAT(revoked_get.err, Catch::Contains("revoked"));
+  CHECK(run_rotator({"token", "get", "-n", ns.name(), "--include-revoked", id}).exit_code == 0);
+  CHECK(run_rotator({"token", "get", "-n", ns.name(), crypto::uuid_v4()}).exit_code == 1);
+
+  // Usage errors: no permission, empty description, expiry in the past.
+  CHECK(run_rotator({"token", "create", "x", "-n", ns.name()}).exit_code == 2);
+  CHECK(run_rotator({"token", "create", "", "-n", ns.name(), "--read-database", "a"}).exit_code == 2);
+  CHECK(run_rotator({"token", "create", "x", "-n", ns.name(), "--read-database", "a", "--expires-at",
+                     "2001-01-01T00:00:00Z"}).exit_code == 2);
+  CHECK(run_rotator({"token", "list", "-n", ns.name(), "--sort", "created"}).exit_code == 2);
+}
+
+TEST_CASE("tokens cli: expired and unknown tokens fail verification with the right reason") {
+  TestNamespace ns("tok");
+  const auto expiry = util::format_rfc3339(util::Clock::now() + std::chrono::seconds(2));
+  const auto created = create_json({"token", "create", "short", "-n", ns.name(), "--read-database", "db",
+                                    "--expires-at", expiry});
+  const auto management = create_json({"management", "create", "-n", ns.name(), "--description", "short",
+                                        "--expires-at", expiry});
+  CHECK(verify(ns.name(), created["token"]).valid());
+  std::this_thread::sleep_for(std::chrono::milliseconds(3100));
+  auto v = verify(ns.name(), created["token"]);
+  CHECK(v.status == tokens::TokenVerification::Status::expired);
+  CHECK(v.id == created["id"]);
+  CHECK_THAT(v.reason(), Catch::StartsWith("expired at " + expiry));
+  CHECK(verify(ns.name(), management["token"]).status == tokens::TokenVerification::Status::expired);
+
+  const std::string unknown(tokens::generate_token(tokens::TokenKind::database).token.view());
+  v = verify(ns.name(), unknown);
+  CHECK(v.status == tokens::TokenVerification::Status::unknown);
+  CHECK(v.id.empty());
+  // No registry at all: unknown, not an error.
+  const std::string stranger(tokens::generate_token(tokens::TokenKind::management).token.view());
+  TestNamespace empty("tok");
+  CHECK(verify(empty.name(), stranger).status == tokens::TokenVerification::Status::unknown);
+}
+
+TEST_CASE("tokens cli: revoke needs a terminal or --force, and goes on past an unknown id") {
+  TestNamespace ns("tok");
+  const auto a = create_json({"management", "create", "-n", ns.name(), "--description", "a"});
+  const auto b = create_json({"management", "create", "-n", ns.name(), "--description", "b"});
+  const std::string rv = resource_version(ns.name(), "management-tokens");
+
+  const auto refused = run_rotator({"management", "revoke", "-n", ns.name(), a["id"]});
+  CHECK(refused.exit_code == 2);
+  CHECK_THAT(refused.err, Catch::Contains("not a terminal") && Catch::Contains("--force"));
+  CHECK(resource_version(ns.name(), "management-tokens") == rv);
+  CHECK(verify(ns.name(), a["token"]).valid());
+
+  const std::string missing = crypto::uuid_v4();
+  const auto partial = run_rotator({"management", "revoke", "--force", "-n", ns.name(), a["id"], missing, b["id"]});
+  CHECK(partial.exit_code == 1);
+  CHECK_THAT(partial.err, Catch::Contains("no management token with id " + missing) &&
+                              Catch::Contains("1 of 3"));
+  CHECK_THAT(partial.out, Catch::Contains("revoked " + a["id"].get<std::string>()) &&
+                              Catch::Contains("revoked " + b["id"].get<std::string>()));
+  CHECK(verify(ns.name(), a["token"]).status == tokens::TokenVerification::Status::revoked);
+  CHECK(verify(ns.name(), b["token"]).status == tokens::TokenVerification::Status::revoked);
+
+  // Database tokens behave the same.
+  const auto d = create_json({"token", "create", "d", "-n", ns.name(), "--read-database", "x"});
+  CHECK(run_rotator({"token", "revoke", "-n", ns.name(), d["id"]}).exit_code == 2);
+  CHECK(run_rotator({"token", "revoke", "--force", "-n", ns.name(), d["id"], missing}).exit_code == 1);
+  CHECK(verify(ns.name(), d["token"]).status == tokens::TokenVerification::Status::revoked);
+}
+
+TEST_CASE("tokens cli: concurrent creates and revokes never lose a record (409 retries)") {
+  TestNamespace ns("tok");
+  const auto first = create_json({"token", "create", "seed", "-n", ns.name(), "--read-database", "x"});
+  constexpr int writers = 6;
+  std::vector<CommandResult> results(writers);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < writers; ++i) {
+    threads.emplace_back([&, i] {
+      if (i == 0) {
+        results[i] = run_rotator({"token", "revoke", "--force", "-n", ns.name(), first["id"]});
+      } else {
+        results[i] = run_rotator({"token", "create", "parallel " + std::to_string(i), "-n", ns.name(),
+                                  "--write-database", "x"});
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (const auto& r : results) {
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+  }
+  const auto registry = tokens::parse_registry(registry_text(ns.name(), "database-tokens"), tokens::TokenKind::database);
+  CHECK(registry.records.size() == writers);
+  const auto* seed = tokens::find_by_id(registry, first["id"].get<std::string>());
+  REQUIRE(seed != nullptr);
+  CHECK(seed->revoked_at.has_value());
+}
+
+TEST_CASE("tokens cli: dry-run writes nothing; a corrupt registry is refused with exit 5") {
+  TestNamespace ns("tok");
+  const auto dry = run_rotator({"management", "create", "-n", ns.name(), "--description", "x", "--dry-run"});
+  REQUIRE(dry.exit_code == 0);
+  CHECK_THAT(dry.out, Catch::Contains("would create"));
+  CHECK(dry.out.find("M.V1.") == std::string::npos);
+  CHECK(kubectl({"-n", ns.name(), "get", "secret", "management-tokens"}).exit_code != 0);
+
+  const auto created = create_json({"management", "create", "-n", ns.name(), "--description", "x"});
+  const std::string rv = resource_version(ns.name(), "management-tokens");
+  const auto dry_revoke = run_rotator({"management", "revoke", "-n", ns.name(), "--dry-run", created["id"]});
+  CHECK(dry_revoke.exit_code == 0);
+  CHECK_THAT(dry_revoke.out, Catch::Contains("would revoke"));
+  CHECK(resource_version(ns.name(), "management-tokens") == rv);
+
+  auto client = TestCluster::get().client();
+  kube::SecretApi secrets(*client);
+  kube::Secret corrupt;
+  corrupt.metadata.name = "database-tokens";
+  corrupt.metadata.namespace_ = ns.name();
+  corrupt.data = {{"tokens.json", "{\"schemaVersion\":1,\"kind\":\"database\",\"tokens\":[{\"id\":3}]}"}};
+  const auto stored = secrets.create(corrupt);
+  const auto refused = run_rotator({"token", "create", "x", "-n", ns.name(), "--read-database", "db"});
+  CHECK(refused.exit_code == 5);
+  CHECK_THAT(refused.err, Catch::Contains("cannot be read"));
+  CHECK(run_rotator({"token", "list", "-n", ns.name()}).exit_code == 5);
+  CHECK(resource_version(ns.name(), "database-tokens") == stored.metadata.resource_version);
+}
+
+TEST_CASE("tokens cli: a full registry Secret is a clear error and nothing is lost") {
+  TestNamespace ns("tok");
+  // Fill the registry as close to 1 MiB as whole records allow.
+  tokens::Registry registry{tokens::TokenKind::database, {}};
+  tokens::TokenRecord record;
+  record.description = "filler";
+  record.permissions = {{"read", "db"}};
+  record.created_at = tokens::to_seconds(util::Clock::now());
+  record.prefix = "apiv1_AAAA";
+  record.sha512 = std::string(128, 'a');
+  record.created_by = "context admin, bearer token of user \"admin\"";
+  // Every record has the same size (a UUID is always 36 characters): the next one
+  // must not fit, so stop within one record of the limit.
+  record.id = crypto::uuid_v4();
+  const std::size_t empty = tokens::serialize_registry(registry).size();
+  const std::size_t per_record = tokens::serialize_registry({tokens::TokenKind::database, {record}}).size() - empty + 1;
+  const std::size_t fits = (tokens::max_secret_data_bytes - empty + 1) / per_record;
+  for (std::size_t i = 0; i < fits; ++i) {
+    record.id = crypto::uuid_v4();
+    registry.records.push_back(record);
+  }
+  REQUIRE(tokens::serialize_registry(registry).size() <= tokens::max_secret_data_bytes);
+  const std::size_t count = registry.records.size();
+  kube::Secret secret;
+  secret.metadata.name = "database-tokens";
+  secret.metadata.namespace_ = ns.name();
+  secret.data = {{"tokens.json", tokens::serialize_registry(registry)}};
+  kube::SecretApi(*TestCluster::get().client()).create(secret);  // the API server takes it
+  const std::string rv = resource_version(ns.name(), "database-tokens");
+
+  const auto full = run_rotator({"token", "create", "one too many", "-n", ns.name(), "--read-database", "db"});
+  CHECK(full.exit_code == 1);
+  CHECK_THAT(full.err, Catch::Contains("is full") && Catch::Contains(std::to_string(count + 1) + " records"));
+  CHECK(full.out.find("apiv1_") == std::string::npos);  // no token handed out that is not stored
+  CHECK(resource_version(ns.name(), "database-tokens") == rv);
+  WARN("a full database-tokens Secret held " << count << " records of this size");
+}
+
+TEST_CASE("tokens cli: management create writes mgmt_token into an influxctl profile, other profiles untouched") {
+  TestNamespace ns("tok");
+  TempDir dir;
+  const std::string original =
+      "# influxctl profiles\n\n[[profile]]\n  name = \"default\"  # keep me\n  product = \"clustered\"\n"
+      "  host = \"a.example.com\"\n  [profile.auth.oauth2]\n    client_id = \"x\"\n\n"
+      "# second one\n[[profile]]\n  name = \"prod\"\n  host = \"b.example.com\"\n"
+      "  [profile.auth.token]\n    token_file = \"/etc/token.json\"  # admin\n\n"
+      "[[profile]]\n  name = \"lab\"\n  host = \"c.example.com\"\n";
+  const auto path = dir.write("config.toml", original);
+  const auto created = create_json({"management", "create", "-n", ns.name(), "--description", "prod automation",
+                                    "--influxctl-config", path.string(), "--profile", "prod"});
+  const std::string token = created["token"];
+  const std::string expected_text = [&] {
+    std::string t = original;
+    const std::string anchor = "    token_file = \"/etc/token.json\"  # admin\n";
+    t.insert(t.find(anchor) + anchor.size(), "    mgmt_token = \"" + token + "\"\n");
+    return t;
+  }();
+  CHECK(read_file(path) == expected_text);
+  struct stat st{};
+  REQUIRE(::stat(path.c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  CHECK(verify(ns.name(), token).valid());
+
+  // A file rotator cannot edit safely is refused before any token is created.
+  const auto bad = dir.write("bad.toml", "[[profile]]\nname = \"p\"\nauth = { token = { x = 1 } }\n");
+  const auto refused = run_rotator({"management", "create", "-n", ns.name(), "--description", "y",
+                                    "--influxctl-config", bad.string(), "--profile", "p"});
+  CHECK(refused.exit_code == 5);
+  CHECK(read_file(bad) == "[[profile]]\nname = \"p\"\nauth = { token = { x = 1 } }\n");
+  const auto list = Json::parse(run_rotator({"management", "list", "-n", ns.name(), "-o", "json"}).out);
+  CHECK(list.size() == 1);
+}
+
+TEST_CASE("tokens cli: on a terminal, revoke asks and only 'y' revokes") {
+  if (testing::run({"sh", "-c", "command -v script"}).exit_code != 0) {
+    WARN("script(1) is not installed: terminal prompt not tested");
+    return;
+  }
+  TestNamespace ns("tok");
+  const auto created = create_json({"management", "create", "-n", ns.name(), "--description", "prompted"});
+  const std::string id = created["id"];
+  // script(1) gives rotator a pseudo-terminal as stdin and forwards what we pipe in.
+  const auto on_terminal = [&](const std::string& answer) {
+    return testing::run({"sh", "-c",
+                         "printf '" + answer + "\\n' | script -qec \"$0 management revoke -n $1 $2\" /dev/null",
+                         ROTATOR_BINARY, ns.name(), id});
+  };
+  const auto declined = on_terminal("n");
+  CHECK(declined.exit_code == 2);
+  CHECK_THAT(declined.out, Catch::Contains("Revoke? [y/N]") && Catch::Contains("Nothing revoked"));
+  CHECK(verify(ns.name(), created["token"]).valid());
+  const auto accepted = on_terminal("y");
+  CHECK(accepted.exit_code == 0);
+  CHECK_THAT(accepted.out, Catch::Contains("revoked " + id));
+  CHECK(verify(ns.name(), created["token"]).status == tokens::TokenVerification::Status::revoked);
+}

@@ -1,0 +1,82 @@
+#include <catch2/catch.hpp>
+
+#include "crypto/random.h"
+#include "tokens/verify.h"
+
+using namespace rotator;
+using namespace rotator::tokens;
+using namespace std::chrono_literals;
+
+namespace {
+
+const util::TimePoint now = *util::parse_rfc3339("2026-03-01T12:00:00Z");
+
+struct Issued {
+  std::string token;
+  TokenRecord record;
+};
+
+Issued issue(TokenKind kind, std::optional<util::TimePoint> expires = std::nullopt) {
+  auto generated = generate_token(kind);
+  Issued issued{std::string(generated.token.view()), {}};
+  issued.record.id = crypto::uuid_v4();
+  issued.record.description = "test";
+  issued.record.created_at = now - 1h;
+  issued.record.expires_at = expires;
+  issued.record.prefix = generated.prefix;
+  issued.record.sha512 = generated.sha512_hex;
+  return issued;
+}
+
+}  // namespace
+
+TEST_CASE("verify: valid, unknown, revoked and expired, with the id", "[tokens][verify]") {
+  const auto valid = issue(TokenKind::management, now + 1h);
+  auto revoked = issue(TokenKind::management);
+  revoked.record.revoked_at = now - 1min;
+  const auto expired = issue(TokenKind::management, now - 1s);
+  const auto stranger = issue(TokenKind::management);
+  const Registry registry{TokenKind::management, {valid.record, revoked.record, expired.record}};
+
+  auto v = verify_against_registry(registry, valid.token, now);
+  CHECK(v.valid());
+  CHECK(v.kind == TokenKind::management);
+  CHECK(v.id == valid.record.id);
+  CHECK(v.reason() == "valid until 2026-03-01T13:00:00Z");
+
+  v = verify_against_registry(registry, revoked.token, now);
+  CHECK(v.status == TokenVerification::Status::revoked);
+  CHECK(v.id == revoked.record.id);
+  CHECK_THAT(v.reason(), Catch::StartsWith("revoked at 2026-03-01T11:59:00Z"));
+
+  v = verify_against_registry(registry, expired.token, now);
+  CHECK(v.status == TokenVerification::Status::expired);
+  CHECK(v.id == expired.record.id);
+
+  v = verify_against_registry(registry, stranger.token, now);
+  CHECK(v.status == TokenVerification::Status::unknown);
+  CHECK(v.id.empty());
+  CHECK_FALSE(v.valid());
+  CHECK(status_name(v.status) == "unknown");
+}
+
+TEST_CASE("verify: the reason never carries the token", "[tokens][verify]") {
+  const auto valid = issue(TokenKind::database);
+  const Registry registry{TokenKind::database, {valid.record}};
+  const auto v = verify_against_registry(registry, valid.token, now);
+  CHECK(v.valid());
+  CHECK(v.reason() == "valid (does not expire)");
+  CHECK(v.reason().find(valid.token.substr(6)) == std::string::npos);
+}
+
+TEST_CASE("verify: strings that are not registry tokens are left to other verifiers without a request",
+          "[tokens][verify]") {
+  kube::ConnectionConfig config;
+  config.server = "https://127.0.0.1:1";  // nothing listens: a request would fail the test
+  kube::Client client(config);
+  const auto now_ = util::Clock::now();
+  CHECK_FALSE(verify_registry_token(client, "ns", "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln", now_));
+  CHECK_FALSE(verify_registry_token(client, "ns", "", now_));
+  CHECK_FALSE(verify_registry_token(client, "ns", "M.V1.short", now_));
+  CHECK(client.stats().requests == 0);
+}
