@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "commands/commands.h"
+#include "commands/influxctl_config.h"
 #include "commands/session.h"
 #include "kube/resources.h"
 #include "steps/admin_token.h"
@@ -48,6 +49,16 @@ void write_private_file(const std::string& path, const std::string& content) {
 ExitCode run_export(const cli::Invocation& invocation) {
   const std::string out = invocation.options["out"].as<std::string>();
   const std::string name = invocation.options["secret"].as<std::string>();
+  const bool influxctl = invocation.options.count("influxctl-config") > 0;
+  if (influxctl != (invocation.options.count("profile") > 0)) {
+    throw UsageError("--influxctl-config and --profile go together");
+  }
+  if (influxctl && out == "-") throw UsageError("--influxctl-config needs a token file: pass --out FILE");
+  if (influxctl) {
+    // Refuse before touching anything if the config cannot take the change.
+    check_influxctl_profile_value(invocation.options["influxctl-config"].as<std::string>(),
+                                  invocation.options["profile"].as<std::string>(), "auth.token.token_file");
+  }
   auto client = connect(invocation.globals);
   const std::string ns = client->config().namespace_;
   const auto secret = kube::SecretApi(*client).get(ns, name);
@@ -64,6 +75,13 @@ ExitCode run_export(const cli::Invocation& invocation) {
   } else {
     write_private_file(out, data->second);
     std::cerr << "export-admin-token: wrote " << out << " (mode 0600) from Secret " << ns << "/" << name << "\n";
+    if (influxctl) {
+      const std::string config = invocation.options["influxctl-config"].as<std::string>();
+      const std::string profile = invocation.options["profile"].as<std::string>();
+      set_influxctl_profile_value(config, profile, "auth.token.token_file",
+                                  std::filesystem::absolute(out).lexically_normal().string());
+      std::cerr << "export-admin-token: profile \"" << profile << "\" of " << config << " now reads " << out << "\n";
+    }
   }
   report_stats(invocation.globals, *client);
   return ExitCode::success;
@@ -74,18 +92,23 @@ ExitCode run_export(const cli::Invocation& invocation) {
 cli::CommandSpec export_admin_token_command() {
   return {
       .name = "export-admin-token",
-      .synopsis = "export-admin-token [--out token.json] [--secret admin-token]",
+      .synopsis = "export-admin-token [--out token.json] [--secret admin-token] [--influxctl-config PATH --profile NAME]",
       .summary = "write the admin token file influxctl reads, mode 0600",
       .details = "The one-command form of\n"
                  "  kubectl get secrets/admin-token --template={{.data.token}} | base64 -d > token.json\n"
                  "that never leaves the file readable by others. --out - writes to stdout.",
-      .examples = "  rotator export-admin-token -n influxdb --out ~/.influxctl/token.json",
+      .examples = "  rotator export-admin-token -n influxdb --out ~/.influxctl/token.json\n"
+                  "  rotator export-admin-token -n influxdb --out ~/.config/influxctl/admin.json \\\n"
+                  "      --influxctl-config ~/.config/influxctl/config.toml --profile prod",
       .add_options =
           [](po::options_description& o) {
             o.add_options()("out", po::value<std::string>()->default_value("token.json")->value_name("FILE"),
                             "where to write the token file (- for stdout)")
                 ("secret", po::value<std::string>()->default_value("admin-token")->value_name("NAME"),
-                 "Secret holding the admin token file");
+                 "Secret holding the admin token file")
+                ("influxctl-config", po::value<std::string>()->value_name("PATH"),
+                 "also point [profile.auth.token] token_file of influxctl's config.toml at the file")
+                ("profile", po::value<std::string>()->value_name("NAME"), "the influxctl profile to update (created if missing)");
           },
       .max_positionals = 0,
       .run = run_export,

@@ -103,7 +103,10 @@ void run_key_gen(StepContext& context, const KeyGenOptions& options) {
         message = "replaced invalid key data (--force) with signing key kid=" + ring.current.kid;
       } else {
         KeyRing& ring = decision.existing->ring;
-        if (!ring.next) ring.next = generate_key_like(ring.current);
+        if (!ring.next) {
+          ring.next = generate_key_like(ring.current);
+          decision.reason += "; staged kid=" + ring.next->kid;
+        }
         if (!ring.created_at) ring.created_at = now;
         store_key_ring(ring, secret);
         event_reason = "KeyRingUpdated";

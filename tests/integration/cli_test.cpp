@@ -6,28 +6,33 @@
 using namespace rotator;
 using namespace rotator::testing;
 
-TEST_CASE("cli: status reports the cluster and the Secrets, in a table and as JSON") {
+TEST_CASE("cli: status reports the cluster, keys, admin token and restart target, in a table and as JSON") {
   TestNamespace ns;
-  kube::Secret s;
-  s.metadata.name = "rsa-keys";
-  s.metadata.namespace_ = ns.name();
-  s.data = {{"private.pem", "PRIVATE KEY MATERIAL"}, {"kid", "k1"}};
-  const auto created = kube::SecretApi(*TestCluster::get().client()).create(s);
+  REQUIRE(run_rotator({"key-gen", "-n", ns.name()}).exit_code == 0);
+  const auto secret = kube::SecretApi(*TestCluster::get().client()).get(ns.name(), "rsa-keys");
+  const std::string kid = secret->data.at("kid");
 
   const auto table = run_rotator({"status", "-n", ns.name()});
   REQUIRE(table.exit_code == 0);
   CHECK_THAT(table.out, Catch::Contains(TestCluster::get().server) && Catch::Contains("v1.20"));
-  CHECK_THAT(table.out, Catch::Contains("rsa-keys") && Catch::Contains("present") &&
-                            Catch::Contains(created.metadata.resource_version) && Catch::Contains("kid,private.pem"));
-  CHECK_THAT(table.out, !Catch::Contains("PRIVATE KEY MATERIAL"));
+  CHECK_THAT(table.out, Catch::Contains("Signing keys (Secret rsa-keys)") && Catch::Contains(kid) &&
+                            Catch::Contains("RS256 (RSA 2048 bits)"));
+  CHECK_THAT(table.out, !Catch::Contains("PRIVATE KEY"));
 
   const auto json = run_rotator({"status", "-n", ns.name(), "-o", "json"});
   REQUIRE(json.exit_code == 0);
   const auto parsed = nlohmann::json::parse(json.out);
   CHECK(parsed["cluster"]["namespace"] == ns.name());
-  CHECK(parsed["secrets"][0]["state"] == "present");
-  CHECK(parsed["secrets"][1]["name"] == "admin-token");
-  CHECK(parsed["secrets"][1]["state"] == "absent");
+  CHECK(parsed["keys"]["state"] == "ok");
+  CHECK(parsed["keys"]["kid"] == kid);
+  CHECK_FALSE(parsed["keys"]["staged_kid"].get<std::string>().empty());
+  CHECK(parsed["adminToken"]["state"] == "absent");
+  CHECK(parsed["workload"]["state"] == "absent");
+
+  REQUIRE(run_rotator({"create-admin-token", "-n", ns.name()}).exit_code == 0);
+  const auto after = nlohmann::json::parse(run_rotator({"status", "-n", ns.name(), "-o", "json"}).out);
+  CHECK(after["adminToken"]["verifies"] == true);
+  CHECK(after["adminToken"]["kid"] == kid);
 }
 
 TEST_CASE("cli: usage errors exit 2 with a hint; version and help need no cluster") {
@@ -53,7 +58,7 @@ TEST_CASE("cli: JSON logs for Jobs and a request count with --stats") {
   REQUIRE(run.exit_code == 0);
   const auto line = nlohmann::json::parse(run.err.substr(0, run.err.find('\n')));
   CHECK(line["msg"] == "api requests");
-  CHECK(line["requests"] == "3");
+  CHECK(line["requests"] == "4");  // /version, two Secrets, the restart target
 }
 
 TEST_CASE("cli: kubectl finds rotator as a plugin") {

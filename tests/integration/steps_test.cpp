@@ -86,6 +86,22 @@ TEST_CASE("steps: the admin token from the documented kubectl pipeline is the to
   CHECK((std::filesystem::status(out).permissions() & std::filesystem::perms::all) ==
         (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
   CHECK(run({"cat", out.string()}).out == admin_token_file(ns.name()));
+
+  // The influxctl profile: other profiles and comments stay exactly as they were.
+  const std::string original =
+      "# influxctl configuration\n[[profile]]\n  name = \"default\"  # the usual one\n  product = \"clustered\"\n"
+      "  host = \"influx.example\"\n\n[[profile]]\n  name = \"prod\"\n  product = \"clustered\"\n";
+  const auto config = dir.write("config.toml", original);
+  const auto with_profile = run_rotator({"export-admin-token", "-n", ns.name(), "--out", out.string(),
+                                         "--influxctl-config", config.string(), "--profile", "prod"});
+  INFO(with_profile.err);
+  REQUIRE(with_profile.exit_code == 0);
+  const std::string updated = run({"cat", config.string()}).out;
+  CHECK(updated.substr(0, original.size()) == original);
+  CHECK_THAT(updated.substr(original.size()), Catch::Contains("[profile.auth.token]") &&
+                                                  Catch::Contains("token_file = \"" + out.string() + "\""));
+  CHECK((std::filesystem::status(config).permissions() & std::filesystem::perms::all) ==
+        (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
 }
 
 TEST_CASE("steps: scheduled revoke-and-rotate promotes the staged key, rolls the Deployment, and the old token fails") {
