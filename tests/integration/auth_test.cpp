@@ -235,7 +235,7 @@ TEST_CASE("config: an explicit --kubeconfig that cannot be read is a clear error
   CHECK(run.err == "rotator: error: cannot read kubeconfig /nonexistent/kubeconfig\n");
 }
 
-TEST_CASE("tls: a CA that did not sign the server is refused without retries; insecure-skip works") {
+TEST_CASE("tls: a CA that did not sign the server is refused without retries, insecure-skip works") {
   TempDir dir;
   const auto& c = TestCluster::get();
   REQUIRE(run({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=other-ca",
