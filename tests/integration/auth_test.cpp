@@ -36,15 +36,6 @@ std::unique_ptr<kube::Client> client_from(const std::filesystem::path& kubeconfi
   return std::make_unique<kube::Client>(kube::load_connection(options));
 }
 
-kube::Reason reason_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const kube::ApiError& e) {
-    return e.reason();
-  }
-  return kube::Reason::unknown;
-}
-
 }  // namespace
 
 TEST_CASE("auth: an identity without rights gets a 403 Forbidden, and rotator exits 4") {

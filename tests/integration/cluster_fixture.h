@@ -5,6 +5,7 @@
 // namespaces, kubectl as an independent client, and the rotator binary.
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -118,6 +119,9 @@ class FaultProxy {
 /// Marks every pod matching `selector` Running and Ready through pods/NAME/status,
 /// standing in for the kubelet this cluster does not have.
 void mark_pods_ready(kube::Client& client, const std::string& ns, const std::string& selector);
+
+/// The reason of the kube::ApiError `action` throws, or Reason::unknown if it throws none.
+kube::Reason reason_of(const std::function<void()>& action);
 
 /// A unique suffix for names.
 std::string unique_suffix();
