@@ -11,8 +11,23 @@
 namespace rotator::commands {
 namespace {
 
+// Writing commands outside the step table that a job file may list too: they are
+// idempotent and crash-safe like the steps, and run as their command runs.
+const char* const job_commands[] = {"management renew"};
+
+const cli::CommandSpec* find_job_command(const std::string& name) {
+  for (const char* allowed : job_commands) {
+    if (name != allowed) continue;
+    for (const auto& command : cli::command_table()) {
+      if (command.name == name) return &command;
+    }
+  }
+  return nullptr;
+}
+
 struct ValidatedStep {
-  const StepSpec* spec;
+  const StepSpec* spec = nullptr;             ///< a step, sharing the run's client
+  const cli::CommandSpec* command = nullptr;  ///< or a job command, run as on the command line
   po::variables_map options;
   std::string label;
 };
@@ -23,18 +38,20 @@ std::vector<ValidatedStep> validate(const runner::JobFile& job, const std::strin
     const auto& entry = job.steps[i];
     const std::string label = "steps[" + std::to_string(i) + "] (" + entry.step + ")";
     const StepSpec* spec = find_step(entry.step);
-    if (spec == nullptr) {
+    const cli::CommandSpec* command = spec ? nullptr : find_job_command(entry.step);
+    if (spec == nullptr && command == nullptr) {
       std::string known;
       for (const auto& step : step_table()) known += (known.empty() ? "" : ", ") + step.name;
+      for (const char* name : job_commands) known += std::string(", ") + name;
       throw UsageError("job file " + source + ": " + label + ": unknown step; steps are " + known);
     }
     po::options_description description;
-    spec->add_options(description);
-    ValidatedStep step{spec, {}, label};
+    (spec ? spec->add_options : command->add_options)(description);
+    ValidatedStep step{spec, command, {}, label};
     try {
       po::store(po::command_line_parser(entry.arguments).options(description).run(), step.options);
       po::notify(step.options);
-      spec->validate(step.options);
+      if (spec) spec->validate(step.options);
     } catch (const po::error& e) {
       throw UsageError("job file " + source + ": " + label + ": " + e.what());
     } catch (const UsageError& e) {
@@ -61,7 +78,14 @@ ExitCode run_job(const cli::Invocation& invocation) {
                                   {"namespace", context.namespace_}});
   for (const auto& step : steps) {
     log::debug("step", {{"step", step.label}});
-    execute_step(*step.spec, context, step.options);
+    if (step.spec) {
+      execute_step(*step.spec, context, step.options);
+    } else {
+      const ExitCode code = step.command->run({invocation.globals, step.options, {}});
+      if (code != ExitCode::success) {
+        throw Error("job file " + path + ": " + step.label + " failed", code);
+      }
+    }
   }
   report_stats(invocation.globals, *client);
   return ExitCode::success;

@@ -36,15 +36,6 @@ std::unique_ptr<kube::Client> client_from(const std::filesystem::path& kubeconfi
   return std::make_unique<kube::Client>(kube::load_connection(options));
 }
 
-kube::Reason reason_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const kube::ApiError& e) {
-    return e.reason();
-  }
-  return kube::Reason::unknown;
-}
-
 }  // namespace
 
 TEST_CASE("auth: an identity without rights gets a 403 Forbidden, and rotator exits 4") {
@@ -235,7 +226,7 @@ TEST_CASE("config: an explicit --kubeconfig that cannot be read is a clear error
   CHECK(run.err == "rotator: error: cannot read kubeconfig /nonexistent/kubeconfig\n");
 }
 
-TEST_CASE("tls: a CA that did not sign the server is refused without retries; insecure-skip works") {
+TEST_CASE("tls: a CA that did not sign the server is refused without retries, insecure-skip works") {
   TempDir dir;
   const auto& c = TestCluster::get();
   REQUIRE(run({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=other-ca",

@@ -35,7 +35,7 @@ TEST_CASE("cli: status reports the cluster, keys, admin token and restart target
   CHECK(after["adminToken"]["kid"] == kid);
 }
 
-TEST_CASE("cli: usage errors exit 2 with a hint; version and help need no cluster") {
+TEST_CASE("cli: usage errors exit 2 with a hint, version and help need no cluster") {
   const auto typo = run_rotator({"stauts"});
   CHECK(typo.exit_code == 2);
   CHECK_THAT(typo.err, Catch::Contains("did you mean status?"));

@@ -50,6 +50,15 @@ std::string unique_suffix() {
   return hex + std::to_string(counter++);
 }
 
+kube::Reason reason_of(const std::function<void()>& action) {
+  try {
+    action();
+  } catch (const kube::ApiError& e) {
+    return e.reason();
+  }
+  return kube::Reason::unknown;
+}
+
 const TestCluster& TestCluster::get() {
   static const TestCluster cluster = [] {
     const char* dir = std::getenv("ROTATOR_TEST_CLUSTER_DIR");

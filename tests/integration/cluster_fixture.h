@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <functional>
 #include <thread>
 #include <memory>
 #include <optional>
@@ -161,6 +162,9 @@ std::filesystem::path admin_kubeconfig(const TempDir& dir, const std::string& se
 /// Marks every pod matching `selector` Running and Ready through pods/NAME/status,
 /// standing in for the kubelet this cluster does not have.
 void mark_pods_ready(kube::Client& client, const std::string& ns, const std::string& selector);
+
+/// The reason of the kube::ApiError `action` throws, or Reason::unknown if it throws none.
+kube::Reason reason_of(const std::function<void()>& action);
 
 /// A unique suffix for names.
 std::string unique_suffix();

@@ -49,7 +49,7 @@ TEST_CASE("retry: 429 with Retry-After is waited out, then the request succeeds"
   CHECK(waited >= std::chrono::milliseconds(900));
 }
 
-TEST_CASE("retry: 503 twice, then success; a write is not lost") {
+TEST_CASE("retry: 503 twice, then success, a write is not lost") {
   TestNamespace ns;
   FaultProxy proxy;
   proxy.set_rules(Json::array({{{"match", {{"method", "POST"}, {"path_regex", "/secrets$"}}},

@@ -19,7 +19,7 @@ kube::Secret make_secret(const std::string& ns, const std::string& name,
 }
 }  // namespace
 
-TEST_CASE("secrets: create, get, replace and delete on the real API server; kubectl agrees") {
+TEST_CASE("secrets: create, get, replace and delete on the real API server, kubectl agrees") {
   TestNamespace ns;
   auto client = TestCluster::get().client();
   kube::SecretApi secrets(*client);

@@ -40,7 +40,7 @@ int verify_file(const std::string& ns, const std::string& token_file_json) {
 
 }  // namespace
 
-TEST_CASE("steps: each step twice in a row; the second run writes nothing and keeps every resourceVersion") {
+TEST_CASE("steps: each step twice in a row, the second run writes nothing and keeps every resourceVersion") {
   TestNamespace ns;
   deploy_token_management(ns.name(), 1);
   for (const auto& args : std::vector<std::vector<std::string>>{
@@ -62,7 +62,7 @@ TEST_CASE("steps: each step twice in a row; the second run writes nothing and ke
   }
 }
 
-TEST_CASE("steps: the admin token from the documented kubectl pipeline is the token file; openssl verifies its JWT") {
+TEST_CASE("steps: the admin token from the documented kubectl pipeline is the token file, openssl verifies its JWT") {
   TestNamespace ns;
   bootstrap(ns.name());
   const auto file = Json::parse(admin_token_file(ns.name()));
@@ -176,7 +176,7 @@ TEST_CASE("steps: incident revoke deletes the old pods, uses a fresh key, and tr
   CHECK(kubectl({"-n", ns.name(), "get", "events", "--field-selector", "reason=KeyRotated", "-o", "name"}).out != "");
 }
 
-TEST_CASE("steps: corrupt rsa-keys: exit 5 and nothing changes; --force repairs") {
+TEST_CASE("steps: corrupt rsa-keys: exit 5 and nothing changes, --force repairs") {
   TestNamespace ns;
   bootstrap(ns.name());
   REQUIRE(kubectl({"-n", ns.name(), "patch", "secret", "rsa-keys", "--type=merge", "-p",

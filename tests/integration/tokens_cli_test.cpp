@@ -79,7 +79,7 @@ std::string read_file(const std::filesystem::path& path) {
 
 }  // namespace
 
-TEST_CASE("tokens cli: management create, list (table and JSON), revoke, verify; the token only at creation") {
+TEST_CASE("tokens cli: management create, list (table and JSON), revoke, verify, the token only at creation") {
   TestNamespace ns("tok");
   const auto created = create_json({"management", "create", "-n", ns.name(), "--description", "CI pipeline",
                                     "--expires-at", "2099-01-01T00:00:00Z"});
@@ -275,7 +275,7 @@ TEST_CASE("tokens cli: concurrent creates and revokes never lose a record (409 r
   CHECK(seed->revoked_at.has_value());
 }
 
-TEST_CASE("tokens cli: dry-run writes nothing; a corrupt registry is refused with exit 5") {
+TEST_CASE("tokens cli: dry-run writes nothing, a corrupt registry is refused with exit 5") {
   TestNamespace ns("tok");
   const auto dry = run_rotator({"management", "create", "-n", ns.name(), "--description", "x", "--dry-run"});
   REQUIRE(dry.exit_code == 0);

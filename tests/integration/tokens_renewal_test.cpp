@@ -131,7 +131,7 @@ bool kill_at_hanging_write(FaultProxy& proxy, const TempDir& dir, const std::vec
 
 }  // namespace
 
-TEST_CASE("tokens renewal: a token near expiry is replaced; the old one is revoked after the grace; reruns change nothing") {
+TEST_CASE("tokens renewal: a token near expiry is replaced, the old one is revoked after the grace, reruns change nothing") {
   TestNamespace ns("renew");
   // First run: no Secret yet.
   renew(ns.name(), "1h", "30m", "2s");
@@ -188,7 +188,7 @@ TEST_CASE("tokens renewal: a token near expiry is replaced; the old one is revok
                              Catch::Contains("TokenRevoked"));
 }
 
-TEST_CASE("tokens renewal: a revoked token in the Secret is replaced; foreign data is refused without --force") {
+TEST_CASE("tokens renewal: a revoked token in the Secret is replaced, foreign data is refused without --force") {
   TestNamespace ns("renew");
   renew(ns.name(), "24h", "8h", "1h");
   const World first = observe(ns.name());

@@ -181,7 +181,7 @@ TEST_CASE("rotation decides: already applied, too young, promote, fresh") {
   CHECK(decide_rotation(ring, options, t0).action == RotationDecision::Action::generate_fresh);
 }
 
-TEST_CASE("rotation: a scheduled rotation promotes and keeps the old key in grace; an incident does not") {
+TEST_CASE("rotation: a scheduled rotation promotes and keeps the old key in grace, an incident does not") {
   const KeyRing ring = fresh_ring();
   const std::string old_kid = ring.current.kid;
   const std::string staged_kid = ring.next->kid;

@@ -66,7 +66,7 @@ std::string read(const std::filesystem::path& path) {
 
 }  // namespace
 
-TEST_CASE("influxctl config: a new sub-table goes at the end of its profile; everything else is byte-identical",
+TEST_CASE("influxctl config: a new sub-table goes at the end of its profile, everything else is byte-identical",
           "[tokens][influxctl]") {
   const std::string edited = edit_influxctl_profile(several_profiles, "default", key, "M.V1.new");
   const std::string expected = replace_once(several_profiles,
@@ -93,7 +93,7 @@ TEST_CASE("influxctl config: a key is added to an existing sub-table", "[tokens]
         "[[profile]]\n  name = \"a\"\n  [profile.auth.token]\n    token_file = \"/x\"\n    mgmt_token = \"M.V1.z\"\n\n# end\n");
 }
 
-TEST_CASE("influxctl config: a missing profile is appended; an empty file becomes one profile", "[tokens][influxctl]") {
+TEST_CASE("influxctl config: a missing profile is appended, an empty file becomes one profile", "[tokens][influxctl]") {
   const std::string edited = edit_influxctl_profile(several_profiles, "prod", key, "M.V1.p");
   CHECK(edited == several_profiles + "\n[[profile]]\n  name = \"prod\"\n  [profile.auth.token]\n    mgmt_token = \"M.V1.p\"\n");
   CHECK(edit_influxctl_profile("", "default", key, "M.V1.p") ==
@@ -103,7 +103,7 @@ TEST_CASE("influxctl config: a missing profile is appended; an empty file become
         "[[profile]]\nname=\"lab\"\n  [profile.auth.token]\n    mgmt_token = \"v\"\n");
 }
 
-TEST_CASE("influxctl config: values are escaped; CRLF files stay CRLF", "[tokens][influxctl]") {
+TEST_CASE("influxctl config: values are escaped, CRLF files stay CRLF", "[tokens][influxctl]") {
   const std::string edited = edit_influxctl_profile("", "p", "auth.token.token_file", "C:\\tokens\\\"a\".json");
   CHECK(toml::parse(edited)["profile"][0]["auth"]["token"]["token_file"].value<std::string>() ==
         "C:\\tokens\\\"a\".json");
