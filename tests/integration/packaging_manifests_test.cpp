@@ -105,12 +105,21 @@ TEST_CASE("packaging: every Job and CronJob runs restricted, bounded, and logs J
     CHECK(container["command"] == Json::array({"/rotator"}));
     CHECK(contains(container["args"], "--log-format=json"));
     // A rotation takes its id from the Job, so a retried pod finishes the same rotation.
-    if (contains(container["args"], "revoke-and-rotate")) {
-      CHECK(contains(container["args"], "--rotation-id=$(ROTATION_ID)"));
+    // Either as --rotation-id=$(ROTATION_ID), or as ROTATOR_ROTATION_ID for a job
+    // file whose revoke-and-rotate step reads it.
+    const bool rotates = contains(container["args"], "revoke-and-rotate") ||
+                         contains(container["args"], "/etc/rotator/jobs/rotate.yaml") ||
+                         contains(container["args"], "/etc/rotator/jobs/incident-revoke.yaml");
+    if (rotates) {
       const auto env = container.value("env", Json::array());
       REQUIRE(env.size() == 1);
-      CHECK(env[0]["name"] == "ROTATION_ID");
       CHECK(env[0]["valueFrom"]["fieldRef"]["fieldPath"] == "metadata.labels['controller-uid']");
+      if (env[0]["name"] == "ROTATION_ID") {
+        CHECK(contains(container["args"], "--rotation-id=$(ROTATION_ID)"));
+      } else {
+        CHECK(env[0]["name"] == "ROTATOR_ROTATION_ID");
+        CHECK(contains(container["args"], "run"));
+      }
     }
   }
 }

@@ -280,8 +280,8 @@ TEST_CASE("packaging: status as the ServiceAccount reads its Secrets, other Secr
   const auto report = nlohmann::json::parse(status.out);
   CHECK(report["cluster"]["context"] == "in-cluster");
   CHECK(report["cluster"]["namespace"] == ns);
-  CHECK(report["secrets"][0]["state"] == "absent");  // allowed to look: 404, not 403
-  CHECK(report["secrets"][1]["state"] == "absent");
+  CHECK(report["keys"]["state"] == "absent");  // allowed to look: 404, not 403
+  CHECK(report["adminToken"]["state"] == "absent");
 
   kube::Secret keys;
   keys.metadata.name = "rsa-keys";
@@ -290,7 +290,8 @@ TEST_CASE("packaging: status as the ServiceAccount reads its Secrets, other Secr
   kube::SecretApi(*installation.admin).create(keys);
   const auto present = run_rotator({"status", "-o", "json"}, env);
   REQUIRE(present.exit_code == 0);
-  CHECK(nlohmann::json::parse(present.out)["secrets"][0]["state"] == "present");
+  // Read, and found wanting (no private key): "invalid", not "forbidden".
+  CHECK(nlohmann::json::parse(present.out)["keys"]["state"] == "invalid");
 
   const auto other_secret = run_rotator({"status", "--keys-secret=some-other-secret"}, env);
   CHECK(other_secret.exit_code == 4);
