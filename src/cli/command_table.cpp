@@ -128,6 +128,14 @@ ExitCode dispatch(const std::vector<std::string>& args) {
         subcommands += (subcommands.empty() ? "" : ", ") + entry.name.substr(name.size() + 1);
       }
     }
+    if (wants_help) {
+      std::cout << "Usage: rotator " << name << " SUBCOMMAND [flags]\n\nSubcommands:\n";
+      for (const auto& entry : command_table()) {
+        if (entry.name.starts_with(name + " ")) std::cout << "  " << entry.synopsis << "\n      " << entry.summary << "\n";
+      }
+      std::cout << "\nRun 'rotator " << name << " SUBCOMMAND --help' for its flags and examples.\n";
+      return ExitCode::success;
+    }
     throw UsageError("\"" + name + "\" needs a subcommand: " + subcommands);
   }
   if (command == nullptr) {
