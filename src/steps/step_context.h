@@ -46,6 +46,22 @@ class StepLock {
   runner::LeaseLock* lock_;
 };
 
+/// Counts the changes report_change() reports on this thread while alive, so a
+/// multi-namespace run tells "ok" (changed) from "unchanged" per namespace.
+class ChangeCounter {
+ public:
+  ChangeCounter();
+  ~ChangeCounter();
+  ChangeCounter(const ChangeCounter&) = delete;
+  ChangeCounter& operator=(const ChangeCounter&) = delete;
+  int count() const { return count_; }
+  void add() { ++count_; }
+
+ private:
+  int count_ = 0;
+  ChangeCounter* previous_;
+};
+
 /// Prints a plan (dry run) or a change that was made, on stdout.
 void report_change(const std::string& step, const PlannedChange& change, RunMode mode);
 /// Prints that a step found nothing to do.
