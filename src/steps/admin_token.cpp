@@ -101,7 +101,11 @@ TokenFile mint_admin_token(const KeyRing& ring, const AdminTokenOptions& options
 }
 
 KeyRing load_key_ring(StepContext& context, const std::string& keys_secret_name) {
-  const auto secret = kube::SecretApi(context.client).get(context.namespace_, keys_secret_name);
+  // An earlier step of this run (key-gen) may have just read or written the keys.
+  const auto known = context.observed_secrets.find(keys_secret_name);
+  const auto secret = known != context.observed_secrets.end()
+                          ? std::optional<kube::Secret>(known->second)
+                          : kube::SecretApi(context.client).get(context.namespace_, keys_secret_name);
   if (!secret) {
     throw Error("Secret " + context.namespace_ + "/" + keys_secret_name +
                 " does not exist: run `rotator key-gen` first");

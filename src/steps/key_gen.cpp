@@ -60,9 +60,11 @@ void run_key_gen(StepContext& context, const KeyGenOptions& options) {
   auto observed = secrets.get(context.namespace_, options.secret_name);
   auto decision = decide_key_gen(observed, options, context.now());
   if (decision.action == KeyGenDecision::Action::nothing) {
+    context.observed_secrets[options.secret_name] = *observed;
     report_unchanged(step_name, object + " (" + decision.reason + ")");
     return;
   }
+  context.observed_secrets.erase(options.secret_name);
   const char* verb = decision.action == KeyGenDecision::Action::create ? "create" : "replace";
   if (context.mode == RunMode::dry_run) {
     report_change(step_name, {verb, object, decision.reason}, context.mode);
@@ -75,6 +77,7 @@ void run_key_gen(StepContext& context, const KeyGenOptions& options) {
     observed = secrets.get(context.namespace_, options.secret_name);
     decision = decide_key_gen(observed, options, context.now());
     if (decision.action == KeyGenDecision::Action::nothing) {
+      context.observed_secrets[options.secret_name] = *observed;
       report_unchanged(step_name, object + " (" + decision.reason + ")");
       return;
     }
@@ -88,6 +91,7 @@ void run_key_gen(StepContext& context, const KeyGenOptions& options) {
         const KeyRing ring = new_ring(options, now);
         store_key_ring(ring, secret);
         const auto created = secrets.create(secret);
+        context.observed_secrets[options.secret_name] = created;
         report_change(step_name, {"create", object, decision.reason + "; kid=" + ring.current.kid}, context.mode);
         record_event(context, "Secret", "v1", created.metadata, "KeyGenerated",
                      "generated signing key kid=" + ring.current.kid + " and staged kid=" + ring.next->kid);
@@ -113,6 +117,7 @@ void run_key_gen(StepContext& context, const KeyGenOptions& options) {
         message = decision.reason + "; signing key kid=" + ring.current.kid + " unchanged";
       }
       const auto replaced = secrets.replace(secret);
+      context.observed_secrets[options.secret_name] = replaced;
       report_change(step_name, {"replace", object, decision.reason}, context.mode);
       record_event(context, "Secret", "v1", replaced.metadata, event_reason, message);
       return;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -32,6 +33,11 @@ struct StepContext {
   runner::LockOptions lock_options;
   /// Set by a caller (the job runner) that already holds the lock for all steps.
   runner::LeaseLock* held_lock = nullptr;
+  /// Secrets a step of this run has just read or written, by name, as the API
+  /// server returned them. A later step of the same run may take its observation
+  /// from here instead of reading again (key-gen, then create-admin-token's key
+  /// ring); writes still carry the resourceVersion precondition.
+  std::map<std::string, kube::Secret> observed_secrets;
 };
 
 /// Holds the lock for one step: the caller's, if it has one, else a new Lease.
