@@ -117,6 +117,9 @@ void ensure_admin_token(StepContext& context, const AdminTokenOptions& options, 
                         const std::string& step) {
   kube::SecretApi secrets(context.client);
   const std::string object = describe_object("Secret", context.namespace_, options.secret_name);
+  // Read under a lock the run already holds (revoke-and-rotate), the observation is
+  // fresh: no second read before the first write attempt.
+  const bool observed_under_lock = context.held_lock != nullptr;
   auto observed = secrets.get(context.namespace_, options.secret_name);
   auto decision = decide_admin_token(ring, observed, options, context.now());
   if (decision.action == AdminTokenDecision::Action::nothing) {
@@ -130,11 +133,13 @@ void ensure_admin_token(StepContext& context, const AdminTokenOptions& options, 
   }
   StepLock lock(context);
   for (int attempt = 1;; ++attempt) {
-    observed = secrets.get(context.namespace_, options.secret_name);
-    decision = decide_admin_token(ring, observed, options, context.now());
-    if (decision.action == AdminTokenDecision::Action::nothing) {
-      report_unchanged(step, object + " (" + decision.reason + ")");
-      return;
+    if (attempt > 1 || !observed_under_lock) {
+      observed = secrets.get(context.namespace_, options.secret_name);
+      decision = decide_admin_token(ring, observed, options, context.now());
+      if (decision.action == AdminTokenDecision::Action::nothing) {
+        report_unchanged(step, object + " (" + decision.reason + ")");
+        return;
+      }
     }
     lock.ensure_held();
     const TokenFile file = mint_admin_token(ring, options, context.now());

@@ -57,6 +57,9 @@ void run_key_gen(StepContext& context, const KeyGenOptions& options) {
   kube::SecretApi secrets(context.client);
   const std::string object = describe_object("Secret", context.namespace_, options.secret_name);
 
+  // Read under a lock the run already holds (revoke-and-rotate staging a key), the
+  // observation is fresh: no second read before the first write attempt.
+  const bool observed_under_lock = context.held_lock != nullptr;
   auto observed = secrets.get(context.namespace_, options.secret_name);
   auto decision = decide_key_gen(observed, options, context.now());
   if (decision.action == KeyGenDecision::Action::nothing) {
@@ -74,12 +77,14 @@ void run_key_gen(StepContext& context, const KeyGenOptions& options) {
   StepLock lock(context);
   for (int attempt = 1;; ++attempt) {
     // Under the lock, decide again from a fresh read: the first read may be stale.
-    observed = secrets.get(context.namespace_, options.secret_name);
-    decision = decide_key_gen(observed, options, context.now());
-    if (decision.action == KeyGenDecision::Action::nothing) {
-      context.observed_secrets[options.secret_name] = *observed;
-      report_unchanged(step_name, object + " (" + decision.reason + ")");
-      return;
+    if (attempt > 1 || !observed_under_lock) {
+      observed = secrets.get(context.namespace_, options.secret_name);
+      decision = decide_key_gen(observed, options, context.now());
+      if (decision.action == KeyGenDecision::Action::nothing) {
+        context.observed_secrets[options.secret_name] = *observed;
+        report_unchanged(step_name, object + " (" + decision.reason + ")");
+        return;
+      }
     }
     lock.ensure_held();
     try {
