@@ -2,6 +2,7 @@
 #include <sstream>
 
 #include "commands/commands.h"
+#include "commands/multi_namespace.h"
 #include "commands/session.h"
 #include "commands/step_commands.h"
 #include "runner/job_file.h"
@@ -71,24 +72,35 @@ ExitCode run_job(const cli::Invocation& invocation) {
   text << in.rdbuf();
   const auto job = runner::parse_job_file(text.str(), path);
   const auto steps = validate(job, path);  // the whole file, before anything runs
+  const auto selection = namespace_selection_from(invocation.options, invocation.globals);
 
   auto client = connect(invocation.globals);
-  auto context = make_step_context(*client, invocation.globals);
-  log::info("running job file", {{"job", job.name}, {"steps", std::to_string(steps.size())},
-                                  {"namespace", context.namespace_}});
-  for (const auto& step : steps) {
-    log::debug("step", {{"step", step.label}});
-    if (step.spec) {
-      execute_step(*step.spec, context, step.options);
-    } else {
-      const ExitCode code = step.command->run({invocation.globals, step.options, {}});
-      if (code != ExitCode::success) {
-        throw Error("job file " + path + ": " + step.label + " failed", code);
+  auto run_steps = [&](steps::StepContext& context) {
+    log::info("running job file", {{"job", job.name}, {"steps", std::to_string(steps.size())},
+                                    {"namespace", context.namespace_}});
+    for (const auto& step : steps) {
+      log::debug("step", {{"step", step.label}});
+      if (step.spec) {
+        execute_step(*step.spec, context, step.options);
+      } else {
+        cli::GlobalOptions globals = invocation.globals;
+        globals.connection.namespace_ = context.namespace_;
+        const ExitCode code = step.command->run({globals, step.options, {}});
+        if (code != ExitCode::success) {
+          throw Error("job file " + path + ": " + step.label + " failed", code);
+        }
       }
     }
+  };
+  ExitCode code = ExitCode::success;
+  if (selection) {
+    code = run_in_namespaces(*client, invocation.globals, *selection, run_steps);
+  } else {
+    auto context = make_step_context(*client, invocation.globals);
+    run_steps(context);
   }
   report_stats(invocation.globals, *client);
-  return ExitCode::success;
+  return code;
 }
 
 }  // namespace
@@ -104,8 +116,9 @@ cli::CommandSpec run_command() {
                  "Job file format:\n"
                  "  apiVersion: rotator.io/v1\n  kind: JobFile\n  metadata: {name: bootstrap}\n  steps:\n"
                  "    - step: key-gen\n    - step: create-admin-token\n      with: {ttl: \"0\"}",
-      .examples = "  rotator run jobs/bootstrap.yaml -n influxdb\n  rotator run /etc/rotator/jobs/rotate.yaml --dry-run",
-      .add_options = {},
+      .examples = "  rotator run jobs/bootstrap.yaml -n influxdb\n"
+                  "  rotator run jobs/bootstrap.yaml --namespaces team-a,team-b --concurrency 4\n  rotator run /etc/rotator/jobs/rotate.yaml --dry-run",
+      .add_options = add_namespace_selection_options,
       .max_positionals = 1,
       .run = run_job,
   };

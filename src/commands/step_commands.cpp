@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 
+#include "commands/multi_namespace.h"
 #include "commands/session.h"
 #include "crypto/algorithm.h"
 #include "crypto/random.h"
@@ -203,12 +204,25 @@ cli::CommandSpec command_for_step(const StepSpec& step) {
       .summary = step.summary,
       .details = step.details,
       .examples = step.examples,
-      .add_options = step.add_options,
+      .add_options =
+          [&step](po::options_description& options) {
+            step.add_options(options);
+            add_namespace_selection_options(options);
+          },
       .max_positionals = 0,
       .run =
           [&step](const cli::Invocation& invocation) {
             step.validate(invocation.options);
+            const auto selection = namespace_selection_from(invocation.options, invocation.globals);
             auto client = connect(invocation.globals);
+            if (selection) {
+              const ExitCode code = run_in_namespaces(*client, invocation.globals, *selection,
+                                                      [&](steps::StepContext& context) {
+                                                        execute_step(step, context, invocation.options);
+                                                      });
+              report_stats(invocation.globals, *client);
+              return code;
+            }
             auto context = make_step_context(*client, invocation.globals);
             execute_step(step, context, invocation.options);
             report_stats(invocation.globals, *client);

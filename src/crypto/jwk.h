@@ -29,10 +29,15 @@ std::string jwk_thumbprint(const nlohmann::json& jwk);
 /// anything, which would make such an overload set ambiguous.)
 std::string key_thumbprint(const EVP_PKEY& key);
 
+/// How much of a public key to check. The provider's public-key check is costly
+/// for RSA (a primality test of the modulus); a caller that compares the key with
+/// a private key it already holds may skip it, since equality proves more.
+enum class KeyCheck { full, skip_provider_check };
+
 /// Rebuilds the public key a JWK describes, checking every required member
 /// (base64url without padding, exact coordinate lengths, point on the curve).
 /// Throws CryptoError naming the offending member.
-PkeyHandle public_key_from_jwk(const nlohmann::json& jwk);
+PkeyHandle public_key_from_jwk(const nlohmann::json& jwk, KeyCheck check = KeyCheck::full);
 
 /// A JWK Set document: {"keys":[...]} in the given order.
 nlohmann::json make_jwk_set(const std::vector<nlohmann::json>& keys);
@@ -42,7 +47,8 @@ nlohmann::json make_jwk_set(const std::vector<nlohmann::json>& keys);
 /// "use" (if present) "sig", "alg" (if present) matching the key type, and a
 /// string "kid" (if present) unique within the set. Throws CryptoError for
 /// invalid or truncated JSON and for any invalid entry.
-std::vector<nlohmann::json> parse_jwk_set(std::string_view json_text);
+/// With KeyCheck::skip_provider_check the caller checks each key itself.
+std::vector<nlohmann::json> parse_jwk_set(std::string_view json_text, KeyCheck check = KeyCheck::full);
 
 /// The entry whose "kid" equals `kid`, or nullptr.
 const nlohmann::json* find_jwk(const std::vector<nlohmann::json>& keys, std::string_view kid);

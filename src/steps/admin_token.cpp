@@ -101,7 +101,11 @@ TokenFile mint_admin_token(const KeyRing& ring, const AdminTokenOptions& options
 }
 
 KeyRing load_key_ring(StepContext& context, const std::string& keys_secret_name) {
-  const auto secret = kube::SecretApi(context.client).get(context.namespace_, keys_secret_name);
+  // An earlier step of this run (key-gen) may have just read or written the keys.
+  const auto known = context.observed_secrets.find(keys_secret_name);
+  const auto secret = known != context.observed_secrets.end()
+                          ? std::optional<kube::Secret>(known->second)
+                          : kube::SecretApi(context.client).get(context.namespace_, keys_secret_name);
   if (!secret) {
     throw Error("Secret " + context.namespace_ + "/" + keys_secret_name +
                 " does not exist: run `rotator key-gen` first");
@@ -113,6 +117,9 @@ void ensure_admin_token(StepContext& context, const AdminTokenOptions& options, 
                         const std::string& step) {
   kube::SecretApi secrets(context.client);
   const std::string object = describe_object("Secret", context.namespace_, options.secret_name);
+  // Read under a lock the run already holds (revoke-and-rotate), the observation is
+  // fresh: no second read before the first write attempt.
+  const bool observed_under_lock = context.held_lock != nullptr;
   auto observed = secrets.get(context.namespace_, options.secret_name);
   auto decision = decide_admin_token(ring, observed, options, context.now());
   if (decision.action == AdminTokenDecision::Action::nothing) {
@@ -126,11 +133,13 @@ void ensure_admin_token(StepContext& context, const AdminTokenOptions& options, 
   }
   StepLock lock(context);
   for (int attempt = 1;; ++attempt) {
-    observed = secrets.get(context.namespace_, options.secret_name);
-    decision = decide_admin_token(ring, observed, options, context.now());
-    if (decision.action == AdminTokenDecision::Action::nothing) {
-      report_unchanged(step, object + " (" + decision.reason + ")");
-      return;
+    if (attempt > 1 || !observed_under_lock) {
+      observed = secrets.get(context.namespace_, options.secret_name);
+      decision = decide_admin_token(ring, observed, options, context.now());
+      if (decision.action == AdminTokenDecision::Action::nothing) {
+        report_unchanged(step, object + " (" + decision.reason + ")");
+        return;
+      }
     }
     lock.ensure_held();
     const TokenFile file = mint_admin_token(ring, options, context.now());

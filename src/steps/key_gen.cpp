@@ -57,12 +57,17 @@ void run_key_gen(StepContext& context, const KeyGenOptions& options) {
   kube::SecretApi secrets(context.client);
   const std::string object = describe_object("Secret", context.namespace_, options.secret_name);
 
+  // Read under a lock the run already holds (revoke-and-rotate staging a key), the
+  // observation is fresh: no second read before the first write attempt.
+  const bool observed_under_lock = context.held_lock != nullptr;
   auto observed = secrets.get(context.namespace_, options.secret_name);
   auto decision = decide_key_gen(observed, options, context.now());
   if (decision.action == KeyGenDecision::Action::nothing) {
+    context.observed_secrets[options.secret_name] = *observed;
     report_unchanged(step_name, object + " (" + decision.reason + ")");
     return;
   }
+  context.observed_secrets.erase(options.secret_name);
   const char* verb = decision.action == KeyGenDecision::Action::create ? "create" : "replace";
   if (context.mode == RunMode::dry_run) {
     report_change(step_name, {verb, object, decision.reason}, context.mode);
@@ -72,11 +77,14 @@ void run_key_gen(StepContext& context, const KeyGenOptions& options) {
   StepLock lock(context);
   for (int attempt = 1;; ++attempt) {
     // Under the lock, decide again from a fresh read: the first read may be stale.
-    observed = secrets.get(context.namespace_, options.secret_name);
-    decision = decide_key_gen(observed, options, context.now());
-    if (decision.action == KeyGenDecision::Action::nothing) {
-      report_unchanged(step_name, object + " (" + decision.reason + ")");
-      return;
+    if (attempt > 1 || !observed_under_lock) {
+      observed = secrets.get(context.namespace_, options.secret_name);
+      decision = decide_key_gen(observed, options, context.now());
+      if (decision.action == KeyGenDecision::Action::nothing) {
+        context.observed_secrets[options.secret_name] = *observed;
+        report_unchanged(step_name, object + " (" + decision.reason + ")");
+        return;
+      }
     }
     lock.ensure_held();
     try {
@@ -88,6 +96,7 @@ void run_key_gen(StepContext& context, const KeyGenOptions& options) {
         const KeyRing ring = new_ring(options, now);
         store_key_ring(ring, secret);
         const auto created = secrets.create(secret);
+        context.observed_secrets[options.secret_name] = created;
         report_change(step_name, {"create", object, decision.reason + "; kid=" + ring.current.kid}, context.mode);
         record_event(context, "Secret", "v1", created.metadata, "KeyGenerated",
                      "generated signing key kid=" + ring.current.kid + " and staged kid=" + ring.next->kid);
@@ -113,6 +122,7 @@ void run_key_gen(StepContext& context, const KeyGenOptions& options) {
         message = decision.reason + "; signing key kid=" + ring.current.kid + " unchanged";
       }
       const auto replaced = secrets.replace(secret);
+      context.observed_secrets[options.secret_name] = replaced;
       report_change(step_name, {"replace", object, decision.reason}, context.mode);
       record_event(context, "Secret", "v1", replaced.metadata, event_reason, message);
       return;

@@ -74,6 +74,8 @@ KeyRing rotated_ring(KeyRing ring, const RotationDecision& decision, const Rotat
 }
 
 void run_rotate(StepContext& context, const RotateOptions& options) {
+  // This step rewrites the keys: what earlier steps of the run observed goes stale.
+  context.observed_secrets.clear();
   if (!valid_rotation_id(options.rotation_id)) {
     throw UsageError("--rotation-id \"" + options.rotation_id + "\" must be 1-128 letters, digits, '-', '_' or '.'");
   }

@@ -17,9 +17,18 @@ StepLock::StepLock(StepContext& context) : lock_(context.held_lock) {
 
 void StepLock::ensure_held() const { lock_->ensure_held(); }
 
+namespace {
+thread_local ChangeCounter* change_counter = nullptr;
+}  // namespace
+
+ChangeCounter::ChangeCounter() : previous_(change_counter) { change_counter = this; }
+
+ChangeCounter::~ChangeCounter() { change_counter = previous_; }
+
 // A terminal gets one plain line per change on stdout; a Job (JSON logs) gets one
 // JSON log line instead, so its log stays machine-readable.
 void report_change(const std::string& step, const PlannedChange& change, RunMode mode) {
+  if (change_counter) change_counter->add();
   const std::string verb = mode == RunMode::dry_run ? "would " + change.verb : change.verb;
   if (log::current_format() == log::Format::json) {
     log::info(step + ": " + verb, {{"object", change.object}, {"reason", change.reason}});

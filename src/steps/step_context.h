@@ -1,6 +1,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -32,6 +33,11 @@ struct StepContext {
   runner::LockOptions lock_options;
   /// Set by a caller (the job runner) that already holds the lock for all steps.
   runner::LeaseLock* held_lock = nullptr;
+  /// Secrets a step of this run has just read or written, by name, as the API
+  /// server returned them. A later step of the same run may take its observation
+  /// from here instead of reading again (key-gen, then create-admin-token's key
+  /// ring); writes still carry the resourceVersion precondition.
+  std::map<std::string, kube::Secret> observed_secrets;
 };
 
 /// Holds the lock for one step: the caller's, if it has one, else a new Lease.
@@ -44,6 +50,22 @@ class StepLock {
  private:
   std::unique_ptr<runner::LeaseLock> own_;
   runner::LeaseLock* lock_;
+};
+
+/// Counts the changes report_change() reports on this thread while alive, so a
+/// multi-namespace run tells "ok" (changed) from "unchanged" per namespace.
+class ChangeCounter {
+ public:
+  ChangeCounter();
+  ~ChangeCounter();
+  ChangeCounter(const ChangeCounter&) = delete;
+  ChangeCounter& operator=(const ChangeCounter&) = delete;
+  int count() const { return count_; }
+  void add() { ++count_; }
+
+ private:
+  int count_ = 0;
+  ChangeCounter* previous_;
 };
 
 /// Prints a plan (dry run) or a change that was made, on stdout.

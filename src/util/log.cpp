@@ -1,5 +1,7 @@
 #include "util/log.h"
 
+#include <mutex>
+
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
 
@@ -12,6 +14,21 @@ namespace rotator::log {
 namespace {
 
 Format current_format_ = Format::text;
+thread_local const std::string* namespace_scope = nullptr;
+std::mutex stderr_mutex;
+std::string status_line;  // guarded by stderr_mutex
+
+// Writes under stderr_mutex, clearing the status line first and drawing it again after.
+void write_locked(std::FILE* stream, const std::string& text) {
+  if (!status_line.empty()) std::fputs("\r\033[K", stderr);
+  if (stream != stderr) std::fflush(stderr);
+  std::fwrite(text.data(), 1, text.size(), stream);
+  std::fflush(stream);
+  if (!status_line.empty()) {
+    std::fputs(status_line.c_str(), stderr);
+    std::fflush(stderr);
+  }
+}
 
 spdlog::level::level_enum spd_level(Level level) {
   switch (level) {
@@ -42,6 +59,7 @@ std::string render(Level level, std::string_view message, const Fields& fields) 
     nlohmann::json line = {{"ts", util::format_rfc3339(util::Clock::now())},
                            {"level", level_name(level)},
                            {"msg", message}};
+    if (namespace_scope) line["namespace"] = *namespace_scope;
     for (const auto& [key, value] : fields) line[key] = value;
     return line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
@@ -77,12 +95,13 @@ class JsonWrappingSink : public spdlog::sinks::base_sink<std::mutex> {
                         : msg.level == spdlog::level::warn ? "warning: "
                         : msg.level == spdlog::level::err  ? "error: "
                                                            : "";
-      line = std::string(tag) + std::string(payload);
+      line = (namespace_scope ? *namespace_scope + ": " : std::string()) + tag + std::string(payload);
     } else {
       line = std::string(payload);
     }
     line += '\n';
-    std::fwrite(line.data(), 1, line.size(), stderr);
+    std::lock_guard lock(stderr_mutex);
+    write_locked(stderr, line);
   }
   void flush_() override { std::fflush(stderr); }
 };
@@ -95,6 +114,25 @@ void configure(Format format, Level level) {
   logger->set_level(spd_level(level));
   logger->flush_on(spdlog::level::debug);
   spdlog::set_default_logger(logger);
+}
+
+NamespaceScope::NamespaceScope(std::string name) : namespace_(std::move(name)), previous_(namespace_scope) {
+  namespace_scope = &namespace_;
+}
+
+NamespaceScope::~NamespaceScope() { namespace_scope = previous_; }
+
+void set_status_line(const std::string& text) {
+  std::lock_guard lock(stderr_mutex);
+  std::fputs("\r\033[K", stderr);
+  status_line = text;
+  std::fputs(status_line.c_str(), stderr);
+  std::fflush(stderr);
+}
+
+void print_above_status(std::FILE* stream, const std::string& text) {
+  std::lock_guard lock(stderr_mutex);
+  write_locked(stream, text);
 }
 
 Format current_format() { return log::current_format_; }
