@@ -18,11 +18,6 @@ using Json = nlohmann::json;
 
 namespace {
 
-std::vector<std::string> rotation_history(const std::string& ns) {
-  const auto secret = kube::SecretApi(*TestCluster::get().client()).get(ns, "rsa-keys");
-  REQUIRE(secret.has_value());
-  return steps::read_key_ring(*secret, util::Clock::now(), steps::WantStaged::no).ring.rotation_history;
-}
 
 int key_rotated_events(const std::string& ns) {
   const auto events = kubectl({"-n", ns, "get", "events", "--field-selector", "reason=KeyRotated", "-o", "name"});

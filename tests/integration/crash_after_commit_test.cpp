@@ -52,10 +52,6 @@ int for_each_write(FaultProxy& proxy, const std::filesystem::path& via_proxy, co
   return points;
 }
 
-std::vector<std::string> history(const std::string& ns) {
-  const auto secret = kube::SecretApi(*TestCluster::get().client()).get(ns, "rsa-keys");
-  return steps::read_key_ring(*secret, util::Clock::now(), steps::WantStaged::no).ring.rotation_history;
-}
 
 }  // namespace
 
@@ -112,7 +108,7 @@ TEST_CASE("crash after commit: key-gen, create-admin-token and a rotation conver
     INFO(rerun.err);
     REQUIRE(rerun.exit_code == 0);
     CHECK(secret_value(n, "rsa-keys", "kid") != kid_before);
-    const auto ids = history(n);
+    const auto ids = rotation_history(n);
     CHECK(std::count(ids.begin(), ids.end(), id) == 1);
     CHECK(keys_valid_by_openssl(n));
     TempDir token_dir;
