@@ -71,3 +71,53 @@ TEST_CASE("faults: bootstrap, scheduled and incident rotation converge under a 2
   WARN("runs that converged at once: " << first_try << ", after a rerun: " << reruns << "; faults injected: " << faults << " of " << requests << " requests");
   CHECK(faults * 100 >= requests * 12);
 }
+
+TEST_CASE("faults: a 401, 403 or 404 on any write of a rotation fails with one line and its exit code or only warns, and a rerun finishes") {
+  TestNamespace ns;
+  const std::string n = ns.name();
+  REQUIRE(run_rotator({"run", std::string(ROTATOR_SOURCE_DIR) + "/jobs/bootstrap.yaml", "-n", n}).exit_code == 0);
+  deploy_token_management(n, 2);
+  FaultProxy proxy;
+  TempDir dir;
+  const auto via_proxy = admin_kubeconfig(dir, proxy.url());
+  int points = 0;
+  int failed_runs = 0;
+  const std::vector<std::pair<int, int>> statuses = {{401, 4}, {403, 4}, {404, 1}};
+  for (int k = 1; k <= 30; ++k) {
+    const auto [status, code] = statuses[std::size_t(k) % statuses.size()];
+    const std::string id = "refused-" + std::to_string(k);
+    proxy.set_rules(Json::array({{{"match", {{"method", Json::array({"POST", "PUT", "PATCH", "DELETE"})}, {"nth_match", k}}},
+                                  {"action", "status"}, {"status", status}}}));
+    proxy.clear_requests();
+    const auto first = run_rotator({"revoke-and-rotate", "--restart", "delete-pods", "--rotation-id", id, "-n", n,
+                                    "--kubeconfig", via_proxy.string(), "--lock-duration", "3s", "--lock-wait", "30s"});
+    bool fired = false;
+    for (const auto& r : proxy.requests()) fired = fired || r["action"] == "status";
+    proxy.set_rules(Json::array());
+    INFO("HTTP " << status << " on write " << k << "\n" << first.err);
+    if (!fired) {
+      CHECK(first.exit_code == 0);
+      break;
+    }
+    ++points;
+    // Best-effort writes (Events, deleting a pod already gone, releasing the lock)
+    // only warn; every other refused write fails the run with its exit code.
+    CHECK((first.exit_code == 0 || first.exit_code == code));
+    if (first.exit_code != 0) {
+      ++failed_runs;
+      CHECK(first.err.find("rotator: error:") != std::string::npos);
+      CHECK(first.err.find("rotator: error:") == first.err.rfind("rotator: error:"));
+    }
+    CHECK(keys_valid_by_openssl(n));
+    const auto rerun = run_rotator({"revoke-and-rotate", "--restart", "delete-pods", "--rotation-id", id, "-n", n,
+                                    "--lock-wait", "30s"});
+    INFO(rerun.err);
+    REQUIRE(rerun.exit_code == 0);
+    const auto ids = rotation_history(n);
+    CHECK(std::count(ids.begin(), ids.end(), id) == 1);
+  }
+  WARN("writes refused with 401/403/404: " << points << ", of which failed the run: " << failed_runs
+                                           << "; all finished by a rerun");
+  CHECK(points >= 6);
+  CHECK(failed_runs >= 3);
+}
