@@ -79,7 +79,11 @@ CommandResult run(const std::vector<std::string>& argv,
 /// kubectl against the local cluster (as admin unless --context is passed).
 CommandResult kubectl(const std::vector<std::string>& args);
 
-/// The rotator binary under test.
+/// Whether `text` (a stderr) holds an AddressSanitizer, LeakSanitizer or
+/// UndefinedBehaviorSanitizer report.
+bool has_sanitizer_report(const std::string& text);
+
+/// The rotator binary under test; a sanitizer report in its stderr fails the test.
 CommandResult run_rotator(const std::vector<std::string>& args,
                       const std::vector<std::pair<std::string, std::string>>& env = {});
 

@@ -56,10 +56,6 @@ class KeyWatcher {
   std::thread thread_;
 };
 
-std::vector<std::string> history(const std::string& ns) {
-  const auto secret = kube::SecretApi(*TestCluster::get().client()).get(ns, "rsa-keys");
-  return steps::read_key_ring(*secret, util::Clock::now(), steps::WantStaged::no).ring.rotation_history;
-}
 
 }  // namespace
 
@@ -109,7 +105,7 @@ TEST_CASE("crash: a rotation killed before each of its writes, then rerun, ends 
     REQUIRE(rerun.exit_code == 0);
     const std::string kid_after = secret_value(ns.name(), "rsa-keys", "kid");
     CHECK(kid_after != kid_before);
-    const auto ids = history(ns.name());
+    const auto ids = rotation_history(ns.name());
     CHECK(std::count(ids.begin(), ids.end(), id) == 1);
     CHECK(keys_valid_by_openssl(ns.name()));
     TempDir token_dir;

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "kube/resources.h"
+#include "steps/key_ring.h"
 #include "util/base64.h"
 
 namespace rotator::testing {
@@ -74,6 +75,12 @@ void deploy_token_management(const std::string& ns, int replicas) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   FAIL("token-management pods did not become Ready");
+}
+
+std::vector<std::string> rotation_history(const std::string& ns) {
+  const auto secret = kube::SecretApi(*TestCluster::get().client()).get(ns, "rsa-keys");
+  REQUIRE(secret.has_value());
+  return steps::read_key_ring(*secret, util::Clock::now(), steps::WantStaged::no).ring.rotation_history;
 }
 
 std::vector<std::string> write_methods(const std::string& json_stderr) {

@@ -30,6 +30,9 @@ bool keys_valid_by_openssl(const std::string& ns);
 /// Creates the token-management Deployment with `replicas` pods, all Ready.
 void deploy_token_management(const std::string& ns, int replicas);
 
+/// The rotation ids recorded in rsa-keys' rotation history, oldest first.
+std::vector<std::string> rotation_history(const std::string& ns);
+
 /// The methods of the write requests a --stats --log-format json run reported.
 std::vector<std::string> write_methods(const std::string& json_stderr);
 

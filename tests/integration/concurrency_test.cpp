@@ -1,0 +1,120 @@
+// Concurrent runs: the Lease serializes rotations, a rotation id runs once however
+// many runs carry it, and a lock whose holder died is taken over once it expires.
+
+#include <algorithm>
+#include <future>
+#include <thread>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "kube/resources.h"
+#include "steps/key_ring.h"
+#include "steps_fixture.h"
+
+using namespace rotator;
+using namespace rotator::testing;
+using Json = nlohmann::json;
+
+namespace {
+
+
+int key_rotated_events(const std::string& ns) {
+  const auto events = kubectl({"-n", ns, "get", "events", "--field-selector", "reason=KeyRotated", "-o", "name"});
+  REQUIRE(events.exit_code == 0);
+  return static_cast<int>(std::count(events.out.begin(), events.out.end(), '\n'));
+}
+
+/// Runs `revoke-and-rotate` with each id at once; returns the exit codes.
+std::vector<int> rotate_at_once(const std::string& ns, const std::vector<std::string>& ids) {
+  std::vector<std::future<CommandResult>> runs;
+  for (const auto& id : ids) {
+    runs.push_back(std::async(std::launch::async, [ns, id] {
+      return run({ROTATOR_BINARY, "revoke-and-rotate", "-n", ns, "--rotation-id", id, "--restart", "none",
+                  "--lock-wait", "60s"});
+    }));
+  }
+  std::vector<int> codes;
+  for (auto& r : runs) {
+    const auto result = r.get();
+    INFO(result.err);
+    CHECK_FALSE(has_sanitizer_report(result.err));
+    codes.push_back(result.exit_code);
+  }
+  return codes;
+}
+
+void check_final_state_valid(const std::string& ns) {
+  CHECK(keys_valid_by_openssl(ns));
+  TempDir dir;
+  const auto token = dir.write("t.json", admin_token_file(ns));
+  CHECK(run_rotator({"verify", "--token-file", token.string(), "-n", ns}).exit_code == 0);
+  const std::string jwt = Json::parse(admin_token_file(ns))["access_token"];
+  CHECK(openssl_verifies_jwt(jwt, secret_value(ns, "rsa-keys", "public.pem")));
+}
+
+}  // namespace
+
+TEST_CASE("concurrency: 8 runs with the same rotation id rotate exactly once") {
+  TestNamespace ns;
+  REQUIRE(run_rotator({"run", std::string(ROTATOR_SOURCE_DIR) + "/jobs/bootstrap.yaml", "-n", ns.name()}).exit_code == 0);
+  const std::string kid_before = secret_value(ns.name(), "rsa-keys", "kid");
+  const auto codes = rotate_at_once(ns.name(), std::vector<std::string>(8, "same-id"));
+  CHECK(std::all_of(codes.begin(), codes.end(), [](int c) { return c == 0; }));
+  const auto ids = rotation_history(ns.name());
+  CHECK(std::count(ids.begin(), ids.end(), "same-id") == 1);
+  CHECK(key_rotated_events(ns.name()) == 1);
+  CHECK(secret_value(ns.name(), "rsa-keys", "kid") != kid_before);
+  check_final_state_valid(ns.name());
+}
+
+TEST_CASE("concurrency: 8 runs with different rotation ids are serialized by the Lease, none lost") {
+  TestNamespace ns;
+  REQUIRE(run_rotator({"run", std::string(ROTATOR_SOURCE_DIR) + "/jobs/bootstrap.yaml", "-n", ns.name()}).exit_code == 0);
+  std::vector<std::string> wanted;
+  for (int i = 1; i <= 8; ++i) wanted.push_back("id-" + std::to_string(i));
+  const auto codes = rotate_at_once(ns.name(), wanted);
+  CHECK(std::all_of(codes.begin(), codes.end(), [](int c) { return c == 0; }));
+  const auto ids = rotation_history(ns.name());
+  for (const auto& id : wanted) {
+    INFO(id);
+    CHECK(std::count(ids.begin(), ids.end(), id) == 1);
+  }
+  CHECK(key_rotated_events(ns.name()) == 8);
+  check_final_state_valid(ns.name());
+}
+
+TEST_CASE("concurrency: the lock of a SIGKILLed holder is taken over once it expires") {
+  TestNamespace ns;
+  REQUIRE(run_rotator({"run", std::string(ROTATOR_SOURCE_DIR) + "/jobs/bootstrap.yaml", "-n", ns.name()}).exit_code == 0);
+  FaultProxy proxy;
+  TempDir dir;
+  const auto via_proxy = admin_kubeconfig(dir, proxy.url());
+  // Hold the first Secret write: by then the victim holds the Lease.
+  proxy.set_rules(Json::array({{{"match", {{"method", Json::array({"PUT", "PATCH", "POST"})}, {"path_regex", "/secrets"}}},
+                                {"action", "hang"}}}));
+  BackgroundProcess victim({ROTATOR_BINARY, "revoke-and-rotate", "-n", ns.name(), "--kubeconfig", via_proxy.string(),
+                            "--rotation-id", "victim", "--restart", "none", "--lock-duration", "3s"});
+  bool held = false;
+  for (int i = 0; i < 300 && !held && victim.running(); ++i) {
+    for (const auto& r : proxy.requests()) held = held || r["action"] == "hang";
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  REQUIRE(held);
+  victim.kill();
+  victim.wait();
+  // At once: the dead holder's Lease is still live, so a run without waiting exits 3.
+  const auto busy = run_rotator({"revoke-and-rotate", "-n", ns.name(), "--rotation-id", "victim", "--restart", "none",
+                                 "--lock-wait", "0"});
+  CHECK(busy.exit_code == 3);
+  // Waiting past the 3s lease: taken over, and the rotation finishes.
+  const auto started = std::chrono::steady_clock::now();
+  const auto rerun = run_rotator({"revoke-and-rotate", "-n", ns.name(), "--rotation-id", "victim", "--restart", "none",
+                                  "--lock-wait", "30s"});
+  INFO(rerun.err);
+  CHECK(rerun.exit_code == 0);
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(20));
+  const auto ids = rotation_history(ns.name());
+  CHECK(std::count(ids.begin(), ids.end(), "victim") == 1);
+  check_final_state_valid(ns.name());
+}
