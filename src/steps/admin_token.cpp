@@ -170,6 +170,13 @@ void ensure_admin_token(StepContext& context, const AdminTokenOptions& options, 
 }
 
 void run_create_admin_token(StepContext& context, const AdminTokenOptions& options) {
+  if (context.mode == RunMode::dry_run && context.planned_secrets.contains(options.keys_secret_name)) {
+    report_change("create-admin-token",
+                  {"create", describe_object("Secret", context.namespace_, options.secret_name),
+                   "a token signed by the key key-gen would create"},
+                  context.mode);
+    return;
+  }
   const KeyRing ring = load_key_ring(context, options.keys_secret_name);
   ensure_admin_token(context, options, ring, "create-admin-token");
 }

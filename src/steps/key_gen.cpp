@@ -70,6 +70,7 @@ void run_key_gen(StepContext& context, const KeyGenOptions& options) {
   context.observed_secrets.erase(options.secret_name);
   const char* verb = decision.action == KeyGenDecision::Action::create ? "create" : "replace";
   if (context.mode == RunMode::dry_run) {
+    if (decision.action == KeyGenDecision::Action::create) context.planned_secrets.insert(options.secret_name);
     report_change(step_name, {verb, object, decision.reason}, context.mode);
     return;
   }

@@ -4,6 +4,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,9 @@ struct StepContext {
   /// from here instead of reading again (key-gen, then create-admin-token's key
   /// ring); writes still carry the resourceVersion precondition.
   std::map<std::string, kube::Secret> observed_secrets;
+  /// Secrets a step of this dry run planned to create, so later steps can plan on
+  /// top of them (create-admin-token after key-gen in jobs/bootstrap.yaml).
+  std::set<std::string> planned_secrets;
 };
 
 /// Holds the lock for one step: the caller's, if it has one, else a new Lease.

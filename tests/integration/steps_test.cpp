@@ -208,6 +208,10 @@ TEST_CASE("steps: --dry-run prints the plan and writes nothing") {
   const auto empty = run_rotator({"key-gen", "--dry-run", "-n", ns.name()});
   CHECK(empty.exit_code == 0);
   CHECK_THAT(empty.out, Catch::Contains("would create Secret " + ns.name() + "/rsa-keys"));
+  // A job plans each step on what the previous ones would have done.
+  const auto job = run_rotator({"run", bootstrap_job, "--dry-run", "-n", ns.name()});
+  CHECK(job.exit_code == 0);
+  CHECK_THAT(job.out, Catch::Contains("would create Secret " + ns.name() + "/admin-token"));
   CHECK(kubectl({"-n", ns.name(), "get", "secret", "rsa-keys"}).exit_code != 0);
   CHECK(kubectl({"-n", ns.name(), "get", "lease", "rotator-lock"}).exit_code != 0);
 
