@@ -56,7 +56,7 @@ bool keys_valid_by_openssl(const std::string& ns) {
   return derived.exit_code == 0 && derived.out == public_pem;
 }
 
-void deploy_token_management(const std::string& ns, int replicas) {
+void apply_token_management(const std::string& ns, int replicas) {
   TempDir dir;
   const auto file = dir.write("tm.yaml",
                               "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: token-management\n"
@@ -65,6 +65,10 @@ void deploy_token_management(const std::string& ns, int replicas) {
                               "  template:\n    metadata:\n      labels: {app: token-management}\n"
                               "    spec:\n      containers:\n      - name: tm\n        image: example.invalid/tm:1\n");
   REQUIRE(kubectl({"-n", ns, "apply", "-f", file.string()}).exit_code == 0);
+}
+
+void deploy_token_management(const std::string& ns, int replicas) {
+  apply_token_management(ns, replicas);
   auto client = TestCluster::get().client();
   kube::PodApi pods(*client);
   for (int i = 0; i < 100; ++i) {

@@ -27,6 +27,10 @@ bool openssl_verifies_jwt(const std::string& jwt, const std::string& public_pem)
 /// openssl (the public key derived from private.pem equals public.pem).
 bool keys_valid_by_openssl(const std::string& ns);
 
+/// Applies the token-management Deployment (selector app=token-management); its
+/// pods stay Pending until something marks them Ready.
+void apply_token_management(const std::string& ns, int replicas);
+
 /// Creates the token-management Deployment with `replicas` pods, all Ready.
 void deploy_token_management(const std::string& ns, int replicas);
 

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "cluster_fixture.h"
+#include "steps_fixture.h"
 #include "kube/resources.h"
 #include "kube/rollout.h"
 #include "util/time.h"
@@ -12,17 +13,6 @@ using namespace rotator::testing;
 using Json = nlohmann::json;
 
 namespace {
-
-void apply_deployment(const std::string& ns, int replicas) {
-  TempDir dir;
-  const auto file = dir.write("deployment.yaml",
-                              "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: token-management\n"
-                              "spec:\n  replicas: " + std::to_string(replicas) +
-                              "\n  selector:\n    matchLabels: {app: token-management}\n"
-                              "  template:\n    metadata:\n      labels: {app: token-management}\n"
-                              "    spec:\n      containers:\n      - name: tm\n        image: example.invalid/tm:1\n");
-  REQUIRE(kubectl({"-n", ns, "apply", "-f", file.string()}).exit_code == 0);
-}
 
 /// Polls the rollout, marking pods Ready as the kubelet would, until it completes.
 kube::RolloutStatus wait_for_rollout(kube::Client& client, const std::string& ns, const kube::WorkloadRef& ref) {
@@ -42,7 +32,7 @@ kube::RolloutStatus wait_for_rollout(kube::Client& client, const std::string& ns
 TEST_CASE("workloads: a template annotation restarts a Deployment, judged complete as kubectl judges it") {
   TestNamespace ns;
   auto client = TestCluster::get().client();
-  apply_deployment(ns.name(), 2);
+  apply_token_management(ns.name(), 2);
   const auto ref = kube::parse_workload_ref("deployment/token-management");
 
   auto first = wait_for_rollout(*client, ns.name(), ref);
@@ -77,7 +67,7 @@ TEST_CASE("workloads: a template annotation restarts a Deployment, judged comple
 TEST_CASE("workloads: pods are listed by selector and deleted with preconditions") {
   TestNamespace ns;
   auto client = TestCluster::get().client();
-  apply_deployment(ns.name(), 1);
+  apply_token_management(ns.name(), 1);
   kube::PodApi pods(*client);
   std::vector<kube::Pod> listed;
   for (int i = 0; i < 50 && listed.empty(); ++i) {
