@@ -115,8 +115,16 @@ void LeaseLock::renew_loop() {
       renewed.renew_time = util::Clock::now();
       lease_ = leases.update(renewed);
     } catch (const std::exception& e) {
+      // A conflict: someone else wrote the Lease, so it is no longer ours. Any
+      // other failure leaves it unknown whether we still hold it: stop all the same.
+      const auto* api = dynamic_cast<const kube::ApiError*>(&e);
+      const auto* ours = dynamic_cast<const Error*>(&e);
+      lost_to_another_run_ = api && api->reason() == kube::Reason::conflict;
+      lost_reason_ = e.what();
+      lost_exit_code_ = lost_to_another_run_ ? ExitCode::lock_held : ours ? ours->exit_code() : ExitCode::failure;
       lost_ = true;
-      log::error("lost the lock; stopping before the next write", {{"lease", options_.name}, {"reason", e.what()}});
+      log::error("could not renew the lock; stopping before the next write",
+                 {{"lease", options_.name}, {"reason", e.what()}});
       guard.lock();
       return;
     }
@@ -125,10 +133,14 @@ void LeaseLock::renew_loop() {
 }
 
 void LeaseLock::ensure_held() const {
-  if (lost_) {
-    throw LockHeldError("lost the lock Lease " + namespace_ + "/" + options_.name +
-                        " while working; another run may have taken over. Rerun to finish.");
+  if (!lost_) return;
+  const std::string lease = "Lease " + namespace_ + "/" + options_.name;
+  if (lost_to_another_run_) {
+    throw LockHeldError("lost the lock " + lease + " while working; another run may have taken over. Rerun to finish.");
   }
+  throw Error("could not renew the lock " + lease + " (" + lost_reason_ +
+                  "); stopped before the next write. Rerun to finish.",
+              lost_exit_code_);
 }
 
 void LeaseLock::release() noexcept {

@@ -37,8 +37,9 @@ struct LockOptions {
 
 /// A coordination.k8s.io/v1 Lease held for the life of the object, so a CronJob
 /// run and a manual incident run never interleave. A background thread renews it
-/// every third of its duration; if renewal fails (another run took it over after
-/// we stalled), lost() turns true and writers must stop.
+/// every third of its duration; if renewal fails, lost() turns true and writers
+/// must stop: another run may have taken it over after we stalled (a conflict),
+/// or the API server could not be reached or trusted to confirm we still hold it.
 class LeaseLock {
  public:
   /// Acquires or throws LockHeldError ("held by X since T", exit 3).
@@ -47,7 +48,9 @@ class LeaseLock {
   LeaseLock(const LeaseLock&) = delete;
   LeaseLock& operator=(const LeaseLock&) = delete;
 
-  /// Throws LockHeldError when the lock was lost; call before each write.
+  /// Call before each write. Throws LockHeldError (exit 3) when another run took
+  /// the lock over; when the renewal failed for another reason (API server down,
+  /// TLS, 403), an error naming that reason, with its exit code.
   void ensure_held() const;
   bool lost() const { return lost_.load(); }
 
@@ -62,6 +65,10 @@ class LeaseLock {
   LockOptions options_;
   kube::Lease lease_;
   std::atomic<bool> lost_{false};
+  /// Why the renewal failed; written before lost_ turns true, read after.
+  std::string lost_reason_;
+  ExitCode lost_exit_code_ = ExitCode::lock_held;
+  bool lost_to_another_run_ = true;
   std::mutex mutex_;
   std::condition_variable stop_signal_;
   bool stopping_ = false;
