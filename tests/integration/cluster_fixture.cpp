@@ -208,11 +208,20 @@ ScopedEnv::~ScopedEnv() {
 FaultProxy::FaultProxy() {
   const auto& cluster = TestCluster::get();
   const auto port_file = dir_.path() / "ports.json";
+  // The certificate the swap_cert action presents: valid for 127.0.0.1 but
+  // signed by nobody the cluster's kubeconfig trusts.
+  const auto alt_cert = dir_.path() / "untrusted.crt";
+  const auto alt_key = dir_.path() / "untrusted.key";
+  const auto made = run({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-days", "1", "-keyout",
+                         alt_key.string(), "-out", alt_cert.string()});
+  REQUIRE(made.exit_code == 0);
   const std::string script = std::string(ROTATOR_SOURCE_DIR) + "/tests/tools/fault_proxy.py";
   std::vector<std::string> args = {"python3", script, "--upstream", cluster.server, "--upstream-ca",
                                    cluster.ca_file.string(), "--cert",
                                    (cluster.dir / "pki" / "apiserver.crt").string(), "--key",
-                                   (cluster.dir / "pki" / "apiserver.key").string(), "--port-file",
+                                   (cluster.dir / "pki" / "apiserver.key").string(), "--alt-cert",
+                                   alt_cert.string(), "--alt-key", alt_key.string(), "--port-file",
                                    port_file.string(), "--quiet", "--max-lifetime", "600"};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());

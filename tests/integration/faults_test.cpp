@@ -1,7 +1,10 @@
-// Transient faults: a whole bootstrap, scheduled rotation and incident rotation
-// through the fault proxy with a seeded 20% rate of 503, 429 (Retry-After 0/1) and
-// connection resets still converges: each run exits 0, or a rerun without faults
-// finishes the work.
+// Faults between rotator and the real API server, injected by the fault proxy:
+// a seeded 20% rate of 503, 429 (Retry-After 0/1) and connection resets still
+// converges; a 401/403/404, the server going away, or a certificate of another
+// CA at any write of a rotation ends with one clear line and its exit code, and
+// a rerun against the healthy server finishes the same rotation.
+
+#include <functional>
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -72,52 +75,82 @@ TEST_CASE("faults: bootstrap, scheduled and incident rotation converge under a 2
   CHECK(faults * 100 >= requests * 12);
 }
 
-TEST_CASE("faults: a 401, 403 or 404 on any write of a rotation fails with one line and its exit code or only warns, and a rerun finishes") {
+namespace {
+
+/// A fault the proxy injects at one write of a rotation, and what the run must
+/// then say: exit_code and one error line containing `says`, or exit 0 with only
+/// a warning when the write lost was best-effort (an Event, the lock's release,
+/// deleting a pod already gone).
+struct WriteFault {
+  Json rule;  ///< the proxy rule's action fields
+  int exit_code;
+  std::string says;
+};
+
+/// Injects make_fault(k) at write k of a rotation, for every k the rotation
+/// reaches, each time through a fresh proxy (the "down" and "swap_cert" faults
+/// last for the proxy's life). After each: a valid key pair at once, and a rerun
+/// against the healthy server finishes the same rotation exactly once.
+void fault_at_every_write_of_a_rotation(const std::string& name, const std::function<WriteFault(int)>& make_fault) {
   TestNamespace ns;
   const std::string n = ns.name();
   REQUIRE(run_rotator({"run", std::string(ROTATOR_SOURCE_DIR) + "/jobs/bootstrap.yaml", "-n", n}).exit_code == 0);
   deploy_token_management(n, 2);
-  FaultProxy proxy;
-  TempDir dir;
-  const auto via_proxy = admin_kubeconfig(dir, proxy.url());
   int points = 0;
   int failed_runs = 0;
-  const std::vector<std::pair<int, int>> statuses = {{401, 4}, {403, 4}, {404, 1}};
   for (int k = 1; k <= 30; ++k) {
-    const auto [status, code] = statuses[std::size_t(k) % statuses.size()];
-    const std::string id = "refused-" + std::to_string(k);
-    proxy.set_rules(Json::array({{{"match", {{"method", Json::array({"POST", "PUT", "PATCH", "DELETE"})}, {"nth_match", k}}},
-                                  {"action", "status"}, {"status", status}}}));
-    proxy.clear_requests();
+    const auto fault = make_fault(k);
+    FaultProxy proxy;
+    TempDir dir;
+    const auto via_proxy = admin_kubeconfig(dir, proxy.url());
+    const std::string id = name + "-" + std::to_string(k);
+    Json rule = fault.rule;
+    rule["match"] = {{"method", Json::array({"POST", "PUT", "PATCH", "DELETE"})}, {"nth_match", k}};
+    proxy.set_rules(Json::array({rule}));
     const auto first = run_rotator({"revoke-and-rotate", "--restart", "delete-pods", "--rotation-id", id, "-n", n,
                                     "--kubeconfig", via_proxy.string(), "--lock-duration", "3s", "--lock-wait", "30s"});
     bool fired = false;
-    for (const auto& r : proxy.requests()) fired = fired || r["action"] == "status";
-    proxy.set_rules(Json::array());
-    INFO("HTTP " << status << " on write " << k << "\n" << first.err);
+    for (const auto& r : proxy.requests()) fired = fired || r["action"] == rule["action"];
+    INFO(rule.dump() << " at write " << k << "\n" << first.err);
     if (!fired) {
       CHECK(first.exit_code == 0);
       break;
     }
     ++points;
-    // Best-effort writes (Events, deleting a pod already gone, releasing the lock)
-    // only warn; every other refused write fails the run with its exit code.
-    CHECK((first.exit_code == 0 || first.exit_code == code));
+    CHECK((first.exit_code == 0 || first.exit_code == fault.exit_code));
     if (first.exit_code != 0) {
       ++failed_runs;
-      CHECK(first.err.find("rotator: error:") != std::string::npos);
       CHECK(first.err.find("rotator: error:") == first.err.rfind("rotator: error:"));
+      CHECK_THAT(first.err, Catch::Contains("rotator: error:") && Catch::Contains(fault.says));
     }
     CHECK(keys_valid_by_openssl(n));
-    const auto rerun = run_rotator({"revoke-and-rotate", "--restart", "delete-pods", "--rotation-id", id, "-n", n,
-                                    "--lock-wait", "30s"});
-    INFO(rerun.err);
-    REQUIRE(rerun.exit_code == 0);
-    const auto ids = rotation_history(n);
-    CHECK(std::count(ids.begin(), ids.end(), id) == 1);
+    // The server is back (the operator fixed the network, the kubeconfig, the RBAC).
+    rerun_finishes_rotation(n, id);
   }
-  WARN("writes refused with 401/403/404: " << points << ", of which failed the run: " << failed_runs
-                                           << "; all finished by a rerun");
+  WARN(name << " at each of " << points << " writes of a rotation (" << failed_runs
+            << " failed the run, the others only warned); each finished by a rerun");
   CHECK(points >= 6);
   CHECK(failed_runs >= 3);
+}
+
+}  // namespace
+
+TEST_CASE("faults: a 401, 403 or 404 on any write of a rotation fails with one line and its exit code or only warns, and a rerun finishes") {
+  fault_at_every_write_of_a_rotation("refused", [](int k) {
+    const std::vector<WriteFault> refusals = {{{{"action", "status"}, {"status", 401}}, 4, "Unauthorized"},
+                                              {{{"action", "status"}, {"status", 403}}, 4, "Forbidden"},
+                                              {{{"action", "status"}, {"status", 404}}, 1, "NotFound"}};
+    return refusals[std::size_t(k) % refusals.size()];
+  });
+}
+
+TEST_CASE("faults: the API server going down at any write of a rotation fails with one line, and a rerun finishes") {
+  // The listener closes and open connections reset: retried, then "cannot reach".
+  fault_at_every_write_of_a_rotation("down", [](int) { return WriteFault{{{"action", "down"}}, 1, "cannot reach the API server"}; });
+}
+
+TEST_CASE("faults: a certificate of another CA at any write of a rotation fails with one line, and a rerun finishes") {
+  // The next handshake shows a certificate the kubeconfig's CA did not sign:
+  // never retried, never written through.
+  fault_at_every_write_of_a_rotation("swap_cert", [](int) { return WriteFault{{{"action", "swap_cert"}}, 1, "TLS verification"}; });
 }

@@ -104,4 +104,17 @@ std::vector<std::string> write_methods(const std::string& json_stderr) {
   return methods;
 }
 
+void rerun_finishes_rotation(const std::string& ns, const std::string& rotation_id) {
+  const auto rerun = run_rotator({"revoke-and-rotate", "--restart", "delete-pods", "--rotation-id", rotation_id, "-n",
+                                  ns, "--lock-wait", "30s"});
+  INFO("rerun of rotation " << rotation_id << "\n" << rerun.err);
+  REQUIRE(rerun.exit_code == 0);
+  const auto ids = rotation_history(ns);
+  CHECK(std::count(ids.begin(), ids.end(), rotation_id) == 1);
+  CHECK(keys_valid_by_openssl(ns));
+  TempDir token_dir;
+  const auto token = token_dir.write("t.json", admin_token_file(ns));
+  CHECK(run_rotator({"verify", "--token-file", token.string(), "-n", ns}).exit_code == 0);
+}
+
 }  // namespace rotator::testing

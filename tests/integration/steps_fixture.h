@@ -37,6 +37,12 @@ void deploy_token_management(const std::string& ns, int replicas);
 /// The rotation ids recorded in rsa-keys' rotation history, oldest first.
 std::vector<std::string> rotation_history(const std::string& ns);
 
+/// A rerun of `revoke-and-rotate --restart delete-pods --rotation-id ID` against
+/// the healthy server, after an interrupted one: it must exit 0, and afterwards
+/// the rotation is recorded exactly once, the key pair is valid by openssl and
+/// the admin token verifies under the current key.
+void rerun_finishes_rotation(const std::string& ns, const std::string& rotation_id);
+
 /// The methods of the write requests a --stats --log-format json run reported.
 std::vector<std::string> write_methods(const std::string& json_stderr);
 

@@ -110,6 +110,14 @@ Actions
     hang          read the request and never answer; the connection is
                   closed when the client gives up or after delay_ms
                   (default and maximum 60000)
+    down          the API server goes away: reset this connection, close
+                  the listening socket (new connections are refused) and
+                  reset every open connection at its next request.  For the
+                  rest of the proxy's life; not forwarded
+    swap_cert     from now on every TLS handshake presents --alt-cert (one
+                  the client does not trust: a CA mismatch); this connection
+                  is reset so the client has to shake hands again; not
+                  forwarded.  Needs --alt-cert/--alt-key
 
 Limitations: HTTP/1.1 only (no h2, no Upgrade: exec/attach/port-forward
 will not work); reset_after/truncate buffer the whole response so they never
@@ -135,7 +143,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit, parse_qs
 
 ACTIONS = ("status", "reset_before", "reset_after", "delay", "truncate",
-           "garbage_html", "garbage_json", "hang")
+           "garbage_html", "garbage_json", "hang", "down", "swap_cert")
 RULE_KEYS = {"match", "action", "times", "probability", "status",
              "retry_after", "delay_ms", "seed", "reason", "message", "body",
              "comment", "name"}
@@ -275,9 +283,12 @@ class State:
         self.records = []
         self.max_requests = max_requests
         self.stop = threading.Event()
+        self.has_alt_cert = False
 
     def set_rules(self, specs):
         rules = [Rule(s, i) for i, s in enumerate(specs)]
+        if any(r.action == "swap_cert" for r in rules) and not self.has_alt_cert:
+            raise RuleError("swap_cert needs the proxy started with --alt-cert/--alt-key")
         with self.lock:
             self.rules = rules
             self.since_rules = 0
@@ -495,6 +506,10 @@ class ProxyHandler(BaseHTTPRequestHandler):
             except OSError:
                 pass
             return
+        if self.server.is_down.is_set():
+            # A keep-alive connection opened before "down": as if the server died.
+            self._reset()
+            return
         rule, rec = state.begin(self.conn_id, self.command, parts.path, parts.query)
         if rec is None:
             self.close_connection = True
@@ -527,6 +542,14 @@ class ProxyHandler(BaseHTTPRequestHandler):
             self._send_simple(rule.status, data, "application/json", extra)
             return
         if action == "reset_before":
+            self._reset()
+            return
+        if action == "down":
+            self.server.go_down()
+            self._reset()
+            return
+        if action == "swap_cert":
+            self.server.swap_cert()
             self._reset()
             return
         if action == "garbage_html":
@@ -612,11 +635,33 @@ class TLSProxyServer(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 128
 
+    alt_tls_ctx = None
+    is_down = threading.Event()
+    cert_swapped = threading.Event()
+
+    def go_down(self):
+        """Stops accepting: the listening socket is closed, so a new connection
+        is refused as by a dead server.  shutdown() waits for serve_forever, so
+        it runs in its own thread, never in a handler's."""
+        self.is_down.set()
+
+        def stop_listening():
+            self.shutdown()
+            self.server_close()
+        threading.Thread(target=stop_listening, daemon=True).start()
+
+    def swap_cert(self):
+        self.cert_swapped.set()
+
     def finish_request(self, request, client_address):
         # TLS handshake in the per-connection thread, not in the accept loop.
         request.settimeout(15)
+        if self.is_down.is_set():
+            set_rst(request)
+            return
+        ctx = self.alt_tls_ctx if self.cert_swapped.is_set() else self.tls_ctx
         try:
-            tls = self.tls_ctx.wrap_socket(request, server_side=True)
+            tls = ctx.wrap_socket(request, server_side=True)
         except (OSError, ssl.SSLError):
             return
         try:
@@ -749,6 +794,8 @@ def main(argv=None):
                     help="upstream connect/read timeout in seconds (default 60)")
     ap.add_argument("--cert", required=True, help="serving certificate (PEM)")
     ap.add_argument("--key", required=True, help="serving key (PEM)")
+    ap.add_argument("--alt-cert", help="certificate the swap_cert action presents")
+    ap.add_argument("--alt-key", help="key for --alt-cert")
     ap.add_argument("--listen-port", type=int, default=0)
     ap.add_argument("--control-port", type=int, default=0)
     ap.add_argument("--port-file")
@@ -774,10 +821,21 @@ def main(argv=None):
     tls_ctx.load_cert_chain(a.cert, a.key)
     tls_ctx.set_alpn_protocols(["http/1.1"])
 
+    alt_ctx = None
+    if a.alt_cert:
+        alt_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        alt_ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+        alt_ctx.load_cert_chain(a.alt_cert, a.alt_key)
+        alt_ctx.set_alpn_protocols(["http/1.1"])
+
     state = State(a.max_requests)
+    state.has_alt_cert = alt_ctx is not None
 
     proxy = TLSProxyServer(("127.0.0.1", a.listen_port), ProxyHandler)
     proxy.tls_ctx = tls_ctx
+    proxy.alt_tls_ctx = alt_ctx
+    proxy.is_down = threading.Event()
+    proxy.cert_swapped = threading.Event()
     proxy.up_ctx = up_ctx
     proxy.up_host, proxy.up_port, proxy.up_netloc = up_host, up_port, up_netloc
     proxy.up_timeout = a.upstream_timeout
