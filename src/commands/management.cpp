@@ -107,7 +107,7 @@ ExitCode run_list(const cli::Invocation& invocation) {
 std::chrono::milliseconds duration_option(const cli::Invocation& invocation, const char* name) {
   const std::string text = invocation.options[name].as<std::string>();
   const auto parsed = util::parse_duration(text);
-  if (!parsed) throw UsageError(std::string("--") + name + " must be a duration such as 24h or 90m, not \"" + text + "\"");
+  if (!parsed) throw UsageError(std::string("--") + name + " must be a duration such as 24h or 90m (at most 36500d), not \"" + text + "\"");
   return *parsed;
 }
 

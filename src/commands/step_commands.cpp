@@ -18,7 +18,7 @@ namespace {
 std::chrono::milliseconds duration_option(const po::variables_map& vm, const char* name) {
   const std::string text = vm[name].as<std::string>();
   const auto parsed = util::parse_duration(text);
-  if (!parsed) throw UsageError("--" + std::string(name) + " must be a duration such as 30d, 12h or 0, not \"" + text + "\"");
+  if (!parsed) throw UsageError("--" + std::string(name) + " must be a duration such as 30d, 12h or 0 (at most 36500d), not \"" + text + "\"");
   return *parsed;
 }
 
@@ -186,7 +186,7 @@ const StepSpec* find_step(const std::string& name) {
 }
 
 steps::StepContext make_step_context(kube::Client& client, const cli::GlobalOptions& globals) {
-  steps::StepContext context{client, client.config().namespace_};
+  steps::StepContext context{.client = client, .namespace_ = client.config().namespace_};
   context.mode = globals.dry_run == cli::GlobalOptions::DryRun::on ? steps::RunMode::dry_run : steps::RunMode::apply;
   context.lock_options.wait = globals.lock_wait;
   context.lock_options.duration = globals.lock_duration;

@@ -33,7 +33,8 @@ std::optional<util::TimePoint> expires_at_from(const cli::po::variables_map& opt
   if (!options.count("expires-at")) return std::nullopt;
   const std::string text = options["expires-at"].as<std::string>();
   const auto parsed = util::parse_rfc3339(text);
-  if (!parsed) throw UsageError("--expires-at must be an RFC 3339 time such as 2026-05-07T00:00:00Z, not \"" + text + "\"");
+  if (!parsed) throw UsageError("--expires-at must be an RFC 3339 time such as 2026-05-07T00:00:00Z (years up to " +
+                                    std::to_string(util::latest_year) + "), not \"" + text + "\"");
   if (*parsed <= now) throw UsageError("--expires-at " + text + " is in the past");
   return tokens::to_seconds(*parsed);
 }

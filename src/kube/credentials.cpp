@@ -7,6 +7,7 @@
 
 #include "util/base64.h"
 #include "util/errors.h"
+#include "util/json_fields.h"
 #include "util/subprocess.h"
 
 namespace rotator::kube {
@@ -52,9 +53,9 @@ ExecCredentialResult parse_exec_credential(std::string_view output, const std::s
   };
   const auto json = nlohmann::json::parse(output, nullptr, false);
   if (json.is_discarded() || !json.is_object()) throw fail("did not print an ExecCredential (not JSON)");
-  if (json.value("kind", "") != "ExecCredential") throw fail("printed JSON whose kind is not ExecCredential");
-  if (json.value("apiVersion", "") != api_version) {
-    throw fail("answered with apiVersion '" + json.value("apiVersion", "") + "', expected " +
+  if (util::string_member(json, "kind") != "ExecCredential") throw fail("printed JSON whose kind is not ExecCredential");
+  if (util::string_member(json, "apiVersion") != api_version) {
+    throw fail("answered with apiVersion '" + util::string_member(json, "apiVersion") + "', expected " +
                api_version);
   }
   const auto status = json.find("status");

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "util/json_fields.h"
+
 namespace rotator::kube {
 namespace {
 
@@ -42,7 +44,7 @@ std::string_view reason_name(Reason reason) {
 
 std::optional<Status> parse_status(std::string_view body) {
   const auto json = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (!json.is_object() || json.value("kind", "") != "Status") return std::nullopt;
+  if (util::string_member(json, "kind") != "Status") return std::nullopt;
   Status status;
   auto string_field = [&](const char* name) {
     const auto it = json.find(name);

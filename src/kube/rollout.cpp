@@ -1,5 +1,7 @@
 #include "kube/rollout.h"
 
+#include "util/json_fields.h"
+
 namespace rotator::kube {
 namespace {
 
@@ -17,23 +19,18 @@ const Json& object_at(const Json& object, const char* key) {
   return it != object.end() && it->is_object() ? *it : empty;
 }
 
-std::string string_at(const Json& object, const char* key) {
-  const auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string{};
-}
-
 RolloutStatus in_progress(std::string message) { return {State::in_progress, std::move(message)}; }
 
 RolloutStatus deployment_status(const Json& d) {
   const Json& spec = object_at(d, "spec");
   const Json& status = object_at(d, "status");
-  const std::string name = string_at(object_at(d, "metadata"), "name");
+  const std::string name = util::string_member(object_at(d, "metadata"), "name");
   if (integer_at(object_at(d, "metadata"), "generation") > integer_at(status, "observedGeneration")) {
     return in_progress("Waiting for deployment spec update to be observed...");
   }
   if (const auto conditions = status.find("conditions"); conditions != status.end() && conditions->is_array()) {
     for (const auto& c : *conditions) {
-      if (string_at(c, "type") == "Progressing" && string_at(c, "reason") == "ProgressDeadlineExceeded") {
+      if (util::string_member(c, "type") == "Progressing" && util::string_member(c, "reason") == "ProgressDeadlineExceeded") {
         return {State::failed, "deployment \"" + name + "\" exceeded its progress deadline"};
       }
     }
@@ -62,9 +59,9 @@ RolloutStatus deployment_status(const Json& d) {
 RolloutStatus stateful_set_status(const Json& s) {
   const Json& spec = object_at(s, "spec");
   const Json& status = object_at(s, "status");
-  const std::string name = string_at(object_at(s, "metadata"), "name");
+  const std::string name = util::string_member(object_at(s, "metadata"), "name");
   const Json& strategy = object_at(spec, "updateStrategy");
-  if (!strategy.empty() && string_at(strategy, "type") != "RollingUpdate" && !string_at(strategy, "type").empty()) {
+  if (!strategy.empty() && util::string_member(strategy, "type") != "RollingUpdate" && !util::string_member(strategy, "type").empty()) {
     return {State::failed, "rollout status is only available for RollingUpdate strategy type"};
   }
   const long observed = integer_at(status, "observedGeneration");
@@ -89,21 +86,21 @@ RolloutStatus stateful_set_status(const Json& s) {
     return {State::complete, "partitioned roll out complete: " + std::to_string(updated) +
                                  " new pods have been updated..."};
   }
-  if (string_at(status, "updateRevision") != string_at(status, "currentRevision")) {
+  if (util::string_member(status, "updateRevision") != util::string_member(status, "currentRevision")) {
     return in_progress("waiting for statefulset rolling update to complete " +
                        std::to_string(integer_at(status, "updatedReplicas")) + " pods at revision " +
-                       string_at(status, "updateRevision") + "...");
+                       util::string_member(status, "updateRevision") + "...");
   }
   return {State::complete, "statefulset rolling update complete " + std::to_string(ready) +
-                               " pods at revision " + string_at(status, "currentRevision") + "..."};
+                               " pods at revision " + util::string_member(status, "currentRevision") + "..."};
 }
 
 RolloutStatus daemon_set_status(const Json& d) {
   const Json& spec = object_at(d, "spec");
   const Json& status = object_at(d, "status");
-  const std::string name = string_at(object_at(d, "metadata"), "name");
+  const std::string name = util::string_member(object_at(d, "metadata"), "name");
   const Json& strategy = object_at(spec, "updateStrategy");
-  if (!string_at(strategy, "type").empty() && string_at(strategy, "type") != "RollingUpdate") {
+  if (!util::string_member(strategy, "type").empty() && util::string_member(strategy, "type") != "RollingUpdate") {
     return {State::failed, "rollout status is only available for RollingUpdate strategy type"};
   }
   if (integer_at(object_at(d, "metadata"), "generation") > integer_at(status, "observedGeneration")) {

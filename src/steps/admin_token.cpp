@@ -8,6 +8,7 @@
 #include "kube/errors.h"
 #include "kube/resources.h"
 #include "util/errors.h"
+#include "util/json_fields.h"
 #include "util/log.h"
 
 namespace rotator::steps {
@@ -74,15 +75,16 @@ AdminTokenDecision decide_admin_token(const KeyRing& ring, const std::optional<k
   if (!verification.ok()) {
     return {AdminTokenDecision::Action::replace, describe_failure(*verification.failure)};
   }
+  std::optional<util::TimePoint> expires;
   if (const auto exp = verification.claims.find("exp"); exp != verification.claims.end() && exp->is_number()) {
-    const auto expires = util::TimePoint(std::chrono::seconds(exp->get<long long>()));
-    if (now + options.renew_before >= expires) {
-      return {AdminTokenDecision::Action::replace,
-              "the token expires at " + util::format_rfc3339(expires) + ", within --renew-before"};
-    }
+    expires = util::from_unix_seconds(exp->get<double>());
+  }
+  if (expires && now + options.renew_before >= *expires) {
+    return {AdminTokenDecision::Action::replace,
+            "the token expires at " + util::format_rfc3339(*expires) + ", within --renew-before"};
   }
   return {AdminTokenDecision::Action::nothing,
-          "token jti=" + verification.claims.value("jti", "?") + " verifies under kid=" + ring.current.kid};
+          "token jti=" + util::string_member(verification.claims, "jti") + " verifies under kid=" + ring.current.kid};
 }
 
 TokenFile mint_admin_token(const KeyRing& ring, const AdminTokenOptions& options, util::TimePoint now) {

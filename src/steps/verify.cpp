@@ -5,6 +5,8 @@
 #include "crypto/crypto_error.h"
 #include "crypto/jwk.h"
 #include "crypto/jwt.h"
+#include "util/json_fields.h"
+#include "util/time.h"
 
 namespace rotator::steps {
 namespace {
@@ -12,7 +14,7 @@ namespace {
 std::optional<util::TimePoint> time_claim(const nlohmann::json& claims, const char* name) {
   const auto it = claims.find(name);
   if (it == claims.end() || !it->is_number()) return std::nullopt;
-  return util::TimePoint(std::chrono::seconds(it->get<long long>()));
+  return util::from_unix_seconds(it->get<double>());
 }
 
 }  // namespace
@@ -41,8 +43,8 @@ TokenVerdict verify_admin_token(const std::string& token, const KeyRing& ring, u
     verdict.reason = "not a JWT, nor a management or database token";
     return verdict;
   }
-  verdict.id = decoded.claims.value("jti", "");
-  verdict.kid = decoded.header.value("kid", "");
+  verdict.id = util::string_member(decoded.claims, "jti");
+  verdict.kid = util::string_member(decoded.header, "kid");
   verdict.issued_at = time_claim(decoded.claims, "iat");
   verdict.expires_at = time_claim(decoded.claims, "exp");
 

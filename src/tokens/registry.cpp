@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "util/errors.h"
+#include "util/json_fields.h"
 
 namespace rotator::tokens {
 namespace {
@@ -122,8 +123,8 @@ Registry parse_registry(std::string_view text, TokenKind expected_kind) {
     corrupt("schemaVersion " + std::to_string(version->get<int>()) + " is not " +
             std::to_string(registry_schema_version) + " (written by another rotator version?)");
   }
-  if (j.value("kind", "") != kind_name(expected_kind)) {
-    corrupt("it holds \"" + j.value("kind", std::string("?")) + "\" tokens, not " +
+  if (util::string_member(j, "kind") != kind_name(expected_kind)) {
+    corrupt("it holds \"" + util::string_member(j, "kind") + "\" tokens, not " +
             std::string(kind_name(expected_kind)) + " tokens");
   }
   const auto tokens = j.find("tokens");

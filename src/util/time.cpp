@@ -34,8 +34,8 @@ std::optional<TimePoint> parse_rfc3339(std::string_view text) {
       text[16] != ':') {
     return std::nullopt;
   }
-  if (*month < 1 || *month > 12 || *day < 1 || *day > 31 || *hour > 23 || *minute > 59 ||
-      *second > 60) {
+  if (*year < earliest_year || *year > latest_year || *month < 1 || *month > 12 || *day < 1 || *day > 31 ||
+      *hour > 23 || *minute > 59 || *second > 60) {
     return std::nullopt;
   }
   std::size_t pos = 19;
@@ -81,6 +81,15 @@ std::optional<TimePoint> parse_rfc3339(std::string_view text) {
          std::chrono::duration_cast<Clock::duration>(fraction);
 }
 
+std::optional<TimePoint> from_unix_seconds(double seconds) {
+  using namespace std::chrono;
+  static const double earliest = duration<double>(sys_days{year{earliest_year} / January / 1}.time_since_epoch()).count();
+  static const double end = duration<double>(sys_days{year{latest_year + 1} / January / 1}.time_since_epoch()).count();
+  // The negated comparison also refuses NaN.
+  if (!(seconds >= earliest && seconds < end)) return std::nullopt;
+  return TimePoint(duration_cast<Clock::duration>(duration<double>(seconds)));
+}
+
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
   if (text == "0") return std::chrono::milliseconds(0);
   if (text.empty()) return std::nullopt;
@@ -106,8 +115,9 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
     } else {
       return std::nullopt;  // a number without a unit is ambiguous
     }
-    if (value > (1LL << 50) / unit_ms) return std::nullopt;
+    if (value > longest_duration.count() / unit_ms) return std::nullopt;
     total_ms += value * unit_ms;
+    if (total_ms > longest_duration.count()) return std::nullopt;
   }
   return std::chrono::milliseconds(total_ms);
 }

@@ -47,4 +47,6 @@ TEST_CASE("status: wrongly typed fields do not crash the parser") {
   CHECK(status->message.empty());
   CHECK(status->reason.empty());
   CHECK(status->code == 0);
+  // A kind that is not a string is not a Status (nlohmann's value() used to throw here).
+  CHECK_FALSE(parse_status(R"({"kind":7,"reason":"Conflict"})").has_value());
 }

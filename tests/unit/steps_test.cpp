@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "crypto/jwk.h"
+#include "crypto/jwt.h"
 #include "crypto/pem.h"
 #include "steps/admin_token.h"
 #include "steps/key_gen.h"
@@ -8,6 +9,7 @@
 #include "steps/restart.h"
 #include "steps/rotate.h"
 #include "steps/verify.h"
+#include "util/base64.h"
 #include "util/errors.h"
 
 using namespace rotator;
@@ -246,6 +248,27 @@ TEST_CASE("verify: valid only under the current key, with the reason otherwise")
   const auto dot = tampered.find('.');
   tampered[dot + 5] = tampered[dot + 5] == 'A' ? 'B' : 'A';
   const auto verdict = verify_admin_token(tampered, ring, t0);
+  CHECK_FALSE(verdict.valid);
+}
+
+TEST_CASE("verify: claims of the wrong type or out of range are reported, never an internal error") {
+  // `rotator verify` decodes any token it is given before checking the signature.
+  const KeyRing ring = fresh_ring();
+  for (const nlohmann::json& claims : {nlohmann::json{{"jti", 7}, {"iat", 1e30}, {"exp", -1e30}},
+                                       nlohmann::json{{"jti", {1, 2}}, {"exp", 9.3e9}}}) {
+    INFO(claims.dump());
+    const auto token = crypto::sign_jwt({{"kid", ring.current.kid}}, claims, *ring.current.private_key,
+                                        ring.current.description.algorithm);
+    TokenVerdict verdict;
+    CHECK_NOTHROW(verdict = verify_admin_token(token, ring, t0));
+    CHECK(verdict.id.empty());
+    CHECK_FALSE(verdict.expires_at.has_value());
+  }
+  // No signer writes a numeric kid; a forged token may.
+  const auto numeric_kid = util::base64url_encode(R"({"alg":"RS256","kid":42})") + "." +
+                           util::base64url_encode(R"({"jti":"x"})") + ".AAAA";
+  TokenVerdict verdict;
+  CHECK_NOTHROW(verdict = verify_admin_token(numeric_kid, ring, t0));
   CHECK_FALSE(verdict.valid);
 }
 

@@ -93,6 +93,12 @@ TEST_CASE("tokens registry: anything unreadable is InvalidDataError, never a sil
   CHECK_THROWS_AS(parse_registry("not json", TokenKind::management), InvalidDataError);
   CHECK_THROWS_AS(parse_registry("[]", TokenKind::management), InvalidDataError);
   CHECK_THROWS_AS(parse_registry(good, TokenKind::database), InvalidDataError);  // wrong kind
+  std::string numeric_kind = good;
+  numeric_kind.replace(numeric_kind.find("\"management\""), 12, "7");
+  CHECK_THROWS_AS(parse_registry(numeric_kind, TokenKind::management), InvalidDataError);
+  std::string far_expiry = good;  // found by registry_fuzz: a time past 2261 overflowed
+  far_expiry.replace(far_expiry.find("2026-01-01T00:00:00Z"), 20, "9999-12-31T23:59:59Z");
+  CHECK_THROWS_AS(parse_registry(far_expiry, TokenKind::management), InvalidDataError);
   std::string newer = good;
   newer.replace(newer.find("\"schemaVersion\":1"), 17, "\"schemaVersion\":2");
   CHECK_THROWS_WITH(parse_registry(newer, TokenKind::management), Catch::Contains("schemaVersion 2"));

@@ -1,3 +1,6 @@
+#include <cmath>
+#include <limits>
+
 #include <catch2/catch.hpp>
 
 #include "util/base64.h"
@@ -41,12 +44,32 @@ TEST_CASE("time: RFC 3339 round trip and offsets") {
   }
 }
 
+TEST_CASE("time: a time a TimePoint cannot hold is refused, never wrapped (found by status_fuzz)") {
+  // Nanoseconds since 1970 in 64 bits end in April 2262: "9999-12-31" used to
+  // overflow inside from_time_t.
+  CHECK(parse_rfc3339("2261-12-31T23:59:59Z").has_value());
+  CHECK(parse_rfc3339("1678-01-01T00:00:00Z").has_value());
+  for (const char* far : {"2262-01-01T00:00:00Z", "4052-11-22T08:19:25Z", "9999-12-31T23:59:59Z",
+                          "1677-12-31T23:59:59Z", "0000-01-01T00:00:00Z"}) {
+    INFO(far);
+    CHECK_FALSE(parse_rfc3339(far).has_value());
+  }
+  CHECK(from_unix_seconds(1'800'000'000) == parse_rfc3339("2027-01-15T08:00:00Z"));
+  CHECK(from_unix_seconds(1.5)->time_since_epoch() == std::chrono::milliseconds(1500));
+  for (double far : {1e30, -1e30, 9.3e9, std::numeric_limits<double>::infinity(), std::nan("")}) {
+    INFO(far);
+    CHECK_FALSE(from_unix_seconds(far).has_value());
+  }
+}
+
 TEST_CASE("time: durations") {
   CHECK(parse_duration("30d") == milliseconds(30LL * 86400000));
   CHECK(parse_duration("1h30m") == milliseconds(5400000));
   CHECK(parse_duration("500ms") == milliseconds(500));
   CHECK(parse_duration("0") == milliseconds(0));
-  for (const char* bad : {"", "5", "-5m", "5x", "m", "1.5h"}) {
+  CHECK(parse_duration("36500d") == longest_duration);
+  // Longer would overflow now + duration (found in review of the fuzz findings).
+  for (const char* bad : {"", "5", "-5m", "5x", "m", "1.5h", "36501d", "36500d1ms", "10000000d", "99999999999999h"}) {
     INFO(bad);
     CHECK_FALSE(parse_duration(bad).has_value());
   }
