@@ -266,6 +266,9 @@ std::vector<json> parse_jwk_set(std::string_view json_text, KeyCheck check) {
     // error.what() quotes the input; report only the position.
     throw CryptoError("JWK set is not valid JSON (error at byte " + std::to_string(error.byte) +
                       ")");
+  } catch (const json::out_of_range&) {
+    // Thrown for a number too large for a double ("1E999"), found by jwk_fuzz.
+    throw CryptoError("JWK set is not valid JSON (a number out of range)");
   }
   if (!document.is_object() || !document.contains("keys") || !document["keys"].is_array()) {
     throw CryptoError("JWK set must be a JSON object with a \"keys\" array");
