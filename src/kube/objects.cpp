@@ -1,5 +1,8 @@
 #include "kube/objects.h"
 
+#include <cstdint>
+#include <limits>
+
 #include "kube/errors.h"
 #include "util/base64.h"
 
@@ -113,7 +116,10 @@ Lease lease_from_json(const Json& object) {
   lease.metadata = meta_from_json(object);
   const Json& spec = member_or_empty(object, "spec");
   lease.holder_identity = string_at(spec, "holderIdentity");
-  if (const auto it = spec.find("leaseDurationSeconds"); it != spec.end() && it->is_number_integer()) {
+  // int32 in the API; anything else was not written by a Kubernetes client.
+  if (const auto it = spec.find("leaseDurationSeconds"); it != spec.end() && it->is_number_integer() &&
+                                                           it->get<long long>() >= 0 &&
+                                                           it->get<long long>() <= std::numeric_limits<int32_t>::max()) {
     lease.lease_duration_seconds = it->get<long>();
   }
   lease.acquire_time = time_at(spec, "acquireTime");

@@ -19,8 +19,11 @@ LockDecision decide_lock(const std::optional<kube::Lease>& lease, const std::str
     return {LockDecision::Action::take_over, {}, {}};
   }
   const auto last = lease->renew_time ? lease->renew_time : lease->acquire_time;
-  const auto expires = last ? *last + std::chrono::seconds(lease->lease_duration_seconds) : util::TimePoint{};
-  if (!last || now >= expires) return {LockDecision::Action::take_over, {}, {}};
+  if (!last) return {LockDecision::Action::take_over, {}, {}};
+  const std::chrono::seconds duration(lease->lease_duration_seconds);
+  // A renewal so far ahead that adding the duration would overflow never expires.
+  const bool expired = *last < util::TimePoint::max() - duration && now >= *last + duration;
+  if (expired) return {LockDecision::Action::take_over, {}, {}};
   return {LockDecision::Action::wait, lease->holder_identity, lease->acquire_time};
 }
 

@@ -119,8 +119,8 @@ Registry parse_registry(std::string_view text, TokenKind expected_kind) {
   if (j.is_discarded() || !j.is_object()) corrupt("it is not a JSON object");
   const auto version = j.find("schemaVersion");
   if (version == j.end() || !version->is_number_integer()) corrupt("it has no schemaVersion");
-  if (version->get<int>() != registry_schema_version) {
-    corrupt("schemaVersion " + std::to_string(version->get<int>()) + " is not " +
+  if (version->get<long long>() != registry_schema_version) {
+    corrupt("schemaVersion " + version->dump() + " is not " +
             std::to_string(registry_schema_version) + " (written by another rotator version?)");
   }
   if (util::string_member(j, "kind") != kind_name(expected_kind)) {

@@ -1,5 +1,9 @@
 #include <catch2/catch.hpp>
 
+#include <cstdint>
+#include <limits>
+
+#include "kube/objects.h"
 #include "runner/job_file.h"
 #include "runner/lock.h"
 #include "util/errors.h"
@@ -24,6 +28,24 @@ TEST_CASE("lock decides: create, take over free, expired or own, wait for a live
   CHECK(decide_lock(lease, "me", now).action == LockDecision::Action::take_over);
   lease.holder_identity = "";
   CHECK(decide_lock(lease, "me", now).action == LockDecision::Action::take_over);
+}
+
+TEST_CASE("lock decides without overflow on a Lease no Kubernetes client wrote") {
+  const auto now = *util::parse_rfc3339("2026-01-01T00:00:30Z");
+  // leaseDurationSeconds is int32 in the API: larger or negative is read as 0.
+  for (const char* duration : {"1099511627776", "-5", "9223372036854775807"}) {
+    INFO(duration);
+    const auto lease = kube::lease_from_json(nlohmann::json::parse(
+        std::string(R"({"spec":{"holderIdentity":"other","renewTime":"2026-01-01T00:00:00Z","leaseDurationSeconds":)") +
+        duration + "}}"));
+    CHECK(lease.lease_duration_seconds == 0);
+    CHECK(decide_lock(lease, "me", now).action == LockDecision::Action::take_over);
+  }
+  kube::Lease far;
+  far.holder_identity = "other";
+  far.lease_duration_seconds = std::numeric_limits<int32_t>::max();
+  far.renew_time = util::parse_rfc3339("2261-12-31T23:59:59Z");  // + 68 years is past a TimePoint's end
+  CHECK(decide_lock(far, "me", now).action == LockDecision::Action::wait);
 }
 
 TEST_CASE("job files: steps and flags as written") {
