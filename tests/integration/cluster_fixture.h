@@ -84,6 +84,8 @@ CommandResult kubectl(const std::vector<std::string>& args);
 bool has_sanitizer_report(const std::string& text);
 
 /// The rotator binary under test; a sanitizer report in its stderr fails the test.
+/// Not from other threads: it asserts with Catch, which is not thread-safe there;
+/// use run({ROTATOR_BINARY, ...}) and check has_sanitizer_report afterwards.
 CommandResult run_rotator(const std::vector<std::string>& args,
                       const std::vector<std::pair<std::string, std::string>>& env = {});
 
