@@ -4,7 +4,6 @@
 #include <iostream>
 #include <sstream>
 
-#include "commands/commands.h"
 #include "kube/errors.h"
 #include "util/errors.h"
 #include "util/log.h"
@@ -26,11 +25,11 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
   return previous[b.size()];
 }
 
-void print_overview(std::ostream& out) {
+void print_overview(std::ostream& out, const std::vector<CommandSpec>& table) {
   out << "rotator: keeps the signing keys and tokens of an InfluxDB Clustered-style installation\n"
          "on Kubernetes, as idempotent, crash-safe steps that are safe to rerun.\n\n"
          "Usage: rotator COMMAND [flags]\n\nCommands:\n";
-  for (const auto& command : command_table()) {
+  for (const auto& command : table) {
     out << "  " << command.name << std::string(std::max<std::size_t>(2, 22 - command.name.size()), ' ')
         << command.summary << "\n";
   }
@@ -53,15 +52,15 @@ void print_command_help(std::ostream& out, const CommandSpec& command) {
   if (!command.examples.empty()) out << "\nExamples:\n" << command.examples << "\n";
 }
 
-const CommandSpec* find_command(const std::string& name) {
-  for (const auto& command : command_table()) {
+const CommandSpec* find_command(const std::string& name, const std::vector<CommandSpec>& table) {
+  for (const auto& command : table) {
     if (command.name == name) return &command;
   }
   return nullptr;
 }
 
-bool is_command_group(const std::string& word) {
-  for (const auto& command : command_table()) {
+bool is_command_group(const std::string& word, const std::vector<CommandSpec>& table) {
+  for (const auto& command : table) {
     if (command.name.starts_with(word + " ")) return true;
   }
   return false;
@@ -82,16 +81,16 @@ std::ptrdiff_t command_position(const std::vector<std::string>& args) {
   return -1;
 }
 
-ExitCode dispatch(const std::vector<std::string>& args) {
+ExitCode dispatch(const std::vector<std::string>& args, const std::vector<CommandSpec>& table) {
   const auto position = command_position(args);
   const bool wants_help = std::any_of(args.begin(), args.end(),
                                       [](const std::string& a) { return a == "--help" || a == "-h"; });
   if (position < 0) {
     if (wants_help) {
-      print_overview(std::cout);
+      print_overview(std::cout, table);
       return ExitCode::success;
     }
-    print_overview(std::cerr);
+    print_overview(std::cerr, table);
     throw UsageError("no command given");
   }
   std::string name = args[std::size_t(position)];
@@ -99,9 +98,9 @@ ExitCode dispatch(const std::vector<std::string>& args) {
   rest.erase(rest.begin() + position);
   // Command groups ("management create", "token list") are table entries whose
   // name is two words: take the second word when the pair names one.
-  if (const auto sub = command_position(rest); sub >= 0 && is_command_group(name)) {
+  if (const auto sub = command_position(rest); sub >= 0 && is_command_group(name, table)) {
     const std::string pair = name + " " + rest[std::size_t(sub)];
-    if (find_command(pair) != nullptr) {
+    if (find_command(pair, table) != nullptr) {
       name = pair;
       rest.erase(rest.begin() + sub);
     }
@@ -110,27 +109,27 @@ ExitCode dispatch(const std::vector<std::string>& args) {
   if (name == "help") {
     const auto topic = command_position(rest);
     if (topic < 0) {
-      print_overview(std::cout);
+      print_overview(std::cout, table);
       return ExitCode::success;
     }
     name = rest[std::size_t(topic)];
-    if (const CommandSpec* command = find_command(name)) {
+    if (const CommandSpec* command = find_command(name, table)) {
       print_command_help(std::cout, *command);
       return ExitCode::success;
     }
   }
 
-  const CommandSpec* command = find_command(name);
-  if (command == nullptr && is_command_group(name)) {
+  const CommandSpec* command = find_command(name, table);
+  if (command == nullptr && is_command_group(name, table)) {
     std::string subcommands;
-    for (const auto& entry : command_table()) {
+    for (const auto& entry : table) {
       if (entry.name.starts_with(name + " ")) {
         subcommands += (subcommands.empty() ? "" : ", ") + entry.name.substr(name.size() + 1);
       }
     }
     if (wants_help) {
       std::cout << "Usage: rotator " << name << " SUBCOMMAND [flags]\n\nSubcommands:\n";
-      for (const auto& entry : command_table()) {
+      for (const auto& entry : table) {
         if (entry.name.starts_with(name + " ")) std::cout << "  " << entry.synopsis << "\n      " << entry.summary << "\n";
       }
       std::cout << "\nRun 'rotator " << name << " SUBCOMMAND --help' for its flags and examples.\n";
@@ -140,7 +139,7 @@ ExitCode dispatch(const std::vector<std::string>& args) {
   }
   if (command == nullptr) {
     std::string message = "unknown command \"" + name + "\"";
-    const auto suggestions = suggest_commands(name);
+    const auto suggestions = suggest_commands(name, table);
     if (!suggestions.empty()) {
       message += "; did you mean";
       for (std::size_t i = 0; i < suggestions.size(); ++i) {
@@ -169,6 +168,7 @@ ExitCode dispatch(const std::vector<std::string>& args) {
   positional.add("positional", -1);
 
   Invocation invocation;
+  invocation.args = args;
   try {
     po::store(po::command_line_parser(rest).options(all).positional(positional).run(),
               invocation.options);
@@ -201,9 +201,9 @@ void report_error(const std::string& message) {
 
 }  // namespace
 
-std::vector<std::string> suggest_commands(const std::string& typo) {
+std::vector<std::string> suggest_commands(const std::string& typo, const std::vector<CommandSpec>& table) {
   std::vector<std::pair<std::size_t, std::string>> scored;
-  for (const auto& command : command_table()) {
+  for (const auto& command : table) {
     const std::size_t distance = edit_distance(typo, command.name);
     const bool prefix = command.name.starts_with(typo) && typo.size() >= 3;
     if (distance <= std::max<std::size_t>(2, typo.size() / 3) || prefix) {
@@ -216,11 +216,11 @@ std::vector<std::string> suggest_commands(const std::string& typo) {
   return names;
 }
 
-int run_command_line(int argc, char** argv) {
+int run_command_line(int argc, char** argv, const std::vector<CommandSpec>& table) {
   log::configure(log::Format::text, log::Level::info);
   std::vector<std::string> args(argv + 1, argv + argc);
   try {
-    return static_cast<int>(dispatch(args));
+    return static_cast<int>(dispatch(args, table));
   } catch (const kube::ApiError& e) {
     std::string hint;
     if (e.reason() == kube::Reason::unauthorized) {

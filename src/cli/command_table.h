@@ -9,11 +9,14 @@
 
 namespace rotator::cli {
 
-/// What a command handler gets: the global flags, its own flags, its positionals.
+/// What a command handler gets: the global flags, its own flags, its positionals,
+/// and the words it was invoked with (for messages that say how to run it again).
 struct Invocation {
   GlobalOptions globals;
   po::variables_map options;
   std::vector<std::string> positionals;
+  std::string program = "rotator";  ///< "rotator", or "kubectl rotator" as a plugin
+  std::vector<std::string> args;    ///< every word after the program name, as typed
 };
 
 /// One entry of the command table: it drives dispatch, `--help`, and typo hints.
@@ -28,14 +31,11 @@ struct CommandSpec {
   std::function<ExitCode(const Invocation&)> run;
 };
 
-/// Every command, in the order `rotator --help` lists them.
-const std::vector<CommandSpec>& command_table();
-
-/// Parses argv, runs the command, and turns every error into one line on stderr
-/// and its exit code. The only place rotator catches errors.
-int run_command_line(int argc, char** argv);
+/// Parses argv, runs the command of `table` it names, and turns every error into
+/// one line on stderr and its exit code. The only place rotator catches errors.
+int run_command_line(int argc, char** argv, const std::vector<CommandSpec>& table);
 
 /// The closest command names to a typo, for "did you mean".
-std::vector<std::string> suggest_commands(const std::string& typo);
+std::vector<std::string> suggest_commands(const std::string& typo, const std::vector<CommandSpec>& table);
 
 }  // namespace rotator::cli

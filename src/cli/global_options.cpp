@@ -23,8 +23,8 @@ po::options_description global_options_description() {
       ("timeout", po::value<std::string>()->default_value("10m")->value_name("DURATION"),
        "give up on the whole run after this long")
       ("stats", po::bool_switch(), "print API request counts on stderr when done")
-      ("lock-wait", po::value<std::string>()->default_value("0")->value_name("DURATION"),
-       "wait this long for another run's lock before exiting 3")
+      ("lock-wait", po::value<std::string>()->value_name("DURATION"),
+       "wait this long for another run's lock before exiting 3 (default 0; 30s for token commands)")
       ("lock-duration", po::value<std::string>()->default_value("30s")->value_name("DURATION"),
        "how long the lock outlives a run that died holding it")
       ("help,h", "show help");
@@ -57,10 +57,12 @@ GlobalOptions global_options_from(const po::variables_map& vm) {
     throw UsageError("--timeout must be a positive duration such as 90s or 10m, not \"" + timeout + "\"");
   }
   g.timeout = *parsed;
-  const std::string lock_wait = vm["lock-wait"].as<std::string>();
-  const auto wait = util::parse_duration(lock_wait);
-  if (!wait) throw UsageError("--lock-wait must be a duration such as 0 or 2m, not \"" + lock_wait + "\"");
-  g.lock_wait = *wait;
+  if (vm.count("lock-wait")) {
+    const std::string lock_wait = vm["lock-wait"].as<std::string>();
+    const auto wait = util::parse_duration(lock_wait);
+    if (!wait) throw UsageError("--lock-wait must be a duration such as 0 or 2m, not \"" + lock_wait + "\"");
+    g.lock_wait = *wait;
+  }
   const std::string lock_duration = vm["lock-duration"].as<std::string>();
   const auto duration = util::parse_duration(lock_duration);
   if (!duration || *duration < std::chrono::seconds(3)) {

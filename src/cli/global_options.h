@@ -24,7 +24,9 @@ struct GlobalOptions {
   log::Level log_level = log::Level::info;
   std::chrono::milliseconds timeout{std::chrono::minutes(10)};
   enum class Stats { off, on } stats = Stats::off;
-  std::chrono::milliseconds lock_wait{0};
+  /// --lock-wait; unset: the command's default (0 for steps: exit 3 at once; a
+  /// short wait for token commands, which hold the lock for a moment only).
+  std::optional<std::chrono::milliseconds> lock_wait;
   std::chrono::seconds lock_duration{30};
 };
 

@@ -1,28 +1,32 @@
 #include "commands/commands.h"
-#include "commands/step_commands.h"
 
-namespace rotator::cli {
+#include "commands/step_table.h"
 
-const std::vector<CommandSpec>& command_table() {
-  static const std::vector<CommandSpec> table = [] {
-    std::vector<CommandSpec> commands;
-    for (const auto& step : commands::step_table()) commands.push_back(commands::command_for_step(step));
-    commands.push_back(commands::run_command());
-    commands.push_back(commands::status_command());
-    commands.push_back(commands::verify_command());
-    commands.push_back(commands::export_admin_token_command());
-    commands.push_back(commands::management_create_command());
-    commands.push_back(commands::management_list_command());
-    commands.push_back(commands::management_revoke_command());
-    commands.push_back(commands::management_renew_command());
-    commands.push_back(commands::token_create_command());
-    commands.push_back(commands::token_list_command());
-    commands.push_back(commands::token_get_command());
-    commands.push_back(commands::token_revoke_command());
-    commands.push_back(commands::version_command());
+namespace rotator::commands {
+
+const std::vector<cli::CommandSpec>& command_table() {
+  static const std::vector<cli::CommandSpec> table = [] {
+    std::vector<cli::CommandSpec> commands;
+    for (const auto& step : step_table()) {
+      if (step.own_command) commands.push_back(command_for_step(step));
+    }
+    commands.push_back(run_command());
+    commands.push_back(status_command());
+    commands.push_back(verify_command());
+    commands.push_back(export_admin_token_command());
+    commands.push_back(unlock_command());
+    commands.push_back(management_create_command());
+    commands.push_back(management_list_command());
+    commands.push_back(management_revoke_command());
+    commands.push_back(management_renew_command());
+    commands.push_back(token_create_command());
+    commands.push_back(token_list_command());
+    commands.push_back(token_get_command());
+    commands.push_back(token_revoke_command());
+    commands.push_back(version_command());
     return commands;
   }();
   return table;
 }
 
-}  // namespace rotator::cli
+}  // namespace rotator::commands

@@ -11,7 +11,9 @@
 #include "commands/influxctl_config.h"
 #include "commands/session.h"
 #include "kube/resources.h"
-#include "steps/admin_token.h"
+#include "formats/key_ring.h"
+#include "formats/names.h"
+#include "formats/token_file.h"
 #include "util/errors.h"
 
 namespace rotator::commands {
@@ -63,9 +65,9 @@ ExitCode run_export(const cli::Invocation& invocation) {
   const std::string ns = client->config().namespace_;
   const auto secret = kube::SecretApi(*client).get(ns, name);
   if (!secret) throw Error("Secret " + ns + "/" + name + " does not exist: run `rotator create-admin-token` first");
-  const auto data = secret->data.find(steps::admin_token_key);
+  const auto data = secret->data.find(formats::admin_secret::token);
   if (data == secret->data.end()) throw InvalidDataError("Secret " + ns + "/" + name + " has no \"token\" key");
-  steps::parse_token_file(data->second);  // refuse to export something influxctl cannot read
+  formats::parse_token_file(data->second);  // refuse to export something influxctl cannot read
   if (invocation.globals.dry_run == cli::GlobalOptions::DryRun::on) {
     std::cout << "export-admin-token: would write " << (out == "-" ? "stdout" : out) << " (mode 0600)\n";
     return ExitCode::success;

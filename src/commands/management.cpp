@@ -6,8 +6,8 @@
 #include "commands/session.h"
 #include "commands/token_common.h"
 #include "crypto/random.h"
-#include "tokens/identity.h"
-#include "tokens/renewal.h"
+#include "commands/step_table.h"
+#include "steps/token_renewal.h"
 #include "tokens/token_string.h"
 #include "util/errors.h"
 
@@ -18,17 +18,10 @@ using tokens::TokenKind;
 
 constexpr const char* influxctl_key = "auth.token.mgmt_token";
 
-bool dry_run(const cli::Invocation& invocation) {
-  return invocation.globals.dry_run == cli::GlobalOptions::DryRun::on;
-}
-
-ExitCode run_create(const cli::Invocation& invocation) {
-  const auto format = cli::output_format_from(invocation.options);
-  const util::TimePoint now = util::Clock::now();
+ExitCode create_management_token(const cli::Invocation& invocation) {
   const std::string description =
       invocation.options.count("description") ? invocation.options["description"].as<std::string>() : "";
   tokens::validate_description(description);
-  const auto expires_at = expires_at_from(invocation.options, now);
   std::optional<std::string> influxctl_config;
   const std::string profile = invocation.options["profile"].as<std::string>();
   if (invocation.options.count("influxctl-config")) {
@@ -36,35 +29,13 @@ ExitCode run_create(const cli::Invocation& invocation) {
     // Fail before creating a token when the file cannot take it.
     check_influxctl_profile_value(*influxctl_config, profile, influxctl_key);
   }
-
-  auto client = connect(invocation.globals);
-  const auto where = registry_location(invocation, *client, TokenKind::management);
-  if (dry_run(invocation)) {
-    tokens::RegistryStore(*client, where).read();  // refuses an unreadable registry, as the real run would
-    std::cout << "dry run: would create a management token \"" << description << "\" expiring "
-              << time_or(expires_at, "never") << " in Secret " << where.namespace_ << "/" << where.secret_name;
-    if (influxctl_config) std::cout << " and set it in profile \"" << profile << "\" of " << *influxctl_config;
-    std::cout << std::endl;
-    return ExitCode::success;
-  }
-
-  tokens::GeneratedToken generated = tokens::generate_token(TokenKind::management);
-  tokens::TokenRecord record;
-  record.id = crypto::uuid_v4();
-  record.description = description;
-  record.created_at = tokens::to_seconds(now);
-  record.expires_at = expires_at;
-  record.created_by = tokens::current_identity(*client);
-  record.prefix = generated.prefix;
-  record.sha512 = generated.sha512_hex;
-  store_new_record(*client, where, record);
-  if (influxctl_config) set_influxctl_profile_value(*influxctl_config, profile, influxctl_key, std::string(generated.token.view()));
-  print_created(record, generated.token.view(), format, now);
-  if (influxctl_config) {
+  const ExitCode code = run_create(invocation, TokenKind::management, description, {}, [&](const std::string& token) {
+    if (influxctl_config) set_influxctl_profile_value(*influxctl_config, profile, influxctl_key, token);
+  });
+  if (influxctl_config && invocation.globals.dry_run == cli::GlobalOptions::DryRun::off) {
     std::cerr << "set " << influxctl_key << " of profile \"" << profile << "\" in " << *influxctl_config << std::endl;
   }
-  report_stats(invocation.globals, *client);
-  return ExitCode::success;
+  return code;
 }
 
 ExitCode run_list(const cli::Invocation& invocation) {
@@ -75,8 +46,8 @@ ExitCode run_list(const cli::Invocation& invocation) {
     throw UsageError("--sort must be one of created, id, description, prefix, expires, revoked; not \"" + sort + "\"");
   }
   auto client = connect(invocation.globals);
-  const auto where = registry_location(invocation, *client, TokenKind::management);
-  auto records = tokens::RegistryStore(*client, where).read().registry.records;
+  auto records =
+      read_registry(*client, client->config().namespace_, registry_secret_name(invocation), TokenKind::management).records;
   // Absent times sort last: a token that never expires or was never revoked.
   auto time_key = [](const std::optional<util::TimePoint>& t) { return t ? *t : util::TimePoint::max(); };
   std::stable_sort(records.begin(), records.end(), [&](const tokens::TokenRecord& a, const tokens::TokenRecord& b) {
@@ -104,54 +75,16 @@ ExitCode run_list(const cli::Invocation& invocation) {
   return ExitCode::success;
 }
 
-std::chrono::milliseconds duration_option(const cli::Invocation& invocation, const char* name) {
-  const std::string text = invocation.options[name].as<std::string>();
-  const auto parsed = util::parse_duration(text);
-  if (!parsed) throw UsageError(std::string("--") + name + " must be a duration such as 24h or 90m (at most 36500d), not \"" + text + "\"");
-  return *parsed;
-}
-
 ExitCode run_renew(const cli::Invocation& invocation) {
-  if (!invocation.options.count("secret")) throw UsageError("--secret NAME is required");
-  tokens::RenewalSettings settings;
-  settings.ttl = duration_option(invocation, "ttl");
-  settings.renew_before = duration_option(invocation, "renew-before");
-  settings.grace = duration_option(invocation, "grace");
-  tokens::validate(settings);
+  const StepKind& kind = *find_step_kind("management renew");
+  frame::Plan plan;
+  plan.command = kind.name;
+  plan.steps.push_back(kind.bind(invocation.options));
   auto client = connect(invocation.globals);
-  tokens::RenewalTarget target;
-  target.namespace_ = client->config().namespace_;
-  target.secret_name = invocation.options["secret"].as<std::string>();
-  target.key = invocation.options["key"].as<std::string>();
-  if (target.secret_name.empty() || target.key.empty()) throw UsageError("--secret and --key must not be empty");
-  target.registry = registry_location(invocation, *client, TokenKind::management);
-  const auto force = invocation.options["force"].as<bool>() ? tokens::ForceOverwrite::yes : tokens::ForceOverwrite::no;
-  const auto report = tokens::run_renewal(*client, target, settings, force,
-                                          dry_run(invocation) ? tokens::DryRun::yes : tokens::DryRun::no,
-                                          [] { return util::Clock::now(); });
-  const std::string secret = target.namespace_ + "/" + target.secret_name;
-  if (dry_run(invocation)) {
-    if (report.steps.empty()) {
-      std::cout << "dry run: Secret " << secret << " needs nothing" << std::endl;
-    } else {
-      std::cout << "dry run: next step " << tokens::action_name(report.steps.front().action) << ": "
-                << report.steps.front().reason << std::endl;
-    }
-    return ExitCode::success;
-  }
-  if (report.steps.empty()) {
-    std::cout << "Secret " << secret << " key " << target.key << ": up to date";
-  } else {
-    std::cout << "Secret " << secret << " key " << target.key << ": " << report.steps.size() << " step(s) done";
-  }
-  if (report.current && report.current->state) {
-    std::cout << "; token " << report.current->id << " valid until " << time_or(report.current->expires_at, "never");
-  }
-  if (report.previous) {
-    std::cout << "; replaced token " << report.previous->id << " is revoked after "
-              << time_or(report.previous_revoke_after, "the next run");
-  }
-  std::cout << std::endl;
+  const PlanResult result = execute_plan_here(invocation, plan, *client);
+  if (invocation.globals.dry_run == cli::GlobalOptions::DryRun::on) return ExitCode::success;
+  const auto& step = dynamic_cast<const steps::RenewalStep&>(*plan.steps.front());
+  std::cout << step.summary(result.seen, result.changes) << std::endl;
   report_stats(invocation.globals, *client);
   return ExitCode::success;
 }
@@ -185,7 +118,7 @@ cli::CommandSpec management_create_command() {
             add_registry_option(options, TokenKind::management);
           },
       .max_positionals = 0,
-      .run = run_create,
+      .run = create_management_token,
   };
 }
 
@@ -224,31 +157,14 @@ cli::CommandSpec management_revoke_command() {
 }
 
 cli::CommandSpec management_renew_command() {
+  const StepKind& kind = *find_step_kind("management renew");
   return {
-      .name = "management renew",
-      .synopsis = "management renew --secret NAME [--key mgmt_token] [--ttl 24h] [--renew-before 8h] [--grace 1h]",
-      .summary = "keep a short-lived management token in a Secret for automation",
-      .details = "Makes sure Secret NAME holds, under KEY, a valid management token that does not\n"
-                 "expire within --renew-before. When it does (or is missing, revoked, unknown), creates\n"
-                 "a token valid for --ttl, writes it into the Secret (preconditioned), and revokes the\n"
-                 "replaced token once --grace has passed (on a later run, or this one with --grace 0).\n"
-                 "Idempotent and crash-safe: the new token is staged in the Secret before it is\n"
-                 "registered, so a killed run never leaves a live token nobody holds. Run it from a\n"
-                 "CronJob more often than --renew-before.",
-      .examples = "  rotator management renew --secret influxdb-automation --ttl 24h --renew-before 8h --grace 1h",
-      .add_options =
-          [](cli::po::options_description& options) {
-            options.add_options()
-                ("secret", cli::po::value<std::string>()->value_name("NAME"), "Secret the automation mounts (required)")
-                ("key", cli::po::value<std::string>()->default_value("mgmt_token")->value_name("KEY"), "data key of the token")
-                ("ttl", cli::po::value<std::string>()->default_value("24h")->value_name("DURATION"), "lifetime of a new token")
-                ("renew-before", cli::po::value<std::string>()->default_value("8h")->value_name("DURATION"),
-                 "renew when the token expires within this")
-                ("grace", cli::po::value<std::string>()->default_value("1h")->value_name("DURATION"),
-                 "keep the replaced token valid this long")
-                ("force", cli::po::bool_switch(), "replace data under KEY that is not a management token");
-            add_registry_option(options, TokenKind::management);
-          },
+      .name = kind.name,
+      .synopsis = kind.synopsis,
+      .summary = kind.summary,
+      .details = kind.details,
+      .examples = kind.examples,
+      .add_options = kind.add_options,
       .max_positionals = 0,
       .run = run_renew,
   };

@@ -1,8 +1,13 @@
 #pragma once
 
 #include <memory>
+#include <optional>
+#include <string>
+#include <vector>
 
-#include "cli/global_options.h"
+#include "cli/command_table.h"
+#include "frame/plan.h"
+#include "frame/snapshot.h"
 #include "kube/client.h"
 
 namespace rotator::commands {
@@ -12,5 +17,54 @@ std::unique_ptr<kube::Client> connect(const cli::GlobalOptions& globals);
 
 /// Prints the API request counts on stderr when --stats was given.
 void report_stats(const cli::GlobalOptions& globals, const kube::Client& client);
+
+/// Which namespaces a writing command acts in besides -n: --namespaces, or
+/// --all-namespaces with --namespace-selector, --concurrency at a time.
+struct NamespaceSelection {
+  std::vector<std::string> names;  ///< --namespaces; empty with --all-namespaces
+  bool all = false;                ///< --all-namespaces
+  std::string selector;            ///< --namespace-selector, with --all-namespaces
+  std::size_t concurrency = 8;
+};
+
+/// Adds --namespaces, --all-namespaces, --namespace-selector and --concurrency.
+void add_namespace_selection_options(cli::po::options_description& options);
+
+/// The selection the flags ask for, or nullopt for a one-namespace run. Throws
+/// UsageError on conflicting or bad values (e.g. -n with --namespaces).
+std::optional<NamespaceSelection> namespace_selection_from(const cli::po::variables_map& vm,
+                                                           const cli::GlobalOptions& globals);
+
+/// The namespaces of a selection: as listed, or the cluster's that match the
+/// selector (one list request; needs a ClusterRole that may list namespaces).
+std::vector<std::string> resolve_namespaces(kube::Client& client, const NamespaceSelection& selection);
+
+/// The command that runs `invocation` again in `ns`: a plain rerun resumes
+/// whatever it left unfinished.
+std::string rerun_command(const cli::Invocation& invocation, const std::string& ns);
+
+/// Runs a bound plan in -n's namespace or in a selection of them, with the
+/// global flags' settings; SIGINT/SIGTERM stop it at a safe point. Returns the
+/// exit code (the most severe of a fleet's).
+ExitCode execute_plan(const cli::Invocation& invocation, const frame::Plan& plan,
+                      const std::optional<NamespaceSelection>& selection);
+
+/// What a plan run in one namespace left for its command to print.
+struct PlanResult {
+  frame::Snapshot seen;  ///< what it saw last
+  int changes = 0;       ///< changes made (or planned, in a dry run)
+};
+
+/// Runs a bound plan in -n's namespace on `client`, for commands that print a
+/// result of their own.
+/// Its changes go to the log (stderr), leaving stdout to the command; a dry run
+/// prints its plan on stdout.
+PlanResult execute_plan_here(const cli::Invocation& invocation, const frame::Plan& plan, kube::Client& client,
+                                  std::chrono::milliseconds lock_wait = {});
+
+/// The global flags as run settings, with who runs it. `lock_wait` applies when
+/// --lock-wait was not given.
+frame::RunSettings run_settings(const cli::GlobalOptions& globals, const kube::Client& client,
+                                std::chrono::milliseconds lock_wait = {});
 
 }  // namespace rotator::commands

@@ -5,14 +5,14 @@
 
 #include "commands/commands.h"
 #include "commands/session.h"
-#include "commands/step_commands.h"
 #include "crypto/keys.h"
+#include "formats/admin_token.h"
+#include "formats/key_ring.h"
+#include "formats/names.h"
+#include "formats/token_file.h"
+#include "kube/cluster.h"
 #include "kube/resources.h"
 #include "kube/rollout.h"
-#include "steps/admin_token.h"
-#include "steps/key_ring.h"
-#include "steps/restart.h"
-#include "steps/verify.h"
 
 namespace rotator::commands {
 namespace {
@@ -51,11 +51,11 @@ Observations observe(kube::Client& client, const std::string& ns, const cli::Inv
                      util::TimePoint now) {
   Observations seen;
   kube::SecretApi secrets(client);
-  std::optional<steps::KeyRing> ring;
+  std::optional<formats::KeyRing> ring;
   try {
     const auto secret = secrets.get(ns, invocation.options["keys-secret"].as<std::string>());
     if (secret) {
-      auto read = steps::read_key_ring(*secret, now, steps::WantStaged::yes);
+      auto read = formats::read_key_ring(*secret, now, formats::WantStaged::yes);
       ring = std::move(read.ring);
       seen.keys.state = "ok";
       auto& d = seen.keys.details;
@@ -66,9 +66,9 @@ Observations observe(kube::Client& client, const std::string& ns, const cli::Inv
         d["age"] = age_of(*ring->created_at, now);
       }
       d["staged_kid"] = ring->next ? ring->next->kid : "";
-      if (ring->previous) {
-        d["retired_kid"] = ring->previous->kid;
-        d["retired_trusted_until"] = util::format_rfc3339(ring->previous->trusted_until);
+      if (!ring->retired.empty()) {
+        d["retired_kid"] = ring->retired.back().kid;
+        d["retired_trusted_until"] = util::format_rfc3339(ring->retired.back().trusted_until);
       }
       d["last_rotation"] = ring->rotation_history.empty() ? "" : ring->rotation_history.back();
       if (ring->rotated_at) d["rotated_at"] = util::format_rfc3339(*ring->rotated_at);
@@ -88,12 +88,12 @@ Observations observe(kube::Client& client, const std::string& ns, const cli::Inv
   try {
     const auto secret = secrets.get(ns, invocation.options["admin-token-secret"].as<std::string>());
     if (secret) {
-      const auto data = secret->data.find(steps::admin_token_key);
+      const auto data = secret->data.find(formats::admin_secret::token);
       if (data == secret->data.end()) throw InvalidDataError("no \"token\" key");
-      const auto file = steps::parse_token_file(data->second);
+      const auto file = formats::parse_token_file(data->second);
       seen.admin_token.state = "ok";
       if (ring) {
-        const auto verdict = steps::verify_admin_token(file.access_token, *ring, now);
+        const auto verdict = formats::verify_admin_token(file.access_token, *ring, now);
         auto& d = seen.admin_token.details;
         d["jti"] = verdict.id;
         d["kid"] = verdict.kid;
@@ -119,11 +119,9 @@ Observations observe(kube::Client& client, const std::string& ns, const cli::Inv
       d["name"] = kube::to_string(ref);
       const auto rollout = kube::rollout_status(ref.kind, *workload);
       d["rollout"] = rollout.message;
-      std::string kid;
-      const auto& annotations = (*workload)["spec"]["template"]["metadata"];
-      if (annotations.contains("annotations") && annotations["annotations"].contains(steps::restart_kid_annotation)) {
-        kid = annotations["annotations"][steps::restart_kid_annotation].get<std::string>();
-      }
+      const auto annotations = kube::pod_template_annotations(*workload);
+      const auto found = annotations.find(formats::restart_kid_annotation);
+      const std::string kid = found == annotations.end() ? std::string() : found->second;
       d["restarted_for_kid"] = kid;
       d["runs_current_key"] = ring && kid == ring->current.kid &&
                               rollout.state == kube::RolloutStatus::State::complete;
@@ -162,11 +160,11 @@ ExitCode run_status(const cli::Invocation& invocation) {
   auto client = connect(invocation.globals);
   const auto& config = client->config();
   const auto now = util::Clock::now();
-  const Json version = client->get("/version");
+  const auto version = kube::server_version(*client);
   const auto seen = observe(*client, config.namespace_, invocation, now);
 
   const Json cluster = {{"server", config.server},
-                        {"version", version.value("gitVersion", "unknown")},
+                        {"version", version.git_version},
                         {"context", config.context},
                         {"source", config.source},
                         {"credentials", config.credentials ? config.credentials->describe() : "none"},

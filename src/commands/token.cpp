@@ -5,7 +5,6 @@
 #include "commands/session.h"
 #include "commands/token_common.h"
 #include "crypto/random.h"
-#include "tokens/identity.h"
 #include "tokens/token_string.h"
 #include "util/errors.h"
 
@@ -37,37 +36,10 @@ std::vector<tokens::Permission> permissions_from(const cli::Invocation& invocati
   return permissions;
 }
 
-ExitCode run_create(const cli::Invocation& invocation) {
-  const auto format = cli::output_format_from(invocation.options);
-  const util::TimePoint now = util::Clock::now();
+ExitCode create_database_token(const cli::Invocation& invocation) {
   const std::string description = invocation.positionals.empty() ? "" : invocation.positionals.front();
   tokens::validate_description(description);
-  const auto permissions = permissions_from(invocation);
-  const auto expires_at = expires_at_from(invocation.options, now);
-
-  auto client = connect(invocation.globals);
-  const auto where = registry_location(invocation, *client, TokenKind::database);
-  if (invocation.globals.dry_run == cli::GlobalOptions::DryRun::on) {
-    tokens::RegistryStore(*client, where).read();
-    std::cout << "dry run: would create a database token \"" << description << "\" with "
-              << permissions_text(permissions) << " expiring " << time_or(expires_at, "never") << " in Secret "
-              << where.namespace_ << "/" << where.secret_name << std::endl;
-    return ExitCode::success;
-  }
-  tokens::GeneratedToken generated = tokens::generate_token(TokenKind::database);
-  tokens::TokenRecord record;
-  record.id = crypto::uuid_v4();
-  record.description = description;
-  record.permissions = permissions;
-  record.created_at = tokens::to_seconds(now);
-  record.expires_at = expires_at;
-  record.created_by = tokens::current_identity(*client);
-  record.prefix = generated.prefix;
-  record.sha512 = generated.sha512_hex;
-  store_new_record(*client, where, record);
-  print_created(record, generated.token.view(), format, now);
-  report_stats(invocation.globals, *client);
-  return ExitCode::success;
+  return run_create(invocation, TokenKind::database, description, permissions_from(invocation));
 }
 
 std::vector<std::string> row_of(const tokens::TokenRecord& r) {
@@ -86,9 +58,8 @@ ExitCode run_list(const cli::Invocation& invocation) {
   }
   const bool include_revoked = invocation.options["include-revoked"].as<bool>();
   auto client = connect(invocation.globals);
-  auto records = tokens::RegistryStore(*client, registry_location(invocation, *client, TokenKind::database))
-                     .read()
-                     .registry.records;
+  auto records =
+      read_registry(*client, client->config().namespace_, registry_secret_name(invocation), TokenKind::database).records;
   std::erase_if(records, [&](const tokens::TokenRecord& r) { return r.revoked_at && !include_revoked; });
   std::stable_sort(records.begin(), records.end(), [&](const tokens::TokenRecord& a, const tokens::TokenRecord& b) {
     if (sort == "id") return a.id < b.id;
@@ -115,7 +86,7 @@ ExitCode run_get(const cli::Invocation& invocation) {
   const std::string& id = invocation.positionals.front();
   auto client = connect(invocation.globals);
   const auto registry =
-      tokens::RegistryStore(*client, registry_location(invocation, *client, TokenKind::database)).read().registry;
+      read_registry(*client, client->config().namespace_, registry_secret_name(invocation), TokenKind::database);
   const tokens::TokenRecord* record = tokens::find_by_id(registry, id);
   if (record == nullptr) throw Error("no database token with id " + id);
   if (record->revoked_at && !invocation.options["include-revoked"].as<bool>()) {
@@ -160,7 +131,7 @@ cli::CommandSpec token_create_command() {
             add_registry_option(options, TokenKind::database);
           },
       .max_positionals = 1,
-      .run = run_create,
+      .run = create_database_token,
   };
 }
 

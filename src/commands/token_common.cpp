@@ -7,12 +7,60 @@
 #include <iostream>
 
 #include "commands/session.h"
-#include "tokens/events.h"
+#include "crypto/random.h"
+#include "formats/key_ring.h"
+#include "frame/plan.h"
+#include "kube/resources.h"
+#include "steps/token_commands.h"
+#include "tokens/token_string.h"
 #include "util/errors.h"
 
 namespace rotator::commands {
 
 using tokens::TokenKind;
+
+namespace {
+
+/// Token commands hold the lock for one write: wait for another holder this long
+/// by default rather than failing at once.
+constexpr std::chrono::seconds token_lock_wait{30};
+
+void print_created_token(const tokens::TokenRecord& record, std::string_view token, cli::OutputFormat format,
+                   util::TimePoint now) {
+  if (format == cli::OutputFormat::json) {
+    nlohmann::json out = record_json(record, now);
+    out["token"] = std::string(token);
+    std::cout << out.dump(2) << std::endl;
+  } else {
+    std::cout << "ID:           " << record.id << "\n"
+              << "Description:  " << record.description << "\n";
+    if (!record.permissions.empty()) std::cout << "Permissions:  " << permissions_text(record.permissions) << "\n";
+    std::cout << "Prefix:       " << record.prefix << "\n"
+              << "Created at:   " << util::format_rfc3339(record.created_at) << "\n"
+              << "Expires at:   " << time_or(record.expires_at, "never") << "\n"
+              << "Token:        " << token << std::endl;
+  }
+  std::cerr << "warning: this is the only time the token is shown; rotator keeps only its hash. "
+               "Store it safely now."
+            << std::endl;
+}
+
+
+bool confirm(const std::vector<std::string>& ids, const tokens::Registry& registry, TokenKind kind) {
+  std::cerr << "About to revoke " << ids.size() << " " << tokens::kind_name(kind)
+            << " token(s). Revoking is immediate and cannot be undone:\n";
+  for (const auto& id : ids) {
+    const auto* record = tokens::find_by_id(registry, id);
+    std::cerr << "  " << id << (record ? "  \"" + record->description + "\"" : "  (not found)") << "\n";
+  }
+  std::cerr << "Revoke? [y/N] " << std::flush;
+  std::string answer;
+  if (!std::getline(std::cin, answer)) return false;
+  return answer == "y" || answer == "Y" || answer == "yes" || answer == "YES" || answer == "Yes";
+}
+
+
+}  // namespace
 
 void add_registry_option(cli::po::options_description& options, TokenKind kind) {
   options.add_options()("registry-secret",
@@ -22,11 +70,31 @@ void add_registry_option(cli::po::options_description& options, TokenKind kind) 
                         "Secret holding the token registry");
 }
 
-tokens::RegistryLocation registry_location(const cli::Invocation& invocation, const kube::Client& client,
-                                           TokenKind kind) {
+std::string registry_secret_name(const cli::Invocation& invocation) {
   const std::string name = invocation.options["registry-secret"].as<std::string>();
   if (name.empty()) throw UsageError("--registry-secret must not be empty");
-  return {client.config().namespace_, name, kind};
+  return name;
+}
+
+tokens::Registry read_registry(kube::Client& client, const std::string& ns, const std::string& secret_name,
+                               TokenKind kind) {
+  return registry_of(kube::SecretApi(client).get(ns, secret_name), kind);
+}
+
+tokens::Registry registry_of(const std::optional<kube::Secret>& secret, TokenKind kind) {
+  tokens::Registry registry;
+  registry.kind = kind;
+  if (!secret || formats::is_placeholder(*secret)) return registry;
+  const std::string where = formats::describe_secret(*secret);
+  const auto data = secret->data.find(std::string(tokens::registry_data_key));
+  if (data == secret->data.end()) {
+    throw InvalidDataError(where + " exists but has no \"" + std::string(tokens::registry_data_key) + "\" key");
+  }
+  try {
+    return tokens::parse_registry(data->second, kind);
+  } catch (const InvalidDataError& e) {
+    throw InvalidDataError(where + ": " + e.what());
+  }
 }
 
 std::optional<util::TimePoint> expires_at_from(const cli::po::variables_map& options, util::TimePoint now) {
@@ -89,60 +157,48 @@ void print_table(const std::vector<std::string>& header, const std::vector<std::
   std::cout.flush();
 }
 
-void print_created(const tokens::TokenRecord& record, std::string_view token, cli::OutputFormat format,
-                   util::TimePoint now) {
-  if (format == cli::OutputFormat::json) {
-    nlohmann::json out = record_json(record, now);
-    out["token"] = std::string(token);
-    std::cout << out.dump(2) << std::endl;
-  } else {
-    std::cout << "ID:           " << record.id << "\n"
-              << "Description:  " << record.description << "\n";
-    if (!record.permissions.empty()) std::cout << "Permissions:  " << permissions_text(record.permissions) << "\n";
-    std::cout << "Prefix:       " << record.prefix << "\n"
-              << "Created at:   " << util::format_rfc3339(record.created_at) << "\n"
-              << "Expires at:   " << time_or(record.expires_at, "never") << "\n"
-              << "Token:        " << token << std::endl;
-  }
-  std::cerr << "warning: this is the only time the token is shown; rotator keeps only its hash. "
-               "Store it safely now."
-            << std::endl;
-}
+ExitCode run_create(const cli::Invocation& invocation, TokenKind kind, const std::string& description,
+                    const std::vector<tokens::Permission>& permissions,
+                    const std::function<void(const std::string& token)>& after_created) {
+  const auto format = cli::output_format_from(invocation.options);
+  const util::TimePoint now = util::Clock::now();
+  tokens::validate_description(description);
+  const auto expires_at = expires_at_from(invocation.options, now);
+  const std::string registry = registry_secret_name(invocation);
 
-void store_new_record(kube::Client& client, const tokens::RegistryLocation& where, const tokens::TokenRecord& record) {
-  tokens::RegistryStore store(client, where);
-  const auto result = store.update([&](tokens::Registry& registry) {
-    if (tokens::find_by_id(registry, record.id) != nullptr) throw Error("token id " + record.id + " already exists");
-    registry.records.push_back(record);
-    return tokens::Change::changed;
-  });
-  tokens::emit_token_event(client, result.secret.metadata, "TokenCreated",
-                           std::string(tokens::kind_name(where.kind)) + " token " + record.id + " (\"" +
-                               record.description + "\") created by " +
-                               (record.created_by.empty() ? "unknown" : record.created_by));
+  tokens::GeneratedToken generated = tokens::generate_token(kind);
+  tokens::TokenRecord record;
+  record.id = crypto::uuid_v4();
+  record.description = description;
+  record.permissions = permissions;
+  record.created_at = tokens::to_seconds(now);
+  record.expires_at = expires_at;
+  record.prefix = generated.prefix;
+  record.sha512 = generated.sha512_hex;
+  const std::string command = std::string(kind == TokenKind::management ? "management" : "token") + " create";
+  auto step = std::make_shared<steps::TokenCreateStep>(command, steps::RegistryRef{registry, kind, steps::Force::no},
+                                                       record);
+  frame::Plan plan;
+  plan.command = command;
+  plan.steps.push_back(step);
+
+  auto client = connect(invocation.globals);
+  const frame::Snapshot seen = execute_plan_here(invocation, plan, *client, token_lock_wait).seen;
+  if (invocation.globals.dry_run == cli::GlobalOptions::DryRun::on) return ExitCode::success;
+  if (const auto* secret = seen.find_secret(registry); secret && *secret) {
+    const auto stored = registry_of(*secret, kind);
+    if (const auto* found = tokens::find_by_id(stored, record.id)) record = *found;
+  }
+  if (after_created) after_created(std::string(generated.token.view()));
+  print_created_token(record, generated.token.view(), format, now);
+  report_stats(invocation.globals, *client);
+  return ExitCode::success;
 }
 
 void add_revoke_options(cli::po::options_description& options, TokenKind kind) {
   options.add_options()("force", cli::po::bool_switch(), "do not ask for confirmation");
   add_registry_option(options, kind);
 }
-
-namespace {
-
-bool confirm(const std::vector<std::string>& ids, const tokens::Registry& registry, TokenKind kind) {
-  std::cerr << "About to revoke " << ids.size() << " " << tokens::kind_name(kind)
-            << " token(s). Revoking is immediate and cannot be undone:\n";
-  for (const auto& id : ids) {
-    const auto* record = tokens::find_by_id(registry, id);
-    std::cerr << "  " << id << (record ? "  \"" + record->description + "\"" : "  (not found)") << "\n";
-  }
-  std::cerr << "Revoke? [y/N] " << std::flush;
-  std::string answer;
-  if (!std::getline(std::cin, answer)) return false;
-  return answer == "y" || answer == "Y" || answer == "yes" || answer == "YES" || answer == "Yes";
-}
-
-}  // namespace
 
 ExitCode run_revoke(const cli::Invocation& invocation, TokenKind kind) {
   const std::vector<std::string>& ids = invocation.positionals;
@@ -152,46 +208,39 @@ ExitCode run_revoke(const cli::Invocation& invocation, TokenKind kind) {
   if (!force && !dry_run && !::isatty(STDIN_FILENO)) {
     throw UsageError("refusing to revoke without confirmation: standard input is not a terminal (pass --force)");
   }
-  auto client = connect(invocation.globals);
-  const auto where = registry_location(invocation, *client, kind);
-  tokens::RegistryStore store(*client, where);
+  const std::string registry = registry_secret_name(invocation);
   const std::string kind_text(tokens::kind_name(kind));
-
+  auto client = connect(invocation.globals);
+  const std::string ns = client->config().namespace_;
   if (!force && !dry_run) {
-    if (!confirm(ids, store.read().registry, kind)) {
+    if (!confirm(ids, read_registry(*client, ns, registry, kind), kind)) {
       std::cerr << "Nothing revoked." << std::endl;
       return ExitCode::usage;
     }
   }
-  std::vector<tokens::RevokeResult> results;
   const util::TimePoint now = util::Clock::now();
-  if (dry_run) {
-    tokens::Registry registry = store.read().registry;
-    results = tokens::revoke_ids(registry, ids, now);
-  } else {
-    const auto written = store.update([&](tokens::Registry& registry) {
-      results = tokens::revoke_ids(registry, ids, now);
-      return tokens::any_revoked(results) ? tokens::Change::changed : tokens::Change::none;
-    });
-    for (const auto& r : results) {
-      if (r.outcome != tokens::RevokeOutcome::revoked) continue;
-      tokens::emit_token_event(*client, written.secret.metadata, "TokenRevoked",
-                               kind_text + " token " + r.id + " (\"" + r.description + "\") revoked");
-    }
-  }
+  const std::string command = std::string(kind == TokenKind::management ? "management" : "token") + " revoke";
+  auto step = std::make_shared<steps::TokenRevokeStep>(command, steps::RegistryRef{registry, kind, steps::Force::no},
+                                                       ids, now);
+  frame::Plan plan;
+  plan.command = command;
+  plan.steps.push_back(step);
+  const PlanResult result = execute_plan_here(invocation, plan, *client, token_lock_wait);
+  tokens::Registry after;
+  after.kind = kind;
+  if (const auto* secret = result.seen.find_secret(registry); secret && *secret) after = registry_of(*secret, kind);
+
   int failed = 0;
-  for (const auto& r : results) {
-    switch (r.outcome) {
-      case tokens::RevokeOutcome::revoked:
-        std::cout << (dry_run ? "would revoke " : "revoked ") << r.id << std::endl;
-        break;
-      case tokens::RevokeOutcome::already_revoked:
-        std::cout << r.id << " was already revoked at " << time_or(r.revoked_at, "?") << std::endl;
-        break;
-      case tokens::RevokeOutcome::not_found:
-        ++failed;
-        std::cerr << "rotator: error: no " << kind_text << " token with id " << r.id << std::endl;
-        break;
+  for (const auto& id : ids) {
+    const tokens::TokenRecord* record = tokens::find_by_id(after, id);
+    if (record == nullptr) {
+      ++failed;
+      std::cerr << "rotator: error: no " << kind_text << " token with id " << id << std::endl;
+    } else if (result.changes > 0 && record->revoked_at == step->revoked_at()) {
+      // This run's write revoked it (all its revocations carry the same time).
+      std::cout << (dry_run ? "would revoke " : "revoked ") << id << std::endl;
+    } else {
+      std::cout << id << " was already revoked at " << time_or(record->revoked_at, "?") << std::endl;
     }
   }
   report_stats(invocation.globals, *client);

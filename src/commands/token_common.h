@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -8,20 +9,24 @@
 
 #include "cli/command_table.h"
 #include "kube/client.h"
+#include "kube/objects.h"
 #include "tokens/registry.h"
-#include "tokens/registry_store.h"
 
 namespace rotator::commands {
 
-// What `management` and `token` commands share: flags, the registry location,
-// output of records, and revocation with its confirmation prompt.
+// What `management` and `token` commands share: flags, reading a registry,
+// output of records, and the create and revoke commands' runs.
 
 /// --registry-secret NAME (default: the kind's fixed name).
 void add_registry_option(cli::po::options_description& options, tokens::TokenKind kind);
+std::string registry_secret_name(const cli::Invocation& invocation);
 
-/// The registry this invocation acts on, in the client's namespace.
-tokens::RegistryLocation registry_location(const cli::Invocation& invocation, const kube::Client& client,
-                                           tokens::TokenKind kind);
+/// Reads a registry for a command that only reads: empty when the Secret is
+/// absent or empty; InvalidDataError when it cannot be read.
+tokens::Registry read_registry(kube::Client& client, const std::string& ns, const std::string& secret,
+                               tokens::TokenKind kind);
+/// The same, for a Secret already read.
+tokens::Registry registry_of(const std::optional<kube::Secret>& secret, tokens::TokenKind kind);
 
 /// Parses --expires-at: RFC 3339, in the future. nullopt when not given. Throws UsageError.
 std::optional<util::TimePoint> expires_at_from(const cli::po::variables_map& options, util::TimePoint now);
@@ -38,18 +43,14 @@ std::string permissions_text(const std::vector<tokens::Permission>& permissions)
 /// Prints rows under a header, columns padded to the widest cell.
 void print_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows);
 
-/// Prints a newly created token (table: one field a line; json: one object with
-/// the record and "token"), and warns on stderr that it is shown only this once.
-void print_created(const tokens::TokenRecord& record, std::string_view token, cli::OutputFormat format,
-                   util::TimePoint now);
-
-/// Adds a record to the registry (read-modify-write with preconditions), emits
-/// TokenCreated. Throws (and writes nothing) when the registry is unreadable or full.
-void store_new_record(kube::Client& client, const tokens::RegistryLocation& where,
-                      const tokens::TokenRecord& record);
+/// `management create` and `token create`: one new token, recorded by the frame
+/// (lock, dry run, Event), then shown once on stdout with a warning on stderr.
+ExitCode run_create(const cli::Invocation& invocation, tokens::TokenKind kind, const std::string& description,
+                    const std::vector<tokens::Permission>& permissions,
+                    const std::function<void(const std::string& token)>& after_created = {});
 
 /// `management revoke` and `token revoke`: confirmation (a terminal, or --force),
-/// one registry write for all ids, a line per id, an Event per revoked token.
+/// one registry write for all ids, a line per id, an Event for the revocation.
 /// Exit 1 when any id was not found, 2 when confirmation was impossible or refused.
 ExitCode run_revoke(const cli::Invocation& invocation, tokens::TokenKind kind);
 

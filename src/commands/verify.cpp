@@ -7,9 +7,13 @@
 
 #include "commands/commands.h"
 #include "commands/session.h"
-#include "commands/step_commands.h"
-#include "steps/admin_token.h"
-#include "steps/verify.h"
+#include "commands/token_common.h"
+#include "formats/admin_token.h"
+#include "formats/key_ring.h"
+#include "formats/names.h"
+#include "formats/token_file.h"
+#include "kube/resources.h"
+#include "tokens/token_string.h"
 #include "tokens/verify.h"
 #include "util/errors.h"
 
@@ -21,13 +25,13 @@ std::string read_token_input(const cli::Invocation& invocation) {
   if (from_file == !invocation.positionals.empty()) {
     throw UsageError("give exactly one of TOKEN or --token-file FILE");
   }
-  if (!from_file) return steps::extract_token(invocation.positionals[0]);
+  if (!from_file) return formats::extract_token(invocation.positionals[0]);
   const std::string path = invocation.options["token-file"].as<std::string>();
   std::ifstream in(path);
   if (!in) throw UsageError("cannot read token file " + path);
   std::stringstream text;
   text << in.rdbuf();
-  return steps::extract_token(text.str());
+  return formats::extract_token(text.str());
 }
 
 ExitCode run_verify(const cli::Invocation& invocation) {
@@ -35,19 +39,27 @@ ExitCode run_verify(const cli::Invocation& invocation) {
   const std::string token = read_token_input(invocation);
   if (token.empty()) throw UsageError("the token is empty");
   auto client = connect(invocation.globals);
-  auto context = make_step_context(*client, invocation.globals);
-  steps::TokenVerdict verdict;
+  const std::string ns = client->config().namespace_;
+  const auto now = util::Clock::now();
+  formats::TokenVerdict verdict;
   // Management and database tokens are told apart by their prefix and checked
   // against their registry; anything else must be an admin JWT.
-  if (const auto registry = tokens::verify_registry_token(*client, context.namespace_, token, context.now())) {
-    verdict.kind = std::string(tokens::kind_name(registry->kind)) + " token";
-    verdict.id = registry->id;
-    verdict.valid = registry->valid();
-    verdict.reason = registry->valid() ? "valid" : registry->reason();
-    verdict.expires_at = registry->expires_at;
+  if (const auto kind = tokens::classify_token(token)) {
+    const auto registry = read_registry(*client, ns, std::string(tokens::default_registry_secret(*kind)), *kind);
+    const auto result = tokens::verify_against_registry(registry, token, now);
+    verdict.kind = std::string(tokens::kind_name(*kind)) + " token";
+    verdict.id = result.id;
+    verdict.valid = result.valid();
+    verdict.reason = result.valid() ? "valid" : result.reason();
+    verdict.expires_at = result.expires_at;
   } else if (std::count(token.begin(), token.end(), '.') == 2) {
-    const auto ring = steps::load_key_ring(context, invocation.options["keys-secret"].as<std::string>());
-    verdict = steps::verify_admin_token(token, ring, context.now());
+    const std::string keys = invocation.options["keys-secret"].as<std::string>();
+    const auto secret = kube::SecretApi(*client).get(ns, keys);
+    if (!secret || formats::is_placeholder(*secret)) {
+      throw Error("Secret " + ns + "/" + keys + " does not exist: run `rotator key-gen -n " + ns + "` first");
+    }
+    const auto ring = formats::read_key_ring(*secret, now, formats::WantStaged::no).ring;
+    verdict = formats::verify_admin_token(token, ring, now);
   } else {
     verdict.kind = "unknown";
     verdict.reason = "not an admin JWT, nor a management (M.V1.) or database (apiv1_) token";

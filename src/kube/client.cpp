@@ -50,6 +50,10 @@ Json Client::create(const std::string& path, const Json& body) {
   return send("POST", path, body.dump(), "application/json");
 }
 
+Json Client::ask(const std::string& path, const Json& body) {
+  return send("POST", path, body.dump(), "application/json", "REVIEW");
+}
+
 Json Client::replace(const std::string& path, const Json& body) {
   return send("PUT", path, body.dump(), "application/json");
 }
@@ -74,7 +78,7 @@ double Client::next_jitter() {
 }
 
 Json Client::send(const std::string& method, const std::string& path, const std::string& body,
-                  const std::string& content_type) {
+                  const std::string& content_type, const char* counted_as) {
   const auto started = std::chrono::steady_clock::now();
   bool refreshed_credentials = false;
   for (int attempt = 1;; ++attempt) {
@@ -89,7 +93,7 @@ Json Client::send(const std::string& method, const std::string& path, const std:
     {
       std::lock_guard lock(stats_mutex_);
       ++stats_.requests;
-      ++stats_.by_method[method];
+      ++stats_.by_method[counted_as != nullptr ? counted_as : method];
       if (attempt > 1) ++stats_.retries;
     }
     const auto took = std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - attempt_started);

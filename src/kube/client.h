@@ -31,6 +31,8 @@ struct ClientOptions {
 struct RequestStats {
   long requests = 0;  ///< HTTP attempts, retries included
   long retries = 0;
+  /// By HTTP method; questions (access reviews, which store nothing although
+  /// they are POSTs) are counted under "REVIEW", so POST counts only writes.
   std::map<std::string, long> by_method;
 };
 
@@ -48,6 +50,9 @@ class Client {
 
   Json get(const std::string& path);
   Json create(const std::string& path, const Json& body);
+  /// A POST that stores nothing: a question to the server (SelfSubjectReview,
+  /// access reviews), counted apart from writes.
+  Json ask(const std::string& path, const Json& body);
   Json replace(const std::string& path, const Json& body);
   Json patch(const std::string& path, const Json& body, PatchType type);
   /// DELETE with an optional DeleteOptions body (preconditions, propagation).
@@ -57,7 +62,7 @@ class Client {
 
  private:
   Json send(const std::string& method, const std::string& path, const std::string& body,
-            const std::string& content_type);
+            const std::string& content_type, const char* counted_as = nullptr);
   double next_jitter();
 
   ConnectionConfig config_;

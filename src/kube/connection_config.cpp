@@ -5,7 +5,11 @@
 #include <sstream>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
+#include "util/base64.h"
 #include "util/errors.h"
+#include "util/json_fields.h"
 
 namespace rotator::kube {
 namespace {
@@ -90,6 +94,7 @@ ConnectionConfig connection_from_kubeconfig(const Kubeconfig& config,
   connection.server = without_trailing_slash(cluster->second.server);
   connection.context = context_name;
   connection.source = source;
+  if (!context->second.user.empty()) connection.user = "user " + context->second.user;
   connection.namespace_ = options.namespace_.value_or(
       context->second.namespace_.empty() ? "default" : context->second.namespace_);
 
@@ -145,6 +150,22 @@ ConnectionConfig connection_from_kubeconfig(const Kubeconfig& config,
   return connection;
 }
 
+namespace {
+
+// The "sub" claim of a service account token (a JWT, read here without
+// verification: it names us, it proves nothing), e.g.
+// "system:serviceaccount:influxdb:rotator".
+std::string service_account_of(const std::string& token) {
+  const auto first = token.find('.');
+  const auto second = token.find('.', first == std::string::npos ? first : first + 1);
+  if (first == std::string::npos || second == std::string::npos) return {};
+  const auto claims = util::base64url_decode(token.substr(first + 1, second - first - 1));
+  if (!claims) return {};
+  return util::string_member(nlohmann::json::parse(*claims, nullptr, false), "sub");
+}
+
+}  // namespace
+
 ConnectionConfig in_cluster_connection(const std::string& host, const std::string& port,
                                        const std::filesystem::path& service_account_dir,
                                        const ConnectionOptions& options) {
@@ -162,6 +183,7 @@ ConnectionConfig in_cluster_connection(const std::string& host, const std::strin
   if (auto file = read_file(service_account_dir / "namespace")) ns = trim_newlines(*file);
   connection.namespace_ = options.namespace_.value_or(ns);
   connection.context = "in-cluster";
+  if (auto token = read_file(token_path)) connection.user = service_account_of(*token);
   connection.source = "in-cluster service account (" + service_account_dir.string() + ")";
   return connection;
 }

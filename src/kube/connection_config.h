@@ -23,6 +23,10 @@ struct ConnectionConfig {
   std::shared_ptr<CredentialSource> credentials;
   std::string namespace_;  ///< the namespace to act in when no -n is given
   std::string context;     ///< context name, or "in-cluster"
+  /// Who we are, as far as the configuration says without asking the server:
+  /// "user NAME" (the kubeconfig user entry) or the service account
+  /// ("system:serviceaccount:NS:NAME") in a pod. Empty when unknown.
+  std::string user;
   std::string source;      ///< where it came from, for status output
 };
 

@@ -72,9 +72,13 @@ void SecretApi::remove(const std::string& ns, const std::string& name,
   client_.remove(namespaced_path("v1", ns, "secrets", name), delete_options(preconditions));
 }
 
-std::vector<Pod> PodApi::list(const std::string& ns, const std::string& label_selector) {
+std::vector<Pod> PodApi::list(const std::string& ns, const std::string& label_selector,
+                              const std::string& field_selector) {
   std::string path = namespaced_path("v1", ns, "pods");
-  if (!label_selector.empty()) path += "?labelSelector=" + url_encode(label_selector);
+  std::string query;
+  if (!label_selector.empty()) query += "&labelSelector=" + url_encode(label_selector);
+  if (!field_selector.empty()) query += "&fieldSelector=" + url_encode(field_selector);
+  if (!query.empty()) path += "?" + query.substr(1);
   const Json list = client_.get(path);
   std::vector<Pod> pods;
   if (const auto items = list.find("items"); items != list.end() && items->is_array()) {

@@ -38,7 +38,9 @@ class SecretApi {
 class PodApi {
  public:
   explicit PodApi(Client& client) : client_(client) {}
-  std::vector<Pod> list(const std::string& ns, const std::string& label_selector);
+  /// The pods matching both selectors (either may be empty).
+  std::vector<Pod> list(const std::string& ns, const std::string& label_selector,
+                        const std::string& field_selector = {});
   void remove(const std::string& ns, const std::string& name, const Preconditions& preconditions);
 
  private:

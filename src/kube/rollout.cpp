@@ -133,4 +133,19 @@ RolloutStatus rollout_status(WorkloadKind kind, const nlohmann::json& workload) 
   return in_progress("unknown workload kind");
 }
 
+std::map<std::string, std::string> pod_template_annotations(const Json& workload) {
+  std::map<std::string, std::string> result;
+  const Json& annotations =
+      object_at(object_at(object_at(object_at(workload, "spec"), "template"), "metadata"), "annotations");
+  for (const auto& [key, value] : annotations.items()) {
+    if (value.is_string()) result[key] = value.get<std::string>();
+  }
+  return result;
+}
+
+long desired_replicas(WorkloadKind kind, const Json& workload) {
+  if (kind == WorkloadKind::daemon_set) return integer_at(object_at(workload, "status"), "desiredNumberScheduled");
+  return integer_at(object_at(workload, "spec"), "replicas", 1);
+}
+
 }  // namespace rotator::kube

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <map>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -16,5 +17,13 @@ struct RolloutStatus {
 
 /// Pure: reads spec, status and generation of a Deployment, StatefulSet or DaemonSet.
 RolloutStatus rollout_status(WorkloadKind kind, const nlohmann::json& workload);
+
+/// The annotations of a workload's pod template (spec.template.metadata), empty
+/// when it has none or the object is not shaped like a workload.
+std::map<std::string, std::string> pod_template_annotations(const nlohmann::json& workload);
+
+/// How many pods the workload wants (spec.replicas of a Deployment or
+/// StatefulSet, 1 when unset; status.desiredNumberScheduled of a DaemonSet).
+long desired_replicas(WorkloadKind kind, const nlohmann::json& workload);
 
 }  // namespace rotator::kube

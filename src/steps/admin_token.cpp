@@ -3,184 +3,149 @@
 #include <nlohmann/json.hpp>
 
 #include "crypto/jwt.h"
-#include "crypto/keys.h"
 #include "crypto/random.h"
-#include "kube/errors.h"
-#include "kube/resources.h"
+#include "formats/names.h"
 #include "util/errors.h"
 #include "util/json_fields.h"
-#include "util/log.h"
 
 namespace rotator::steps {
 namespace {
 
-constexpr int max_write_attempts = 5;
-
 std::string describe_failure(crypto::JwtFailure failure) {
   switch (failure) {
-    case crypto::JwtFailure::expired: return "the token has expired";
-    case crypto::JwtFailure::bad_signature: return "the signature does not verify under the current key";
-    case crypto::JwtFailure::kid_mismatch: return "the token was signed by another key";
-    case crypto::JwtFailure::malformed: return "the token is not a well-formed JWT";
+    case crypto::JwtFailure::expired: return admin_token_reason::expired;
+    case crypto::JwtFailure::bad_signature: return admin_token_reason::bad_signature;
+    case crypto::JwtFailure::kid_mismatch: return admin_token_reason::other_key;
+    case crypto::JwtFailure::malformed: return admin_token_reason::malformed;
     default: return "the token does not verify (" + std::string(crypto::to_string(failure)) + ")";
+  }
+}
+
+std::optional<formats::TokenFile> readable_token_file(const std::optional<kube::Secret>& observed) {
+  if (!observed) return std::nullopt;
+  const auto data = observed->data.find(formats::admin_secret::token);
+  if (data == observed->data.end()) return std::nullopt;
+  try {
+    return formats::parse_token_file(data->second);
+  } catch (const InvalidDataError&) {
+    return std::nullopt;
   }
 }
 
 }  // namespace
 
-TokenFile parse_token_file(std::string_view text) {
-  const auto json = nlohmann::json::parse(text, nullptr, false);
-  if (json.is_discarded() || !json.is_object()) throw InvalidDataError("the token file is not a JSON object");
-  const auto access = json.find("access_token");
-  if (access == json.end() || !access->is_string() || access->get_ref<const std::string&>().empty()) {
-    throw InvalidDataError("the token file has no access_token");
-  }
-  TokenFile file;
-  file.access_token = access->get<std::string>();
-  if (const auto type = json.find("token_type"); type != json.end() && type->is_string()) {
-    file.token_type = type->get<std::string>();
-  }
-  if (const auto expiry = json.find("expiry"); expiry != json.end() && expiry->is_string()) {
-    file.expiry = util::parse_rfc3339(expiry->get<std::string>());
-    if (!file.expiry) throw InvalidDataError("the token file's expiry is not an RFC 3339 time");
-  }
-  return file;
+kube::Access secret_write_right(const frame::Snapshot& seen, const std::string& name) {
+  if (!seen.secret(name)) return {"create", "", "secrets", ""};
+  return {"update", "", "secrets", name};
 }
 
-std::string serialize_token_file(const TokenFile& file) {
-  nlohmann::json json = {{"access_token", file.access_token}, {"token_type", file.token_type}};
-  if (file.expiry) json["expiry"] = util::format_rfc3339(*file.expiry);
-  return json.dump();
-}
-
-AdminTokenDecision decide_admin_token(const KeyRing& ring, const std::optional<kube::Secret>& observed,
-                                      const AdminTokenOptions& options, util::TimePoint now) {
-  if (!observed) return {AdminTokenDecision::Action::create, "no admin token yet"};
-  const std::string where = "Secret " + observed->metadata.name;
-  TokenFile file;
+formats::KeyRing required_key_ring(const frame::Snapshot& seen, const std::string& keys_secret, util::TimePoint now) {
+  const auto& secret = seen.secret(keys_secret);
+  const std::string& ns = seen.namespace_name();
+  if (!secret || formats::is_placeholder(*secret)) {
+    throw Error("Secret " + ns + "/" + keys_secret + (secret ? " is empty" : " does not exist") +
+                ": run `rotator key-gen -n " + ns + "` first");
+  }
   try {
-    const auto data = observed->data.find(admin_token_key);
-    if (data == observed->data.end()) throw InvalidDataError("it has no \"token\" key");
-    file = parse_token_file(data->second);
+    return std::move(formats::read_key_ring(*secret, now, formats::WantStaged::no).ring);
   } catch (const InvalidDataError& e) {
-    if (options.force == AdminTokenOptions::Force::yes) {
-      return {AdminTokenDecision::Action::replace, "--force: replacing unreadable token data"};
+    bool repairable = false;
+    try {
+      repairable = !formats::inspect_key_ring(*secret, now, formats::WantStaged::no).repairable.empty();
+    } catch (const InvalidDataError&) {
     }
+    throw InvalidDataError(e.what() + invalid_keys_hint(ns, repairable));
+  }
+}
+
+AdminTokenAssessment assess_admin_token(const formats::KeyRing& ring, const std::optional<kube::Secret>& observed,
+                                        const AdminTokenOptions& options, util::TimePoint now) {
+  using Action = AdminTokenAssessment::Action;
+  if (!observed) return {Action::create, admin_token_reason::none_yet};
+  if (formats::is_placeholder(*observed)) return {Action::replace, admin_token_reason::placeholder};
+  const std::string where = formats::describe_secret(*observed);
+  formats::TokenFile file;
+  try {
+    if (!observed->type.empty() && observed->type != "Opaque") {
+      throw InvalidDataError("its type is " + observed->type + ", not Opaque");
+    }
+    const auto data = observed->data.find(formats::admin_secret::token);
+    if (data == observed->data.end()) throw InvalidDataError("it has no \"token\" key");
+    file = formats::parse_token_file(data->second);
+  } catch (const InvalidDataError& e) {
+    if (options.force == Force::yes) return {Action::replace, admin_token_reason::forced};
     throw InvalidDataError(where + " is invalid: " + e.what() +
-                           "; rotator will not overwrite it (use --force)");
+                           "; rotator will not overwrite it. To replace it with a new admin token: rotator "
+                           "create-admin-token -n " + observed->metadata.namespace_ + " --force");
   }
   crypto::JwtVerifyOptions verify_options;
   verify_options.expected_kid = ring.current.kid;
   const auto verification = crypto::verify_jwt(file.access_token, *ring.current.private_key, now, verify_options);
-  if (!verification.ok()) {
-    return {AdminTokenDecision::Action::replace, describe_failure(*verification.failure)};
-  }
+  if (!verification.ok()) return {Action::replace, describe_failure(*verification.failure)};
   std::optional<util::TimePoint> expires;
   if (const auto exp = verification.claims.find("exp"); exp != verification.claims.end() && exp->is_number()) {
     expires = util::from_unix_seconds(exp->get<double>());
   }
   if (expires && now + options.renew_before >= *expires) {
-    return {AdminTokenDecision::Action::replace,
-            "the token expires at " + util::format_rfc3339(*expires) + ", within --renew-before"};
+    return {Action::replace, "the token expires at " + util::format_rfc3339(*expires) + ", within --renew-before"};
   }
-  return {AdminTokenDecision::Action::nothing,
+  return {Action::nothing,
           "token jti=" + util::string_member(verification.claims, "jti") + " verifies under kid=" + ring.current.kid};
 }
 
-TokenFile mint_admin_token(const KeyRing& ring, const AdminTokenOptions& options, util::TimePoint now) {
+formats::TokenFile mint_admin_token(const formats::KeyRing& ring, const AdminTokenOptions& options, util::TimePoint now) {
   const auto issued = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
-  nlohmann::json claims = {{"iss", options.issuer}, {"sub", options.subject}, {"iat", issued},
-                           {"jti", crypto::uuid_v4()}};
-  TokenFile file;
+  nlohmann::json claims = {{"iss", options.issuer}, {"sub", options.subject}, {"iat", issued}, {"jti", crypto::uuid_v4()}};
+  formats::TokenFile file;
   if (options.ttl.count() > 0) {
     const auto expires = std::chrono::time_point_cast<std::chrono::seconds>(now + options.ttl);
     claims["exp"] = expires.time_since_epoch().count();
     file.expiry = expires;
   }
-  file.access_token = crypto::sign_jwt({{"kid", ring.current.kid}}, claims, *ring.current.private_key,
-                                       ring.current.description.algorithm);
+  file.access_token =
+      crypto::sign_jwt({{"kid", ring.current.kid}}, claims, *ring.current.private_key, ring.current.description.algorithm);
   return file;
 }
 
-KeyRing load_key_ring(StepContext& context, const std::string& keys_secret_name) {
-  // An earlier step of this run (key-gen) may have just read or written the keys.
-  const auto known = context.observed_secrets.find(keys_secret_name);
-  const auto secret = known != context.observed_secrets.end()
-                          ? std::optional<kube::Secret>(known->second)
-                          : kube::SecretApi(context.client).get(context.namespace_, keys_secret_name);
-  if (!secret) {
-    throw Error("Secret " + context.namespace_ + "/" + keys_secret_name +
-                " does not exist: run `rotator key-gen` first");
-  }
-  return std::move(read_key_ring(*secret, context.now(), WantStaged::no).ring);
+frame::Change admin_token_change(const formats::KeyRing& ring, const std::optional<kube::Secret>& observed,
+                                 const AdminTokenOptions& options, const std::string& ns, util::TimePoint now,
+                                 const std::string& reason) {
+  formats::TokenFile file = mint_admin_token(ring, options, now);
+  if (const auto existing = readable_token_file(observed)) file.other_members = existing->other_members;
+  const std::string jti = util::string_member(crypto::decode_jwt_unverified(file.access_token).claims, "jti");
+  kube::Secret secret;
+  if (observed) secret = *observed;  // resourceVersion precondition
+  secret.metadata.name = options.secret_name;
+  secret.metadata.namespace_ = ns;
+  secret.metadata.labels[formats::managed_by_label] = formats::managed_by_value;
+  secret.metadata.annotations[formats::admin_secret::kid_annotation] = ring.current.kid;
+  secret.metadata.annotations[formats::admin_secret::jti_annotation] = jti;
+  secret.type = "Opaque";
+  secret.data = {{formats::admin_secret::token, formats::serialize_token_file(file)}};
+  frame::Change change;
+  change.reason = reason;
+  change.outcome = "new token jti=" + jti + " signed by kid=" + ring.current.kid +
+                   (file.expiry ? ", expires " + util::format_rfc3339(*file.expiry) : ", no expiry");
+  change.event = frame::EventNote{"AdminTokenCreated", reason + "; " + change.outcome, std::nullopt};
+  change.operation = frame::WriteSecret{std::move(secret)};
+  return change;
 }
 
-void ensure_admin_token(StepContext& context, const AdminTokenOptions& options, const KeyRing& ring,
-                        const std::string& step) {
-  kube::SecretApi secrets(context.client);
-  const std::string object = describe_object("Secret", context.namespace_, options.secret_name);
-  // Read under a lock the run already holds (revoke-and-rotate), the observation is
-  // fresh: no second read before the first write attempt.
-  const bool observed_under_lock = context.held_lock != nullptr;
-  auto observed = secrets.get(context.namespace_, options.secret_name);
-  auto decision = decide_admin_token(ring, observed, options, context.now());
-  if (decision.action == AdminTokenDecision::Action::nothing) {
-    report_unchanged(step, object + " (" + decision.reason + ")");
-    return;
-  }
-  const char* verb = decision.action == AdminTokenDecision::Action::create ? "create" : "replace";
-  if (context.mode == RunMode::dry_run) {
-    report_change(step, {verb, object, decision.reason + "; a new token signed by kid=" + ring.current.kid}, context.mode);
-    return;
-  }
-  StepLock lock(context);
-  for (int attempt = 1;; ++attempt) {
-    if (attempt > 1 || !observed_under_lock) {
-      observed = secrets.get(context.namespace_, options.secret_name);
-      decision = decide_admin_token(ring, observed, options, context.now());
-      if (decision.action == AdminTokenDecision::Action::nothing) {
-        report_unchanged(step, object + " (" + decision.reason + ")");
-        return;
-      }
-    }
-    lock.ensure_held();
-    const TokenFile file = mint_admin_token(ring, options, context.now());
-    const auto claims = crypto::decode_jwt_unverified(file.access_token).claims;
-    kube::Secret secret;
-    if (observed) secret = *observed;  // resourceVersion precondition
-    secret.metadata.name = options.secret_name;
-    secret.metadata.namespace_ = context.namespace_;
-    secret.metadata.labels["app.kubernetes.io/managed-by"] = "rotator";
-    secret.metadata.annotations["rotator.io/kid"] = ring.current.kid;
-    secret.metadata.annotations["rotator.io/jti"] = claims.value("jti", "");
-    secret.type = "Opaque";
-    secret.data = {{admin_token_key, serialize_token_file(file)}};
-    try {
-      const auto written = observed ? secrets.replace(secret) : secrets.create(secret);
-      const std::string summary = decision.reason + "; new token jti=" + claims.value("jti", "") +
-                                  " signed by kid=" + ring.current.kid +
-                                  (file.expiry ? ", expires " + util::format_rfc3339(*file.expiry) : ", no expiry");
-      report_change(step, {observed ? "replace" : "create", object, summary}, context.mode);
-      record_event(context, "Secret", "v1", written.metadata, "AdminTokenCreated", summary);
-      return;
-    } catch (const kube::ApiError& e) {
-      const bool raced = e.reason() == kube::Reason::already_exists || e.reason() == kube::Reason::conflict;
-      if (!raced || attempt >= max_write_attempts) throw;
-      log::info("the Secret changed while writing; reading it again", {{"object", object}});
-    }
-  }
+std::vector<frame::ObjectRef> AdminTokenStep::reads() const {
+  return {frame::ObjectRef::secret(options_.keys_secret_name), frame::ObjectRef::secret(options_.secret_name)};
 }
 
-void run_create_admin_token(StepContext& context, const AdminTokenOptions& options) {
-  if (context.mode == RunMode::dry_run && context.planned_secrets.contains(options.keys_secret_name)) {
-    report_change("create-admin-token",
-                  {"create", describe_object("Secret", context.namespace_, options.secret_name),
-                   "a token signed by the key key-gen would create"},
-                  context.mode);
-    return;
-  }
-  const KeyRing ring = load_key_ring(context, options.keys_secret_name);
-  ensure_admin_token(context, options, ring, "create-admin-token");
+std::vector<kube::Access> AdminTokenStep::rights(const frame::Snapshot& seen) const {
+  return {secret_write_right(seen, options_.secret_name)};
+}
+
+frame::Decision AdminTokenStep::decide(const frame::Snapshot& seen, const frame::DecisionContext& context) const {
+  const formats::KeyRing ring = required_key_ring(seen, options_.keys_secret_name, context.now);
+  const auto& observed = seen.secret(options_.secret_name);
+  const auto assessment = assess_admin_token(ring, observed, options_, context.now);
+  if (assessment.action == AdminTokenAssessment::Action::nothing) return frame::Decision::done(assessment.reason);
+  return frame::Decision::apply(
+      admin_token_change(ring, observed, options_, seen.namespace_name(), context.now, assessment.reason));
 }
 
 }  // namespace rotator::steps

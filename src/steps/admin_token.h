@@ -4,63 +4,75 @@
 #include <optional>
 #include <string>
 
-#include "kube/objects.h"
-#include "steps/key_ring.h"
-#include "steps/step_context.h"
+#include "formats/key_ring.h"
+#include "formats/token_file.h"
+#include "frame/step.h"
+#include "steps/key_gen.h"
 
 namespace rotator::steps {
-
-/// The token file influxctl reads: the JSON form of an OAuth2 token as Go's
-/// oauth2.Token writes it.
-struct TokenFile {
-  std::string access_token;
-  std::string token_type = "Bearer";
-  std::optional<util::TimePoint> expiry;
-};
-
-/// Throws InvalidDataError when `text` is not a token file.
-TokenFile parse_token_file(std::string_view text);
-std::string serialize_token_file(const TokenFile& file);
-
-/// Data key of the admin-token Secret (contract).
-inline constexpr const char* admin_token_key = "token";
 
 struct AdminTokenOptions {
   std::string secret_name = "admin-token";
   std::string keys_secret_name = "rsa-keys";
-  std::chrono::milliseconds ttl{0};            ///< 0: the token never expires
-  std::chrono::milliseconds renew_before{0};   ///< renew when expiry is this close
+  std::chrono::milliseconds ttl{0};           ///< 0: the token never expires
+  std::chrono::milliseconds renew_before{0};  ///< renew when expiry is this close
   std::string issuer = "rotator";
   std::string subject = "admin";
-  enum class Force { no, yes } force = Force::no;
+  Force force = Force::no;  ///< replace an unreadable token file
 };
 
-/// What the admin token check found.
-struct AdminTokenDecision {
+/// Why create-admin-token does what it does.
+namespace admin_token_reason {
+inline constexpr const char* none_yet = "no admin token yet";
+inline constexpr const char* placeholder = "the Secret is empty (created by the install)";
+inline constexpr const char* forced = "--force: replacing unreadable token data";
+inline constexpr const char* expired = "the token has expired";
+inline constexpr const char* bad_signature = "the signature does not verify under the current key";
+inline constexpr const char* other_key = "the token was signed by another key";
+inline constexpr const char* malformed = "the token is not a well-formed JWT";
+}  // namespace admin_token_reason
+
+/// What the admin token check found: pure, table-tested.
+struct AdminTokenAssessment {
   enum class Action { nothing, create, replace } action = Action::nothing;
   std::string reason;
 };
 
-/// Pure: does the observed admin-token Secret hold a token file whose JWT verifies
+/// Does the observed admin-token Secret hold a token file whose JWT verifies
 /// under the ring's current key and is not within renew_before of expiry? Throws
-/// InvalidDataError when the Secret exists but holds no readable token file
-/// (unless force).
-AdminTokenDecision decide_admin_token(const KeyRing& ring, const std::optional<kube::Secret>& observed,
-                                      const AdminTokenOptions& options, util::TimePoint now);
+/// InvalidDataError when it holds something that is not a token file (unless
+/// force). An empty Secret (created by the install) counts as absent.
+AdminTokenAssessment assess_admin_token(const formats::KeyRing& ring, const std::optional<kube::Secret>& observed,
+                                        const AdminTokenOptions& options, util::TimePoint now);
 
 /// A new admin JWT signed by the ring's current key (kid header, iss, sub, iat,
 /// jti, and exp when a TTL is set), as a token file.
-TokenFile mint_admin_token(const KeyRing& ring, const AdminTokenOptions& options, util::TimePoint now);
+formats::TokenFile mint_admin_token(const formats::KeyRing& ring, const AdminTokenOptions& options, util::TimePoint now);
 
-/// Makes sure the admin-token Secret holds a valid token: observe, decide, write.
-/// Fails clearly when the signing-key Secret is missing.
-void run_create_admin_token(StepContext& context, const AdminTokenOptions& options);
+/// The change that writes a freshly minted token into the admin-token Secret,
+/// keeping the members of the existing token file rotator does not own.
+frame::Change admin_token_change(const formats::KeyRing& ring, const std::optional<kube::Secret>& observed,
+                                 const AdminTokenOptions& options, const std::string& ns, util::TimePoint now,
+                                 const std::string& reason);
 
-/// The same, for a caller that already read the key ring (revoke-and-rotate).
-void ensure_admin_token(StepContext& context, const AdminTokenOptions& options, const KeyRing& ring,
-                        const std::string& step);
+/// The signing keys a step needs to exist and be valid (current key only).
+/// Throws: absent or empty ("run key-gen first"), or invalid (with the hints).
+formats::KeyRing required_key_ring(const frame::Snapshot& seen, const std::string& keys_secret, util::TimePoint now);
 
-/// Reads and checks the signing-key Secret; a clear error when it is absent.
-KeyRing load_key_ring(StepContext& context, const std::string& keys_secret_name);
+/// create-admin-token: makes sure the admin-token Secret holds a valid token.
+class AdminTokenStep : public frame::Step {
+ public:
+  explicit AdminTokenStep(AdminTokenOptions options) : options_(std::move(options)) {}
+  std::string name() const override { return "create-admin-token"; }
+  std::vector<frame::ObjectRef> reads() const override;
+  frame::Decision decide(const frame::Snapshot& seen, const frame::DecisionContext& context) const override;
+  std::vector<kube::Access> rights(const frame::Snapshot& seen) const override;
+
+ private:
+  AdminTokenOptions options_;
+};
+
+/// The right to write the Secret `name`: create when absent, else update.
+kube::Access secret_write_right(const frame::Snapshot& seen, const std::string& name);
 
 }  // namespace rotator::steps

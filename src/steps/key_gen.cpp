@@ -1,138 +1,114 @@
 #include "steps/key_gen.h"
 
-#include "kube/errors.h"
-#include "kube/resources.h"
+#include "crypto/crypto_error.h"
+#include "formats/names.h"
 #include "util/errors.h"
-#include "util/log.h"
 
 namespace rotator::steps {
 namespace {
 
-constexpr int max_write_attempts = 5;
-
-std::string join_gaps(const std::vector<std::string>& gaps) {
+std::string joined(const std::vector<std::string>& parts) {
   std::string out;
-  for (const auto& gap : gaps) out += (out.empty() ? "" : "; ") + gap;
+  for (const auto& part : parts) out += (out.empty() ? "" : "; ") + part;
   return out;
-}
-
-KeyRing new_ring(const KeyGenOptions& options, util::TimePoint now) {
-  KeyRing ring;
-  ring.current = generate_signing_key(options.algorithm, options.rsa_bits);
-  ring.next = generate_signing_key(options.algorithm, options.rsa_bits);
-  ring.created_at = now;
-  return ring;
 }
 
 }  // namespace
 
-KeyGenDecision decide_key_gen(const std::optional<kube::Secret>& observed, const KeyGenOptions& options,
-                              util::TimePoint now) {
-  KeyGenDecision decision;
-  if (!observed) {
-    decision.action = KeyGenDecision::Action::create;
-    decision.reason = "no signing keys yet";
-    return decision;
-  }
-  try {
-    decision.existing = read_key_ring(*observed, now, WantStaged::yes);
-  } catch (const InvalidDataError& e) {
-    if (options.force == Force::no) throw;
-    decision.action = KeyGenDecision::Action::replace_invalid;
-    decision.reason = "--force: replacing invalid data (" + std::string(e.what()) + ")";
-    return decision;
-  }
-  if (decision.existing->gaps.empty()) {
-    decision.action = KeyGenDecision::Action::nothing;
-    decision.reason = "valid key kid=" + decision.existing->ring.current.kid;
-    return decision;
-  }
-  decision.action = KeyGenDecision::Action::complete;
-  decision.reason = join_gaps(decision.existing->gaps) + " (current key kept)";
-  return decision;
+std::string invalid_keys_hint(const std::string& ns, bool repairable) {
+  std::string hint = "; rotator will not overwrite it.";
+  if (repairable) hint += " To rebuild public.pem, kid and jwks.json from private.pem: rotator key-gen -n " + ns + " --repair.";
+  return hint + " To replace the keys (every token they signed becomes invalid): rotator key-gen -n " + ns + " --force";
 }
 
-void run_key_gen(StepContext& context, const KeyGenOptions& options) {
-  const std::string& step_name = options.step_label;
-  kube::SecretApi secrets(context.client);
-  const std::string object = describe_object("Secret", context.namespace_, options.secret_name);
-
-  // Read under a lock the run already holds (revoke-and-rotate staging a key), the
-  // observation is fresh: no second read before the first write attempt.
-  const bool observed_under_lock = context.held_lock != nullptr;
-  auto observed = secrets.get(context.namespace_, options.secret_name);
-  auto decision = decide_key_gen(observed, options, context.now());
-  if (decision.action == KeyGenDecision::Action::nothing) {
-    context.observed_secrets[options.secret_name] = *observed;
-    report_unchanged(step_name, object + " (" + decision.reason + ")");
-    return;
+KeyGenAssessment assess_key_gen(const std::optional<kube::Secret>& observed, const KeyGenOptions& options,
+                                util::TimePoint now) {
+  using Action = KeyGenAssessment::Action;
+  if (!observed) return {Action::create, key_gen_reason::no_keys, std::nullopt};
+  if (formats::is_placeholder(*observed)) return {Action::create, key_gen_reason::placeholder, std::nullopt};
+  const std::string& ns = observed->metadata.namespace_;
+  formats::KeyRingReading reading;
+  try {
+    reading = formats::inspect_key_ring(*observed, now, formats::WantStaged::yes);
+  } catch (const InvalidDataError& e) {
+    if (options.force == Force::no) throw InvalidDataError(e.what() + invalid_keys_hint(ns, false));
+    return {Action::replace_invalid, std::string(key_gen_reason::forced) + " (" + e.what() + ")", std::nullopt};
   }
-  context.observed_secrets.erase(options.secret_name);
-  const char* verb = decision.action == KeyGenDecision::Action::create ? "create" : "replace";
-  if (context.mode == RunMode::dry_run) {
-    if (decision.action == KeyGenDecision::Action::create) context.planned_secrets.insert(options.secret_name);
-    report_change(step_name, {verb, object, decision.reason}, context.mode);
-    return;
-  }
-
-  StepLock lock(context);
-  for (int attempt = 1;; ++attempt) {
-    // Under the lock, decide again from a fresh read: the first read may be stale.
-    if (attempt > 1 || !observed_under_lock) {
-      observed = secrets.get(context.namespace_, options.secret_name);
-      decision = decide_key_gen(observed, options, context.now());
-      if (decision.action == KeyGenDecision::Action::nothing) {
-        context.observed_secrets[options.secret_name] = *observed;
-        report_unchanged(step_name, object + " (" + decision.reason + ")");
-        return;
-      }
+  if (!reading.repairable.empty()) {
+    if (options.repair == Repair::yes) {
+      return {Action::repair, std::string(key_gen_reason::repaired) + ": " + joined(reading.repairable),
+              std::move(reading)};
     }
-    lock.ensure_held();
-    try {
-      const auto now = context.now();
-      if (decision.action == KeyGenDecision::Action::create) {
-        kube::Secret secret;
-        secret.metadata.name = options.secret_name;
-        secret.metadata.namespace_ = context.namespace_;
-        const KeyRing ring = new_ring(options, now);
-        store_key_ring(ring, secret);
-        const auto created = secrets.create(secret);
-        context.observed_secrets[options.secret_name] = created;
-        report_change(step_name, {"create", object, decision.reason + "; kid=" + ring.current.kid}, context.mode);
-        record_event(context, "Secret", "v1", created.metadata, "KeyGenerated",
-                     "generated signing key kid=" + ring.current.kid + " and staged kid=" + ring.next->kid);
-        return;
-      }
-      kube::Secret secret = *observed;  // keeps resourceVersion: the write is preconditioned
-      std::string event_reason;
-      std::string message;
-      if (decision.action == KeyGenDecision::Action::replace_invalid) {
-        const KeyRing ring = new_ring(options, now);
-        store_key_ring(ring, secret);
-        event_reason = "KeyReplaced";
-        message = "replaced invalid key data (--force) with signing key kid=" + ring.current.kid;
-      } else {
-        KeyRing& ring = decision.existing->ring;
-        if (!ring.next) {
-          ring.next = generate_key_like(ring.current);
-          decision.reason += "; staged kid=" + ring.next->kid;
-        }
-        if (!ring.created_at) ring.created_at = now;
-        store_key_ring(ring, secret);
-        event_reason = "KeyRingUpdated";
-        message = decision.reason + "; signing key kid=" + ring.current.kid + " unchanged";
-      }
-      const auto replaced = secrets.replace(secret);
-      context.observed_secrets[options.secret_name] = replaced;
-      report_change(step_name, {"replace", object, decision.reason}, context.mode);
-      record_event(context, "Secret", "v1", replaced.metadata, event_reason, message);
-      return;
-    } catch (const kube::ApiError& e) {
-      const bool raced = e.reason() == kube::Reason::already_exists || e.reason() == kube::Reason::conflict;
-      if (!raced || attempt >= max_write_attempts) throw;
-      log::info("the Secret changed while writing; reading it again", {{"object", object}});
-    }
+    const std::string problem = formats::describe_secret(*observed) + " is invalid: " + joined(reading.repairable);
+    if (options.force == Force::no) throw InvalidDataError(problem + invalid_keys_hint(ns, true));
+    return {Action::replace_invalid, std::string(key_gen_reason::forced) + " (" + problem + ")", std::nullopt};
   }
+  if (reading.gaps.empty()) {
+    return {Action::nothing, "valid key kid=" + reading.ring.current.kid, std::move(reading)};
+  }
+  return {Action::complete, joined(reading.gaps) + " " + key_gen_reason::complete, std::move(reading)};
+}
+
+KeyGenStep::KeyGenStep(KeyGenOptions options, std::shared_ptr<KeySource> keys)
+    : options_(std::move(options)), keys_(std::move(keys)) {}
+
+std::vector<frame::ObjectRef> KeyGenStep::reads() const { return {frame::ObjectRef::secret(options_.secret_name)}; }
+
+std::vector<kube::Access> KeyGenStep::rights(const frame::Snapshot& seen) const {
+  if (!seen.secret(options_.secret_name)) return {{"create", "", "secrets", ""}};
+  return {{"update", "", "secrets", options_.secret_name}};
+}
+
+frame::Decision KeyGenStep::decide(const frame::Snapshot& seen, const frame::DecisionContext& context) const {
+  using Action = KeyGenAssessment::Action;
+  const auto& observed = seen.secret(options_.secret_name);
+  auto assessment = assess_key_gen(observed, options_, context.now);
+  if (assessment.action == Action::nothing) return frame::Decision::done(assessment.reason);
+
+  const std::string slot = seen.namespace_name() + "/key-gen/";
+  kube::Secret secret;
+  if (observed) {
+    secret = *observed;  // keeps resourceVersion: the write is preconditioned
+  } else {
+    secret.metadata.name = options_.secret_name;
+    secret.metadata.namespace_ = seen.namespace_name();
+  }
+  frame::Change change;
+  change.reason = assessment.reason;
+  formats::KeyRing ring;
+  if (assessment.action == Action::create || assessment.action == Action::replace_invalid) {
+    ring.current = keys_->key(slot + "current", options_.algorithm, options_.rsa_bits);
+    ring.next = keys_->key(slot + "next", options_.algorithm, options_.rsa_bits);
+    ring.created_at = context.now;
+    change.outcome = "kid=" + ring.current.kid;
+    if (assessment.action == Action::create) {
+      change.event = frame::EventNote{"KeyGenerated",
+                                      "generated signing key kid=" + ring.current.kid + " and staged kid=" + ring.next->kid,
+                                      std::nullopt};
+    } else {
+      change.outcome += "; every token signed by the old key is invalid now: issue a new admin token (rotator "
+                        "create-admin-token -n " + seen.namespace_name() + ") and restart its consumers (kubectl -n " +
+                        seen.namespace_name() + " rollout restart deployment/token-management)";
+      change.event = frame::EventNote{"KeyReplaced",
+                                      "replaced invalid key data (--force) with signing key kid=" + ring.current.kid,
+                                      std::nullopt};
+    }
+  } else {
+    ring = std::move(assessment.existing->ring);
+    if (!ring.next) {
+      ring.next = keys_->key_like(slot + "next-for-" + ring.current.kid, ring.current);
+      change.outcome = "staged kid=" + ring.next->kid;
+    }
+    if (!ring.created_at) ring.created_at = context.now;
+    const bool repair = assessment.action == Action::repair;
+    change.event = frame::EventNote{repair ? "KeyRingRepaired" : "KeyRingUpdated",
+                                    assessment.reason + (change.outcome.empty() ? "" : "; " + change.outcome) +
+                                        "; signing key kid=" + ring.current.kid + " unchanged",
+                                    std::nullopt};
+  }
+  formats::store_key_ring(ring, secret);
+  change.operation = frame::WriteSecret{std::move(secret)};
+  return frame::Decision::apply(std::move(change));
 }
 
 }  // namespace rotator::steps

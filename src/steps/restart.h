@@ -1,7 +1,9 @@
 #pragma once
 
+// How the token-management service is made to load a new key: pure decisions
+// over the workload and its pods, composed by the rotation.
+
 #include <chrono>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -9,45 +11,46 @@
 
 #include "kube/objects.h"
 #include "kube/resources.h"
-#include "steps/key_ring.h"
-#include "steps/step_context.h"
+#include "util/time.h"
 
 namespace rotator::steps {
 
-/// How the token-management service is made to load the new key.
 enum class RestartMode {
   rollout,      ///< annotate the pod template with the kid and wait for the rollout
-  delete_pods,  ///< delete the selected pods started before the key (incidents)
+  delete_pods,  ///< delete the selected pods started before the key, wait for their replacements
   none,
 };
 
+/// Throws UsageError for anything but rollout, delete-pods or none.
 RestartMode parse_restart_mode(const std::string& text);
+const char* restart_mode_name(RestartMode mode);
 
 struct RestartOptions {
   RestartMode mode = RestartMode::rollout;
   kube::WorkloadRef target{kube::WorkloadKind::deployment, "token-management"};
   std::string selector = "app=token-management";
   std::chrono::milliseconds wait_timeout{std::chrono::minutes(5)};
-  std::chrono::milliseconds poll_interval{1000};
-  std::string keys_secret_name = "rsa-keys";  ///< where delete-pods records that it finished
 };
 
-/// The pod template annotation that ties a rollout to a key, so a rerun never
-/// restarts twice for the same key.
-inline constexpr const char* restart_kid_annotation = "rotator.io/kid";
-
-/// Pure: what a rollout restart still needs for `kid`.
-struct RolloutDecision {
+/// What a rollout restart still needs for `kid`.
+struct RolloutAssessment {
   enum class Action { patch, wait, done, failed } action = Action::done;
   std::string message;
 };
-RolloutDecision decide_rollout(kube::WorkloadKind kind, const nlohmann::json& workload, const std::string& kid);
+RolloutAssessment assess_rollout(kube::WorkloadKind kind, const nlohmann::json& workload, const std::string& kid);
 
-/// Pure: the pods to delete, those started before the key came into force and
+/// The pods to delete: those created no later than the second the key came into
+/// force (creation times have one-second resolution: a pod of the same second is
+/// taken as old, so an incident never leaves a pod holding the revoked key), and
 /// not already terminating.
 std::vector<kube::Pod> pods_started_before(const std::vector<kube::Pod>& pods, util::TimePoint key_created_at);
 
-/// Restarts the service for the ring's current key, as the options say.
-void run_restart(StepContext& context, const RestartOptions& options, const KeyRing& ring, const std::string& step);
+/// Whether the replacements of deleted pods serve: every selected pod Ready and
+/// none terminating, and at least `wanted` of them. `status` says where it stands.
+struct ReplacementState {
+  bool ready = false;
+  std::string status;
+};
+ReplacementState assess_replacements(const std::vector<kube::Pod>& pods, long wanted);
 
 }  // namespace rotator::steps

@@ -1,6 +1,5 @@
 #include "tokens/verify.h"
 
-#include "tokens/registry_store.h"
 
 namespace rotator::tokens {
 
@@ -41,15 +40,6 @@ TokenVerification verify_against_registry(const Registry& registry, std::string_
     case TokenState::revoked: result.status = TokenVerification::Status::revoked; break;
   }
   return result;
-}
-
-std::optional<TokenVerification> verify_registry_token(kube::Client& client, const std::string& ns,
-                                                       std::string_view token, util::TimePoint now,
-                                                       const RegistryNames& names) {
-  const auto kind = classify_token(token);
-  if (!kind) return std::nullopt;
-  RegistryStore store(client, {ns, *kind == TokenKind::management ? names.management : names.database, *kind});
-  return verify_against_registry(store.read().registry, token, now);
 }
 
 }  // namespace rotator::tokens

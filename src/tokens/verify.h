@@ -4,7 +4,6 @@
 #include <string>
 #include <string_view>
 
-#include "kube/client.h"
 #include "tokens/registry.h"
 #include "util/time.h"
 
@@ -28,24 +27,9 @@ struct TokenVerification {
 /// "valid", "unknown", "revoked" or "expired".
 std::string_view status_name(TokenVerification::Status status);
 
-/// Registry Secret names, when they are not the defaults.
-struct RegistryNames {
-  std::string management{default_registry_secret(TokenKind::management)};
-  std::string database{default_registry_secret(TokenKind::database)};
-};
-
 /// Pure check of `token` (already known to be of registry.kind) against a registry:
 /// hashes it and looks the hash up in constant time per record.
 TokenVerification verify_against_registry(const Registry& registry, std::string_view token,
                                           util::TimePoint now);
-
-/// nullopt when `token` is not a management or database token (e.g. an admin JWT);
-/// otherwise reads that kind's registry Secret in `ns` (a missing Secret means
-/// unknown) and says which kind, which id, and valid or why not. Throws
-/// InvalidDataError when the registry cannot be read, kube::ApiError on API failures.
-/// Never logs or reports the token.
-std::optional<TokenVerification> verify_registry_token(kube::Client& client, const std::string& ns,
-                                                       std::string_view token, util::TimePoint now,
-                                                       const RegistryNames& names = {});
 
 }  // namespace rotator::tokens

@@ -14,7 +14,6 @@ namespace rotator::log {
 namespace {
 
 Format current_format_ = Format::text;
-thread_local const std::string* namespace_scope = nullptr;
 std::mutex stderr_mutex;
 std::string status_line;  // guarded by stderr_mutex
 
@@ -54,16 +53,30 @@ bool needs_quotes(std::string_view value) {
   return value.empty() || value.find_first_of(" \t\"=") != std::string_view::npos;
 }
 
-std::string render(Level level, std::string_view message, const Fields& fields) {
+const char* text_tag(Level level) {
+  switch (level) {
+    case Level::debug: return "debug: ";
+    case Level::warn: return "warning: ";
+    case Level::error: return "error: ";
+    case Level::info: return "";
+  }
+  return "";
+}
+
+// One whole line: "SCOPE: warning: message key=value" on a terminal, a JSON
+// object for Jobs.
+std::string render(Level level, std::string_view message, const Fields& fields, std::string_view scope) {
   if (current_format_ == Format::json) {
     nlohmann::json line = {{"ts", util::format_rfc3339(util::Clock::now())},
                            {"level", level_name(level)},
                            {"msg", message}};
-    if (namespace_scope) line["namespace"] = *namespace_scope;
+    if (!scope.empty()) line["namespace"] = scope;
     for (const auto& [key, value] : fields) line[key] = value;
     return line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
-  std::string line(message);
+  std::string line = scope.empty() ? std::string() : std::string(scope) + ": ";
+  line += text_tag(level);
+  line += message;
   for (const auto& [key, value] : fields) {
     line += " " + key + "=";
     line += needs_quotes(value) ? nlohmann::json(value).dump() : value;
@@ -71,35 +84,31 @@ std::string render(Level level, std::string_view message, const Fields& fields) 
   return line;
 }
 
-void emit(Level level, std::string_view message, const Fields& fields) {
-  auto logger = spdlog::default_logger_raw();
-  if (!logger->should_log(spd_level(level))) return;
-  logger->log(spd_level(level), "{}", render(level, message, fields));
+void emit(Level level, std::string_view message, const Fields& fields, std::string_view scope) {
+  if (!spdlog::default_logger_raw()->should_log(spd_level(level))) return;
+  const std::string line = render(level, message, fields, scope) + "\n";
+  std::lock_guard lock(stderr_mutex);
+  write_locked(stderr, line);
 }
 
-// The Kubernetes client logs through spdlog directly; in JSON mode its lines must
-// be JSON too, so they pass through the same renderer.
+Level level_of(spdlog::level::level_enum level) {
+  switch (level) {
+    case spdlog::level::trace:
+    case spdlog::level::debug: return Level::debug;
+    case spdlog::level::warn: return Level::warn;
+    case spdlog::level::err:
+    case spdlog::level::critical: return Level::error;
+    default: return Level::info;
+  }
+}
+
+// The Kubernetes client logs through spdlog directly; its lines take the same
+// shape as rotator's own.
 class JsonWrappingSink : public spdlog::sinks::base_sink<std::mutex> {
  protected:
   void sink_it_(const spdlog::details::log_msg& msg) override {
     const std::string_view payload(msg.payload.data(), msg.payload.size());
-    std::string line;
-    if (current_format_ == Format::json && !payload.starts_with("{")) {
-      const Level level = msg.level == spdlog::level::debug ? Level::debug
-                          : msg.level == spdlog::level::warn ? Level::warn
-                          : msg.level == spdlog::level::err  ? Level::error
-                                                             : Level::info;
-      line = render(level, payload, {});
-    } else if (current_format_ == Format::text) {
-      const char* tag = msg.level == spdlog::level::debug ? "debug: "
-                        : msg.level == spdlog::level::warn ? "warning: "
-                        : msg.level == spdlog::level::err  ? "error: "
-                                                           : "";
-      line = (namespace_scope ? *namespace_scope + ": " : std::string()) + tag + std::string(payload);
-    } else {
-      line = std::string(payload);
-    }
-    line += '\n';
+    const std::string line = render(level_of(msg.level), payload, {}, {}) + "\n";
     std::lock_guard lock(stderr_mutex);
     write_locked(stderr, line);
   }
@@ -116,12 +125,6 @@ void configure(Format format, Level level) {
   spdlog::set_default_logger(logger);
 }
 
-NamespaceScope::NamespaceScope(std::string name) : namespace_(std::move(name)), previous_(namespace_scope) {
-  namespace_scope = &namespace_;
-}
-
-NamespaceScope::~NamespaceScope() { namespace_scope = previous_; }
-
 void set_status_line(const std::string& text) {
   std::lock_guard lock(stderr_mutex);
   std::fputs("\r\033[K", stderr);
@@ -137,10 +140,13 @@ void print_above_status(std::FILE* stream, const std::string& text) {
 
 Format current_format() { return log::current_format_; }
 
-void debug(std::string_view message, const Fields& fields) { emit(Level::debug, message, fields); }
-void info(std::string_view message, const Fields& fields) { emit(Level::info, message, fields); }
-void warn(std::string_view message, const Fields& fields) { emit(Level::warn, message, fields); }
-void error(std::string_view message, const Fields& fields) { emit(Level::error, message, fields); }
+void debug(std::string_view message, const Fields& fields) { emit(Level::debug, message, fields, {}); }
+void info(std::string_view message, const Fields& fields) { emit(Level::info, message, fields, {}); }
+void warn(std::string_view message, const Fields& fields) { emit(Level::warn, message, fields, {}); }
+void error(std::string_view message, const Fields& fields) { emit(Level::error, message, fields, {}); }
+void write(Level level, std::string_view message, const Fields& fields, std::string_view scope) {
+  emit(level, message, fields, scope);
+}
 
 Format parse_format(const std::string& text) {
   if (text == "text") return Format::text;

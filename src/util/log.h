@@ -27,20 +27,9 @@ void info(std::string_view message, const Fields& fields = {});
 void warn(std::string_view message, const Fields& fields = {});
 void error(std::string_view message, const Fields& fields = {});
 
-/// While alive, every log line of this thread names the namespace it is about
-/// (text: a "NAMESPACE: " prefix; JSON: a "namespace" member), so the lines of a
-/// multi-namespace run can be told apart.
-class NamespaceScope {
- public:
-  explicit NamespaceScope(std::string namespace_);
-  ~NamespaceScope();
-  NamespaceScope(const NamespaceScope&) = delete;
-  NamespaceScope& operator=(const NamespaceScope&) = delete;
-
- private:
-  std::string namespace_;
-  const std::string* previous_;
-};
+/// One log line about `scope` (a namespace in a multi-namespace run, else empty):
+/// text lines start with "SCOPE: ", JSON lines carry a "namespace" member.
+void write(Level level, std::string_view message, const Fields& fields, std::string_view scope);
 
 /// A single updating status line at the bottom of stderr (a terminal only): log
 /// lines and print_above_status() blocks are written above it. Empty clears it.

@@ -1,9 +1,9 @@
 // Job files (`rotator run FILE`): the YAML document and each step's `with:` map.
 #include "fuzz_support.h"
-#include "runner/job_file.h"
+#include "formats/job_file.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   rotator::fuzz::rejects_only_with_rotator_errors(
-      [&] { rotator::runner::parse_job_file(rotator::fuzz::as_text(data, size), "fuzz-job.yaml"); });
+      [&] { rotator::formats::parse_job_file(rotator::fuzz::as_text(data, size), "fuzz-job.yaml"); });
   return 0;
 }

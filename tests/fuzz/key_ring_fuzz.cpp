@@ -1,13 +1,14 @@
 // The rsa-keys and admin-token Secrets as rotator reads them before deciding
 // anything: fields "=== private.pem", "=== jwks.json", "=== rotator.io/..."
 // (a name with '/' is an annotation) make the rsa-keys Secret, read with
-// read_key_ring; "=== token" is the admin-token Secret's token file, judged by
-// decide_admin_token against that ring and by `rotator verify`'s
-// verify_admin_token. A ring that reads must also store and read back.
+// read_key_ring and inspect_key_ring; "=== token" is the admin-token Secret's
+// token file, judged by assess_admin_token against that ring and by `rotator
+// verify`'s verify_admin_token. A ring that reads must also store and read back.
+#include "formats/admin_token.h"
+#include "formats/key_ring.h"
+#include "formats/token_file.h"
 #include "fuzz_support.h"
 #include "steps/admin_token.h"
-#include "steps/key_ring.h"
-#include "steps/verify.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace rotator;
@@ -16,7 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (const auto token = fields.find("token"); token != fields.end()) {
     admin_token.emplace();
     admin_token->metadata.name = "admin-token";
-    admin_token->data[steps::admin_token_key] = token->second;
+    admin_token->data["token"] = token->second;
     fields.erase(token);
   }
   kube::Secret keys;
@@ -25,25 +26,26 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     (name.find('/') == std::string::npos ? keys.data : keys.metadata.annotations)[name] = value;
   }
   const auto now = util::TimePoint(std::chrono::seconds(1'800'000'000));
-  std::optional<steps::ReadKeyRing> read;
-  fuzz::rejects_only_with_rotator_errors([&] { read = steps::read_key_ring(keys, now, steps::WantStaged::yes); });
+  fuzz::rejects_only_with_rotator_errors([&] { formats::inspect_key_ring(keys, now, formats::WantStaged::yes); });
+  std::optional<formats::KeyRingReading> read;
+  fuzz::rejects_only_with_rotator_errors([&] { read = formats::read_key_ring(keys, now, formats::WantStaged::yes); });
   if (!read) return 0;
 
   // What rotator wrote from a ring it accepted, it must accept again.
   kube::Secret stored = keys;
-  steps::store_key_ring(read->ring, stored);
-  steps::read_key_ring(stored, now, steps::WantStaged::no);
-  steps::key_set_of(read->ring);
+  formats::store_key_ring(read->ring, stored);
+  formats::read_key_ring(stored, now, formats::WantStaged::no);
+  formats::key_set_of(read->ring);
 
-  for (auto force : {steps::AdminTokenOptions::Force::no, steps::AdminTokenOptions::Force::yes}) {
+  for (auto force : {steps::Force::no, steps::Force::yes}) {
     steps::AdminTokenOptions options;
     options.force = force;
     options.renew_before = std::chrono::hours(24);
-    fuzz::rejects_only_with_rotator_errors([&] { steps::decide_admin_token(read->ring, admin_token, options, now); });
+    fuzz::rejects_only_with_rotator_errors([&] { steps::assess_admin_token(read->ring, admin_token, options, now); });
   }
   if (admin_token) {
-    const auto& text = admin_token->data[steps::admin_token_key];
-    steps::verify_admin_token(steps::extract_token(text), read->ring, now);
+    const auto& text = admin_token->data["token"];
+    formats::verify_admin_token(formats::extract_token(text), read->ring, now);
   }
   return 0;
 }

@@ -11,7 +11,7 @@
 #include "kube/errors.h"
 #include "kube/objects.h"
 #include "kube/rollout.h"
-#include "runner/lock.h"
+#include "frame/lease_lock.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace rotator::kube;
@@ -27,7 +27,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   rotator::fuzz::rejects_only_with_rotator_errors([&] {
     // Whether another run's Lease has expired, as the lock decides it.
     const auto lease = lease_from_json(json);
-    rotator::runner::decide_lock(lease, "fuzz", rotator::util::TimePoint(std::chrono::seconds(1'800'000'000)));
+    rotator::frame::decide_lock(lease, "fuzz", rotator::util::TimePoint(std::chrono::seconds(1'800'000'000)));
   });
   for (auto kind : {WorkloadKind::deployment, WorkloadKind::stateful_set, WorkloadKind::daemon_set}) {
     rotator::fuzz::rejects_only_with_rotator_errors([&] { rollout_status(kind, json); });

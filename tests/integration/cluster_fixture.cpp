@@ -1,4 +1,5 @@
 #include "cluster_fixture.h"
+#include "tokens/token_string.h"
 
 #include <signal.h>
 #include <spawn.h>
@@ -305,6 +306,10 @@ void BackgroundProcess::kill() {
   if (!reaped_) ::kill(pid_, SIGKILL);
 }
 
+void BackgroundProcess::signal(int signal_number) {
+  if (!reaped_) ::kill(pid_, signal_number);
+}
+
 int BackgroundProcess::wait() {
   if (!reaped_) {
     int status = 0;
@@ -333,8 +338,8 @@ std::string BackgroundProcess::stderr_text() const { return read_file(dir_.path(
 PodReadinessSimulator::PodReadinessSimulator(std::string ns, std::string selector) {
   thread_ = std::thread([this, ns = std::move(ns), selector = std::move(selector)] {
     auto client = TestCluster::get().client();
-    // Bounded: at most five minutes of simulated kubelet.
-    for (int i = 0; i < 1500 && !stop_; ++i) {
+    // Bounded: at most twenty minutes of simulated kubelet (the longest test's life).
+    for (int i = 0; i < 6000 && !stop_; ++i) {
       try {
         mark_pods_ready(*client, ns, selector);
       } catch (const std::exception&) {
@@ -376,6 +381,18 @@ void mark_pods_ready(kube::Client& client, const std::string& ns, const std::str
     client.patch(kube::namespaced_path("v1", ns, "pods", pod.metadata.name) + "/status", patch,
                  kube::PatchType::merge);
   }
+}
+
+std::optional<tokens::TokenVerification> registry_verdict(kube::Client& client, const std::string& ns,
+                                                          const std::string& token) {
+  const auto kind = tokens::classify_token(token);
+  if (!kind) return std::nullopt;
+  tokens::Registry registry{*kind, {}};
+  const auto secret = kube::SecretApi(client).get(ns, std::string(tokens::default_registry_secret(*kind)));
+  if (secret && secret->data.contains(std::string(tokens::registry_data_key))) {
+    registry = tokens::parse_registry(secret->data.at(std::string(tokens::registry_data_key)), *kind);
+  }
+  return tokens::verify_against_registry(registry, token, util::Clock::now());
 }
 
 }  // namespace rotator::testing

@@ -16,6 +16,7 @@
 
 #include "kube/client.h"
 #include "kube/connection_config.h"
+#include "tokens/verify.h"
 
 namespace rotator::testing {
 
@@ -134,6 +135,8 @@ class BackgroundProcess {
   BackgroundProcess& operator=(const BackgroundProcess&) = delete;
   /// SIGKILL, as a node failure or OOM kill would.
   void kill();
+  /// Sends `signal_number` (SIGINT as Ctrl-C, SIGTERM as a pod eviction).
+  void signal(int signal_number);
   /// Waits for the exit; returns the exit code (-1 when killed by a signal).
   int wait();
   bool running();
@@ -171,6 +174,11 @@ void mark_pods_ready(kube::Client& client, const std::string& ns, const std::str
 
 /// The reason of the kube::ApiError `action` throws, or Reason::unknown if it throws none.
 kube::Reason reason_of(const std::function<void()>& action);
+
+/// A management or database token checked against its registry Secret in `ns`,
+/// read here with the API client: nullopt when it has neither token shape.
+std::optional<tokens::TokenVerification> registry_verdict(kube::Client& client, const std::string& ns,
+                                                          const std::string& token);
 
 /// A unique suffix for names.
 std::string unique_suffix();

@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "kube/resources.h"
-#include "steps/key_ring.h"
+#include "formats/key_ring.h"
 #include "steps_fixture.h"
 
 using namespace rotator;
@@ -84,7 +84,7 @@ TEST_CASE("concurrency: 8 runs with different rotation ids are serialized by the
   check_final_state_valid(ns.name());
 }
 
-TEST_CASE("concurrency: the lock of a SIGKILLed holder is taken over once it expires") {
+TEST_CASE("concurrency: the lock of a SIGKILLed holder on this machine is taken over at once") {
   TestNamespace ns;
   REQUIRE(run_rotator({"run", std::string(ROTATOR_SOURCE_DIR) + "/jobs/bootstrap.yaml", "-n", ns.name()}).exit_code == 0);
   FaultProxy proxy;
@@ -94,27 +94,57 @@ TEST_CASE("concurrency: the lock of a SIGKILLed holder is taken over once it exp
   proxy.set_rules(Json::array({{{"match", {{"method", Json::array({"PUT", "PATCH", "POST"})}, {"path_regex", "/secrets"}}},
                                 {"action", "hang"}}}));
   BackgroundProcess victim({ROTATOR_BINARY, "revoke-and-rotate", "-n", ns.name(), "--kubeconfig", via_proxy.string(),
-                            "--rotation-id", "victim", "--restart", "none", "--lock-duration", "3s"});
+                            "--rotation-id", "victim", "--restart", "none", "--lock-duration", "30s"});
   bool held = false;
   for (int i = 0; i < 300 && !held && victim.running(); ++i) {
     for (const auto& r : proxy.requests()) held = held || r["action"] == "hang";
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   REQUIRE(held);
-  victim.kill();
-  victim.wait();
-  // At once: the dead holder's Lease is still live, so a run without waiting exits 3.
+  // While it lives, the lock is held: exit 3 at once, naming the holder and when it expires.
   const auto busy = run_rotator({"revoke-and-rotate", "-n", ns.name(), "--rotation-id", "victim", "--restart", "none",
                                  "--lock-wait", "0"});
   CHECK(busy.exit_code == 3);
-  // Waiting past the 3s lease: taken over, and the rotation finishes.
-  const auto started = std::chrono::steady_clock::now();
+  CHECK_THAT(busy.err, Catch::Contains("revoke-and-rotate by user admin") && Catch::Contains("rotation victim") &&
+                           Catch::Contains("expires at") && Catch::Contains("rotator unlock -n " + ns.name()));
+  victim.kill();
+  victim.wait();
+  // Its process is gone from this machine: no wait for its 30s lease.
   const auto rerun = run_rotator({"revoke-and-rotate", "-n", ns.name(), "--rotation-id", "victim", "--restart", "none",
+                                  "--lock-wait", "0"});
+  INFO(rerun.err);
+  CHECK(rerun.exit_code == 0);
+  CHECK_THAT(rerun.err, Catch::Contains("process or pod is gone"));
+  const auto ids = rotation_history(ns.name());
+  CHECK(std::count(ids.begin(), ids.end(), "victim") == 1);
+  check_final_state_valid(ns.name());
+}
+
+TEST_CASE("concurrency: a holder that cannot be proven gone keeps the lock until its lease expires") {
+  TestNamespace ns;
+  REQUIRE(run_rotator({"run", std::string(ROTATOR_SOURCE_DIR) + "/jobs/bootstrap.yaml", "-n", ns.name()}).exit_code == 0);
+  // A run on another machine holds it (no process of ours to look at).
+  const auto now = util::Clock::now();
+  auto client = TestCluster::get().client();
+  kube::LeaseApi leases(*client);
+  auto lease = leases.get(ns.name(), "rotator-lock");  // the bootstrap's, released
+  REQUIRE(lease.has_value());
+  lease->holder_identity = "revoke-and-rotate by user ops on host elsewhere (pid 7) #abcd1234";
+  lease->lease_duration_seconds = 3;
+  lease->acquire_time = lease->renew_time = now;
+  leases.update(*lease);
+  const auto busy = run_rotator({"revoke-and-rotate", "-n", ns.name(), "--rotation-id", "later", "--restart", "none",
+                                 "--lock-wait", "0"});
+  CHECK(busy.exit_code == 3);
+  CHECK_THAT(busy.err, Catch::Contains("held by revoke-and-rotate by user ops on host elsewhere"));
+  // Waiting past the 3s lease: taken over, and the rotation runs.
+  const auto started = std::chrono::steady_clock::now();
+  const auto rerun = run_rotator({"revoke-and-rotate", "-n", ns.name(), "--rotation-id", "later", "--restart", "none",
                                   "--lock-wait", "30s"});
   INFO(rerun.err);
   CHECK(rerun.exit_code == 0);
   CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(20));
   const auto ids = rotation_history(ns.name());
-  CHECK(std::count(ids.begin(), ids.end(), "victim") == 1);
+  CHECK(std::count(ids.begin(), ids.end(), "later") == 1);
   check_final_state_valid(ns.name());
 }

@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "kube/resources.h"
-#include "steps/key_ring.h"
+#include "formats/key_ring.h"
 #include "steps_fixture.h"
 
 using namespace rotator;
@@ -84,7 +84,7 @@ TEST_CASE("crash after commit: key-gen, create-admin-token and a rotation conver
   });
 
   REQUIRE(run_rotator({"create-admin-token", "-n", n}).exit_code == 0);
-  deploy_token_management(n, 2);
+  const auto kubelet = deploy_token_management(n, 2);
   int round = 0;
   std::string id;
   // The rotation needs a fresh id per kill point, so it runs its own loop.

@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "kube/resources.h"
-#include "steps/key_ring.h"
+#include "formats/key_ring.h"
 #include "steps_fixture.h"
 
 using namespace rotator;
@@ -28,7 +28,7 @@ class KeyWatcher {
           if (!secret) {
             ++bad_;
           } else {
-            steps::read_key_ring(*secret, util::Clock::now(), steps::WantStaged::no);
+            formats::read_key_ring(*secret, util::Clock::now(), formats::WantStaged::no);
           }
           ++reads_;
         } catch (const InvalidDataError&) {
@@ -87,7 +87,7 @@ bool killed_before_write(FaultProxy& proxy, int k, const std::vector<std::string
 TEST_CASE("crash: a rotation killed before each of its writes, then rerun, ends in the same valid state") {
   TestNamespace ns;
   REQUIRE(run_rotator({"run", std::string(ROTATOR_SOURCE_DIR) + "/jobs/bootstrap.yaml", "-n", ns.name()}).exit_code == 0);
-  deploy_token_management(ns.name(), 2);
+  const auto kubelet = deploy_token_management(ns.name(), 2);
   FaultProxy proxy;
   TempDir dir;
   const auto via_proxy = admin_kubeconfig(dir, proxy.url());

@@ -18,7 +18,7 @@ using Json = nlohmann::json;
 TEST_CASE("faults: bootstrap, scheduled and incident rotation converge under a 20% transient fault rate") {
   TestNamespace ns;
   const std::string n = ns.name();
-  deploy_token_management(n, 2);
+  const auto kubelet = deploy_token_management(n, 2);
   FaultProxy proxy;
   TempDir dir;
   const auto via_proxy = admin_kubeconfig(dir, proxy.url());
@@ -95,7 +95,7 @@ void fault_at_every_write_of_a_rotation(const std::string& name, const std::func
   TestNamespace ns;
   const std::string n = ns.name();
   REQUIRE(run_rotator({"run", std::string(ROTATOR_SOURCE_DIR) + "/jobs/bootstrap.yaml", "-n", n}).exit_code == 0);
-  deploy_token_management(n, 2);
+  const auto kubelet = deploy_token_management(n, 2);
   int points = 0;
   int failed_runs = 0;
   for (int k = 1; k <= 30; ++k) {

@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "kube/resources.h"
-#include "steps/key_ring.h"
+#include "formats/key_ring.h"
 #include "util/base64.h"
 
 namespace rotator::testing {
@@ -67,7 +67,7 @@ void apply_token_management(const std::string& ns, int replicas) {
   REQUIRE(kubectl({"-n", ns, "apply", "-f", file.string()}).exit_code == 0);
 }
 
-void deploy_token_management(const std::string& ns, int replicas) {
+std::unique_ptr<PodReadinessSimulator> deploy_token_management(const std::string& ns, int replicas) {
   apply_token_management(ns, replicas);
   auto client = TestCluster::get().client();
   kube::PodApi pods(*client);
@@ -75,16 +75,17 @@ void deploy_token_management(const std::string& ns, int replicas) {
     mark_pods_ready(*client, ns, "app=token-management");
     int ready = 0;
     for (const auto& pod : pods.list(ns, "app=token-management")) ready += pod.ready ? 1 : 0;
-    if (ready == replicas) return;
+    if (ready == replicas) return std::make_unique<PodReadinessSimulator>(ns, "app=token-management");
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   FAIL("token-management pods did not become Ready");
+  return nullptr;
 }
 
 std::vector<std::string> rotation_history(const std::string& ns) {
   const auto secret = kube::SecretApi(*TestCluster::get().client()).get(ns, "rsa-keys");
   REQUIRE(secret.has_value());
-  return steps::read_key_ring(*secret, util::Clock::now(), steps::WantStaged::no).ring.rotation_history;
+  return formats::read_key_ring(*secret, util::Clock::now(), formats::WantStaged::no).ring.rotation_history;
 }
 
 std::vector<std::string> write_methods(const std::string& json_stderr) {

@@ -31,8 +31,10 @@ bool keys_valid_by_openssl(const std::string& ns);
 /// pods stay Pending until something marks them Ready.
 void apply_token_management(const std::string& ns, int replicas);
 
-/// Creates the token-management Deployment with `replicas` pods, all Ready.
-void deploy_token_management(const std::string& ns, int replicas);
+/// Creates the token-management Deployment with `replicas` pods, all Ready, and
+/// keeps marking its pods Ready (replacements too) while the result lives: the
+/// kubelet this cluster does not have, for tests that only need pods to exist.
+[[nodiscard]] std::unique_ptr<PodReadinessSimulator> deploy_token_management(const std::string& ns, int replicas);
 
 /// The rotation ids recorded in rsa-keys' rotation history, oldest first.
 std::vector<std::string> rotation_history(const std::string& ns);

@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "kube/resources.h"
-#include "steps/key_ring.h"
+#include "formats/key_ring.h"
 #include "steps_fixture.h"
 #include "util/base64.h"
 
@@ -42,7 +42,7 @@ int verify_file(const std::string& ns, const std::string& token_file_json) {
 
 TEST_CASE("steps: each step twice in a row, the second run writes nothing and keeps every resourceVersion") {
   TestNamespace ns;
-  deploy_token_management(ns.name(), 1);
+  const auto kubelet = deploy_token_management(ns.name(), 1);
   for (const auto& args : std::vector<std::vector<std::string>>{
            {"key-gen"}, {"create-admin-token"}, {"revoke-and-rotate", "--rotation-id", "twice", "--restart", "delete-pods"}}) {
     INFO(args[0]);
@@ -107,16 +107,15 @@ TEST_CASE("steps: the admin token from the documented kubectl pipeline is the to
 TEST_CASE("steps: scheduled revoke-and-rotate promotes the staged key, rolls the Deployment, and the old token fails") {
   TestNamespace ns;
   bootstrap(ns.name());
-  deploy_token_management(ns.name(), 2);
+  const auto kubelet = deploy_token_management(ns.name(), 2);
   const std::string old_kid = current_kid(ns.name());
-  const std::string staged_kid = steps::read_key_ring(
+  const std::string staged_kid = formats::read_key_ring(
       *kube::SecretApi(*TestCluster::get().client()).get(ns.name(), "rsa-keys"), util::Clock::now(),
-      steps::WantStaged::yes).ring.next->kid;
+      formats::WantStaged::yes).ring.next->kid;
   const std::string old_token = admin_token_file(ns.name());
   REQUIRE(verify_file(ns.name(), old_token) == 0);
 
   {
-    PodReadinessSimulator kubelet(ns.name(), "app=token-management");
     const auto rotation = run_rotator({"revoke-and-rotate", "-n", ns.name(), "--rotation-id", "sched-1", "--wait-timeout", "60s"});
     INFO(rotation.out << rotation.err);
     REQUIRE(rotation.exit_code == 0);
@@ -153,7 +152,7 @@ TEST_CASE("steps: scheduled revoke-and-rotate promotes the staged key, rolls the
 TEST_CASE("steps: incident revoke deletes the old pods, uses a fresh key, and trusts the old key no longer") {
   TestNamespace ns;
   bootstrap(ns.name());
-  deploy_token_management(ns.name(), 2);
+  const auto kubelet = deploy_token_management(ns.name(), 2);
   auto client = TestCluster::get().client();
   kube::PodApi pods(*client);
   std::set<std::string> old_pods;
@@ -216,7 +215,7 @@ TEST_CASE("steps: --dry-run prints the plan and writes nothing") {
   CHECK(kubectl({"-n", ns.name(), "get", "lease", "rotator-lock"}).exit_code != 0);
 
   bootstrap(ns.name());
-  deploy_token_management(ns.name(), 1);
+  const auto kubelet = deploy_token_management(ns.name(), 1);
   const auto versions = secret_versions(ns.name());
   const auto plan = run_rotator({"revoke-and-rotate", "--dry-run", "-n", ns.name(), "--stats", "--log-format", "json"});
   CHECK(plan.exit_code == 0);
@@ -230,7 +229,7 @@ TEST_CASE("steps: create-admin-token without signing keys is one clear error") {
   TestNamespace ns;
   const auto run = run_rotator({"create-admin-token", "-n", ns.name()});
   CHECK(run.exit_code == 1);
-  CHECK(run.err == "rotator: error: Secret " + ns.name() + "/rsa-keys does not exist: run `rotator key-gen` first\n");
+  CHECK(run.err == "rotator: error: Secret " + ns.name() + "/rsa-keys does not exist: run `rotator key-gen -n " + ns.name() + "` first\n");
 }
 
 TEST_CASE("steps: a job file is checked whole before anything runs") {
@@ -265,7 +264,7 @@ TEST_CASE("steps: two rotations at once never interleave: one exits 3 naming the
   CHECK_THAT(second.err, Catch::Contains("held by") && Catch::Contains("since"));
   CHECK(first.wait() == 0);
   const auto secret = kube::SecretApi(*TestCluster::get().client()).get(ns.name(), "rsa-keys");
-  const auto ring = steps::read_key_ring(*secret, util::Clock::now(), steps::WantStaged::yes).ring;
+  const auto ring = formats::read_key_ring(*secret, util::Clock::now(), formats::WantStaged::yes).ring;
   CHECK(ring.rotation_history == std::vector<std::string>{"first"});
   // With --lock-wait the second run waits for the first instead, then rotates.
   const auto waited = run_rotator({"revoke-and-rotate", "--restart", "none", "--rotation-id", "second", "-n", ns.name(),

@@ -36,7 +36,7 @@ Json create_json(const std::vector<std::string>& args) {
 
 tokens::TokenVerification verify(const std::string& ns, const std::string& token) {
   auto client = TestCluster::get().client();
-  const auto result = tokens::verify_registry_token(*client, ns, token, util::Clock::now());
+  const auto result = registry_verdict(*client, ns, token);
   REQUIRE(result.has_value());
   return *result;
 }

@@ -5,7 +5,8 @@
 
 #include "crypto/random.h"
 #include "tokens/registry.h"
-#include "tokens/registry_store.h"
+#include "steps/token_registry.h"
+#include "test_support.h"
 #include "tokens/token_string.h"
 #include "util/errors.h"
 
@@ -176,7 +177,11 @@ TEST_CASE("tokens registry: capacity of one Secret, measured, and a clear error 
   CHECK(typical < 520);
   CHECK(max_secret_data_bytes / (largest + 1) > 1000);
 
-  const RegistryLocation where{"ns", "database-tokens", TokenKind::database};
+  const rotator::steps::RegistryRef where{"database-tokens", TokenKind::database, rotator::steps::Force::no};
+  const auto seen = rotator::testing::snapshot_of({{"database-tokens", std::nullopt}});
+  const auto check_capacity = [&](const Registry& r, const rotator::steps::RegistryRef& ref) {
+    return rotator::steps::registry_change(seen, ref, r);
+  };
   // Records of one description all have the same size: n of them take
   // empty + n * typical + (n - 1) separating commas.
   const std::size_t fits = (max_secret_data_bytes - empty + 1) / (typical + 1);

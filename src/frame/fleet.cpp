@@ -1,0 +1,189 @@
+#include "frame/fleet.h"
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include <unistd.h>
+
+#include "frame/reporter.h"
+#include "frame/run.h"
+#include "frame/stop.h"
+#include "util/errors.h"
+#include "util/log.h"
+
+namespace rotator::frame {
+
+const char* outcome_name(NamespaceOutcome outcome) {
+  switch (outcome) {
+    case NamespaceOutcome::ok: return "ok";
+    case NamespaceOutcome::unchanged: return "unchanged";
+    case NamespaceOutcome::failed: return "failed";
+  }
+  return "failed";
+}
+
+std::vector<NamespaceResult> run_fleet(const std::vector<std::string>& namespaces, std::size_t concurrency,
+                                       const NamespaceTask& task, const FleetObserver& observer) {
+  std::vector<NamespaceResult> results(namespaces.size());
+  std::atomic<std::size_t> next{0};
+  std::mutex observer_mutex;
+  std::size_t done = 0;
+
+  auto worker = [&] {
+    for (std::size_t i = next++; i < namespaces.size(); i = next++) {
+      NamespaceResult& result = results[i];
+      result.namespace_ = namespaces[i];
+      const auto started = std::chrono::steady_clock::now();
+      try {
+        // Stopped by a signal: the namespaces not begun yet are not begun.
+        stop::check("before this namespace began");
+        const bool changed = task(result.namespace_, result.output);
+        result.outcome = changed ? NamespaceOutcome::ok : NamespaceOutcome::unchanged;
+      } catch (const Error& e) {
+        result.outcome = NamespaceOutcome::failed;
+        result.exit_code = e.exit_code();
+        result.message = e.what();
+      } catch (const std::exception& e) {
+        result.outcome = NamespaceOutcome::failed;
+        result.exit_code = ExitCode::failure;
+        result.message = std::string("internal error: ") + e.what();
+      }
+      result.took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+      std::lock_guard lock(observer_mutex);
+      ++done;
+      if (observer) observer(result, done, namespaces.size());
+    }
+  };
+
+  const std::size_t threads = std::max<std::size_t>(1, std::min(concurrency, namespaces.size()));
+  std::vector<std::thread> pool;
+  pool.reserve(threads);
+  for (std::size_t t = 0; t < threads; ++t) pool.emplace_back(worker);
+  for (auto& thread : pool) thread.join();
+  return results;
+}
+
+int exit_code_severity(ExitCode code) {
+  switch (code) {
+    case ExitCode::success: return 0;
+    case ExitCode::lock_held: return 1;
+    case ExitCode::failure: return 2;
+    case ExitCode::invalid_data: return 3;
+    case ExitCode::not_authorized: return 4;
+    case ExitCode::usage: return 5;
+    case ExitCode::terminated: return 6;
+    case ExitCode::interrupted: return 7;
+  }
+  return 2;
+}
+
+ExitCode aggregate_exit_code(const std::vector<NamespaceResult>& results) {
+  ExitCode worst = ExitCode::success;
+  for (const auto& result : results) {
+    if (exit_code_severity(result.exit_code) > exit_code_severity(worst)) worst = result.exit_code;
+  }
+  return worst;
+}
+
+std::string render_summary(const std::vector<NamespaceResult>& results) {
+  std::size_t ns_width = std::string("NAMESPACE").size();
+  for (const auto& result : results) ns_width = std::max(ns_width, result.namespace_.size());
+  const std::size_t result_width = std::string("unchanged").size();
+  auto row = [&](const std::string& ns, const std::string& outcome, const std::string& code, const std::string& message) {
+    std::string line = ns + std::string(ns_width - ns.size() + 2, ' ') + outcome +
+                       std::string(result_width - outcome.size() + 2, ' ') + code +
+                       std::string(code.size() < 4 ? 4 - code.size() + 2 : 2, ' ') + message;
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    return line + "\n";
+  };
+  std::string out = row("NAMESPACE", "RESULT", "EXIT", "MESSAGE");
+  std::size_t counts[3] = {0, 0, 0};
+  for (const auto& result : results) {
+    ++counts[static_cast<int>(result.outcome)];
+    std::string message = result.message;
+    std::replace(message.begin(), message.end(), '\n', ' ');
+    out += row(result.namespace_, outcome_name(result.outcome), std::to_string(static_cast<int>(result.exit_code)), message);
+  }
+  out += std::to_string(results.size()) + " namespaces: " + std::to_string(counts[0]) + " ok, " +
+         std::to_string(counts[1]) + " unchanged, " + std::to_string(counts[2]) + " failed; exit " +
+         std::to_string(static_cast<int>(aggregate_exit_code(results))) + "\n";
+  return out;
+}
+
+namespace {
+
+std::string progress_text(std::size_t done, std::size_t total, std::size_t failed, const std::string& last) {
+  return "[" + std::to_string(done) + "/" + std::to_string(total) + "] " + std::to_string(failed) +
+         " failed; last: " + last;
+}
+
+}  // namespace
+
+ExitCode run_plan_in_namespaces(kube::Client& client, const Plan& plan, const std::vector<std::string>& namespaces,
+                                std::size_t concurrency, const RunSettings& settings) {
+  if (namespaces.empty()) {
+    log::warn("no namespace matched: nothing to do");
+    return ExitCode::success;
+  }
+  const bool terminal = ::isatty(STDERR_FILENO) && log::current_format() == log::Format::text;
+  log::info("multi-namespace run",
+            {{"namespaces", std::to_string(namespaces.size())}, {"concurrency", std::to_string(concurrency)}});
+  std::size_t failed = 0;
+  const auto observer = [&](const NamespaceResult& result, std::size_t done, std::size_t total) {
+    if (result.outcome == NamespaceOutcome::failed) ++failed;
+    if (!result.output.empty()) log::print_above_status(stdout, prefix_lines(result.output, result.namespace_));
+    if (result.outcome == NamespaceOutcome::failed) {
+      log::write(log::Level::error, result.message, {{"exit", std::to_string(static_cast<int>(result.exit_code))}},
+                 result.namespace_);
+    }
+    if (terminal) {
+      log::set_status_line(progress_text(done, total, failed, result.namespace_));
+    } else {
+      log::info("namespace done", {{"namespace", result.namespace_},
+                                   {"result", outcome_name(result.outcome)},
+                                   {"progress", std::to_string(done) + "/" + std::to_string(total)},
+                                   {"ms", std::to_string(result.took.count())}});
+    }
+  };
+  const auto results = run_fleet(
+      namespaces, concurrency,
+      [&](const std::string& ns, std::string& output) {
+        Reporter reporter(ns, Reporter::Output::buffer, Reporter::NameInLogs::yes);
+        try {
+          run_plan(client, plan, ns, settings, reporter);
+        } catch (...) {
+          output = reporter.take_output();
+          throw;
+        }
+        output = reporter.take_output();
+        return reporter.changes() > 0;
+      },
+      observer);
+  if (terminal) log::set_status_line("");
+  log::print_above_status(stdout, render_summary(results));
+  return aggregate_exit_code(results);
+}
+
+std::string prefix_lines(const std::string& text, const std::string& namespace_) {
+  std::string out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) out += namespace_ + ": " + line + "\n";
+  return out;
+}
+
+std::vector<std::string> split_namespace_list(const std::string& text) {
+  std::vector<std::string> names;
+  std::istringstream in(text);
+  for (std::string name; std::getline(in, name, ',');) {
+    const auto first = name.find_first_not_of(" \t");
+    if (first == std::string::npos) continue;
+    name = name.substr(first, name.find_last_not_of(" \t") - first + 1);
+    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+  }
+  return names;
+}
+
+}  // namespace rotator::frame

@@ -1,0 +1,77 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "frame/plan.h"
+#include "kube/client.h"
+#include "util/exit_code.h"
+
+namespace rotator::frame {
+
+/// How one namespace of a multi-namespace run ended.
+enum class NamespaceOutcome {
+  ok,         ///< the work was done and changed something
+  unchanged,  ///< already converged: nothing written
+  failed,     ///< an error; the other namespaces went on
+};
+
+const char* outcome_name(NamespaceOutcome outcome);
+
+/// The result of the work in one namespace.
+struct NamespaceResult {
+  std::string namespace_;
+  NamespaceOutcome outcome = NamespaceOutcome::unchanged;
+  ExitCode exit_code = ExitCode::success;
+  std::string message;  ///< the error, or a short note; never key or token material
+  std::string output;   ///< what the work printed, buffered so namespaces never interleave
+  std::chrono::milliseconds took{0};
+};
+
+/// The work for one namespace: returns whether it changed anything, and puts what
+/// it printed in `output` (kept even when it throws). Throwing marks the namespace
+/// failed with the exception's exit code (rotator::Error) or 1; the others go on.
+using NamespaceTask = std::function<bool(const std::string& namespace_, std::string& output)>;
+
+/// Called (serialized, from worker threads) when a namespace finishes, for
+/// progress display.
+using FleetObserver = std::function<void(const NamespaceResult& result, std::size_t done, std::size_t total)>;
+
+/// Runs `task` once per namespace on at most `concurrency` threads. Results come
+/// back in the order of `namespaces`, whatever order they finished in.
+std::vector<NamespaceResult> run_fleet(const std::vector<std::string>& namespaces, std::size_t concurrency,
+                                       const NamespaceTask& task, const FleetObserver& observer = {});
+
+/// The severity rank of an exit code: a multi-namespace run exits with the most
+/// severe code of its namespaces. From least to most severe:
+/// 0 success < 3 lock held (retry later) < 1 failure < 5 invalid data (needs a
+/// human) < 4 not authorized (affects every namespace) < 2 usage < 143, 130
+/// stopped by a signal (the run as a whole did not finish).
+int exit_code_severity(ExitCode code);
+
+/// The most severe exit code among the results (0 when there are none).
+ExitCode aggregate_exit_code(const std::vector<NamespaceResult>& results);
+
+/// The summary table: NAMESPACE RESULT EXIT MESSAGE, one line per namespace,
+/// columns aligned, then a totals line.
+std::string render_summary(const std::vector<NamespaceResult>& results);
+
+/// Prefixes every line of `text` with "NAMESPACE: ".
+std::string prefix_lines(const std::string& text, const std::string& namespace_);
+
+/// Runs the plan in each namespace, `concurrency` at a time, sharing one client.
+/// Each namespace's results are printed as one block, every line prefixed with
+/// its name, when it is done; log lines name their namespace; a terminal shows
+/// one updating progress line; a summary table ends the run. A namespace that
+/// fails does not stop the others; a SIGINT/SIGTERM lets the running ones stop at
+/// their next safe point and starts no new one. Returns the most severe exit code.
+ExitCode run_plan_in_namespaces(kube::Client& client, const Plan& plan, const std::vector<std::string>& namespaces,
+                                std::size_t concurrency, const RunSettings& settings);
+
+/// Splits "a,b,c" into names, dropping blanks and duplicates, keeping order.
+std::vector<std::string> split_namespace_list(const std::string& text);
+
+}  // namespace rotator::frame

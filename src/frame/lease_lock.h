@@ -1,0 +1,97 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "frame/lock_holder.h"
+#include "frame/stop.h"
+#include "kube/client.h"
+#include "kube/objects.h"
+#include "util/time.h"
+
+namespace rotator::frame {
+
+/// The annotation on the Lease that describes its holder (JSON, LockHolder).
+inline constexpr const char* lock_holder_annotation = "rotator.io/holder";
+
+/// What to do about the Lease, given what was read. Pure, so it is unit-tested.
+struct LockDecision {
+  enum class Action {
+    create,     ///< no Lease yet
+    take_over,  ///< free, expired, or already ours: update it to us
+    wait,       ///< someone else holds it and it has not expired
+  } action = Action::create;
+  std::string holder;                          ///< the other holder, for wait
+  std::optional<util::TimePoint> held_since;   ///< their acquireTime, for wait
+  std::optional<util::TimePoint> expires_at;   ///< when it expires unless renewed, for wait
+};
+
+LockDecision decide_lock(const std::optional<kube::Lease>& lease, const std::string& me, util::TimePoint now);
+
+/// Settings of the lock every writing plan takes.
+struct LockOptions {
+  std::string name = "rotator-lock";
+  std::chrono::seconds duration{30};
+  std::chrono::milliseconds wait{0};  ///< how long to wait for another holder; 0: exit 3 at once
+};
+
+/// The lock as read, for status and unlock.
+struct LockState {
+  bool held = false;
+  std::string holder;  ///< holderIdentity
+  std::optional<LockHolder> details;
+  std::optional<util::TimePoint> since;
+  std::optional<util::TimePoint> expires_at;
+  bool expired = false;  ///< held, but past its lease: the next run takes it over
+};
+LockState read_lock(kube::Client& client, const std::string& ns, const std::string& name, util::TimePoint now);
+
+/// A coordination.k8s.io/v1 Lease held for the life of the object, so a CronJob
+/// run and a manual incident run never interleave. A background thread renews it
+/// every third of its duration; if renewal fails, writers must stop: another run
+/// may have taken it over after we stalled (a conflict), or the API server could
+/// not be reached or trusted to confirm we still hold it. A holder that is
+/// provably dead (its process gone on this machine, or its pod gone or finished)
+/// is taken over at once rather than after its lease.
+class LeaseLock {
+ public:
+  /// Acquires or throws LockHeldError ("held by X since T; expires at E", exit 3).
+  /// Waits (interruptibly) up to options.wait or `deadline` for another holder.
+  LeaseLock(kube::Client& client, std::string ns, LockHolder holder, LockOptions options, Deadline deadline);
+  ~LeaseLock();
+  LeaseLock(const LeaseLock&) = delete;
+  LeaseLock& operator=(const LeaseLock&) = delete;
+
+  /// Call before each write. Throws LockHeldError (exit 3) when another run took
+  /// the lock over; when the renewal failed for another reason (API server down,
+  /// TLS, 403), an error naming that reason, with its exit code.
+  void ensure_held() const;
+
+ private:
+  void acquire(const Deadline& deadline);
+  bool holder_is_gone(const kube::Lease& lease);
+  void renew_loop();
+  void release() noexcept;
+
+  kube::Client& client_;
+  std::string namespace_;
+  LockHolder holder_;
+  std::string identity_;
+  LockOptions options_;
+  kube::Lease lease_;
+  std::atomic<bool> lost_{false};
+  /// Why the renewal failed; written before lost_ turns true, read after.
+  std::string lost_reason_;
+  ExitCode lost_exit_code_ = ExitCode::lock_held;
+  std::mutex mutex_;
+  std::condition_variable stop_signal_;
+  bool stopping_ = false;
+  std::thread renewer_;
+};
+
+}  // namespace rotator::frame

@@ -1,0 +1,36 @@
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "crypto/algorithm.h"
+#include "crypto/openssl_handles.h"
+#include "formats/key_ring.h"
+
+namespace rotator::steps {
+
+/// Where steps get new signing keys. A decision is made more than once (before the
+/// lock and again under it, again after a conflict): each key has a slot name, and
+/// a slot yields the same key every time, so deciding again never generates again.
+/// Thread-safe: one source serves every namespace of a fleet.
+class KeySource {
+ public:
+  virtual ~KeySource() = default;
+
+  /// The key of `slot`, generated on first use.
+  formats::SigningKey key(const std::string& slot, crypto::Algorithm algorithm, std::optional<int> rsa_bits);
+  /// The key of `slot`, of the same algorithm and size as `model`.
+  formats::SigningKey key_like(const std::string& slot, const formats::SigningKey& model);
+
+ protected:
+  /// Makes a new private key; tests substitute a faster or counting one.
+  virtual crypto::PkeyHandle generate(crypto::Algorithm algorithm, std::optional<int> rsa_bits);
+
+ private:
+  std::mutex mutex_;
+  std::map<std::string, crypto::PkeyHandle> slots_;
+};
+
+}  // namespace rotator::steps

@@ -1,0 +1,68 @@
+#include "steps/token_commands.h"
+
+namespace rotator::steps {
+
+TokenCreateStep::TokenCreateStep(std::string command, RegistryRef registry, tokens::TokenRecord record)
+    : command_(std::move(command)), registry_(std::move(registry)), record_(std::move(record)) {}
+
+std::vector<frame::ObjectRef> TokenCreateStep::reads() const {
+  return {frame::ObjectRef::secret(registry_.secret_name)};
+}
+
+std::vector<kube::Access> TokenCreateStep::rights(const frame::Snapshot& seen) const {
+  if (!seen.secret(registry_.secret_name)) return {{"create", "", "secrets", ""}};
+  return {{"update", "", "secrets", registry_.secret_name}};
+}
+
+frame::Decision TokenCreateStep::decide(const frame::Snapshot& seen, const frame::DecisionContext& context) const {
+  tokens::Registry registry = registry_in(seen, registry_);
+  const std::string kind(tokens::kind_name(registry_.kind));
+  if (tokens::find_by_id(registry, record_.id) != nullptr) {
+    return frame::Decision::done(kind + " token " + record_.id + " is recorded");
+  }
+  tokens::TokenRecord record = record_;
+  record.created_by = context.user;
+  registry.records.push_back(record);
+  frame::Change change = registry_change(seen, registry_, registry);
+  change.reason = "add " + kind + " token " + record.id + " (\"" + record.description + "\"), expires " +
+                  (record.expires_at ? util::format_rfc3339(*record.expires_at) : "never");
+  change.event = frame::EventNote{"TokenCreated",
+                                  kind + " token " + record.id + " (\"" + record.description + "\") created by " +
+                                      (record.created_by.empty() ? "unknown" : record.created_by),
+                                  std::nullopt};
+  return frame::Decision::apply(std::move(change));
+}
+
+TokenRevokeStep::TokenRevokeStep(std::string command, RegistryRef registry, std::vector<std::string> ids,
+                                 util::TimePoint revoked_at)
+    : command_(std::move(command)),
+      registry_(std::move(registry)),
+      ids_(std::move(ids)),
+      revoked_at_(tokens::to_seconds(revoked_at)) {}
+
+std::vector<frame::ObjectRef> TokenRevokeStep::reads() const {
+  return {frame::ObjectRef::secret(registry_.secret_name)};
+}
+
+std::vector<kube::Access> TokenRevokeStep::rights(const frame::Snapshot& /*seen*/) const {
+  return {{"update", "", "secrets", registry_.secret_name}};
+}
+
+frame::Decision TokenRevokeStep::decide(const frame::Snapshot& seen, const frame::DecisionContext& /*context*/) const {
+  tokens::Registry registry = registry_in(seen, registry_);
+  const auto results = tokens::revoke_ids(registry, ids_, revoked_at_);
+  std::string revoked;
+  for (const auto& result : results) {
+    if (result.outcome == tokens::RevokeOutcome::revoked) {
+      revoked += (revoked.empty() ? "" : ", ") + result.id + " (\"" + result.description + "\")";
+    }
+  }
+  const std::string kind(tokens::kind_name(registry_.kind));
+  if (revoked.empty()) return frame::Decision::done("no " + kind + " token left to revoke");
+  frame::Change change = registry_change(seen, registry_, registry);
+  change.reason = "revoke " + kind + " token " + revoked;
+  change.event = frame::EventNote{"TokenRevoked", kind + " token " + revoked + " revoked", std::nullopt};
+  return frame::Decision::apply(std::move(change));
+}
+
+}  // namespace rotator::steps

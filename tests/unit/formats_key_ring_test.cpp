@@ -1,0 +1,150 @@
+#include <functional>
+
+#include <catch2/catch.hpp>
+
+#include "crypto/jwk.h"
+#include "formats/key_ring.h"
+#include "formats/names.h"
+#include "test_support.h"
+#include "util/errors.h"
+
+using namespace rotator;
+using namespace rotator::formats;
+using rotator::testing::fresh_ring;
+using rotator::testing::secret_of;
+using rotator::testing::t0;
+using std::chrono::hours;
+
+TEST_CASE("key ring: what store_key_ring writes, read_key_ring reads back complete") {
+  KeyRing ring = fresh_ring();
+  ring.rotation_history = {"r1", "r2"};
+  ring.in_progress = RotationRecord{"r2", RotationKind::incident, t0, "revoke-and-rotate by user admin on host h"};
+  ring.former_kids = {"gone"};
+  const auto secret = secret_of(ring);
+  for (const char* key : {"private.pem", "public.pem", "kid", "jwks.json", "next.pem"}) CHECK(secret.data.contains(key));
+  CHECK(secret.data.at("kid") == ring.current.kid);
+  const auto read = read_key_ring(secret, t0, WantStaged::yes);
+  CHECK(read.gaps.empty());
+  CHECK(read.repairable.empty());
+  CHECK(read.ring.current.kid == ring.current.kid);
+  CHECK(read.ring.next->kid == ring.next->kid);
+  CHECK(read.ring.created_at == t0);
+  CHECK(read.ring.rotation_history == ring.rotation_history);
+  CHECK(read.ring.in_progress == ring.in_progress);
+  CHECK(read.ring.former_kids == std::vector<std::string>{"gone"});
+  CHECK(crypto::parse_jwk_set(secret.data.at("jwks.json")).size() == 2);
+}
+
+TEST_CASE("key ring: retired keys are published until their promised time, each its own") {
+  KeyRing ring = fresh_ring();
+  KeyRing first = fresh_ring();
+  KeyRing second = fresh_ring();
+  ring.retired = {{crypto::public_jwk(*first.current.private_key, first.current.kid), first.current.kid, t0 + hours(1)},
+                  {crypto::public_jwk(*second.current.private_key, second.current.kid), second.current.kid, t0 + hours(3)}};
+  const auto secret = secret_of(ring);
+  struct Case {
+    util::TimePoint at;
+    std::size_t published;
+    bool gap;
+  };
+  for (const Case& c : {Case{t0, 2, false}, Case{t0 + hours(2), 1, true}, Case{t0 + hours(4), 0, true}}) {
+    const auto read = read_key_ring(secret, c.at, WantStaged::no);
+    CHECK(read.ring.retired.size() == c.published);
+    CHECK(read.gaps.empty() == !c.gap);
+    // A key whose promise ended is remembered as former, for verify's diagnosis.
+    CHECK(read.ring.former_kids.size() == 2 - c.published);
+  }
+}
+
+TEST_CASE("key ring: the single retired key written before retired-keys existed is still read") {
+  KeyRing ring = fresh_ring();
+  KeyRing old = fresh_ring();
+  ring.retired = {{crypto::public_jwk(*old.current.private_key, old.current.kid), old.current.kid, t0 + hours(1)}};
+  auto secret = secret_of(ring);
+  secret.metadata.annotations.erase(key_secret::retired_keys_annotation);
+  secret.metadata.annotations[key_secret::legacy_previous_kid_annotation] = old.current.kid;
+  secret.metadata.annotations[key_secret::legacy_previous_until_annotation] = util::format_rfc3339(t0 + hours(1));
+  const auto read = read_key_ring(secret, t0, WantStaged::no);
+  REQUIRE(read.ring.retired.size() == 1);
+  CHECK(read.ring.retired[0].kid == old.current.kid);
+  // Written back, it takes the new form.
+  kube::Secret rewritten = secret;
+  store_key_ring(read.ring, rewritten);
+  CHECK(rewritten.metadata.annotations.contains(key_secret::retired_keys_annotation));
+  CHECK_FALSE(rewritten.metadata.annotations.contains(key_secret::legacy_previous_kid_annotation));
+}
+
+TEST_CASE("key ring: what contradicts private.pem is repairable, an unreadable private key is not") {
+  const auto valid = secret_of(fresh_ring());
+  const auto other = secret_of(fresh_ring());
+  struct Case {
+    const char* name;
+    std::function<void(kube::Secret&)> corrupt;
+    const char* fragment;
+    bool repairable;  ///< else inspect_key_ring itself refuses
+  };
+  const Case cases[] = {
+      {"garbage private PEM", [](kube::Secret& s) { s.data["private.pem"] = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"; }, "private.pem", false},
+      {"no private key", [](kube::Secret& s) { s.data.erase("private.pem"); }, "no private.pem", false},
+      {"another type", [](kube::Secret& s) { s.type = "kubernetes.io/service-account-token"; }, "not Opaque", false},
+      {"bad time annotation", [](kube::Secret& s) { s.metadata.annotations["rotator.io/key-created-at"] = "yesterday"; }, "RFC 3339", false},
+      {"bad rotation record", [](kube::Secret& s) { s.metadata.annotations["rotator.io/rotation-in-progress"] = "{\"id\":\"a,b\"}"; }, "rotation-in-progress", false},
+      {"mismatched public key", [&](kube::Secret& s) { s.data["public.pem"] = other.data.at("public.pem"); }, "not the public half", true},
+      {"wrong kid", [](kube::Secret& s) { s.data["kid"] = "not-the-thumbprint"; }, "thumbprint", true},
+      {"truncated jwks", [](kube::Secret& s) { s.data["jwks.json"] = s.data["jwks.json"].substr(0, 20); }, "jwks.json", true},
+      {"jwks lies about the current key", [&](kube::Secret& s) {
+         auto keys = crypto::parse_jwk_set(other.data.at("jwks.json"));
+         keys[0]["kid"] = s.data["kid"];
+         s.data["jwks.json"] = crypto::make_jwk_set(keys).dump();
+       }, "different key", true},
+      {"corrupt staged key", [](kube::Secret& s) { s.data["next.pem"] = "junk"; }, "next.pem", true},
+  };
+  for (const auto& c : cases) {
+    INFO(c.name);
+    auto secret = valid;
+    c.corrupt(secret);
+    try {
+      read_key_ring(secret, t0, WantStaged::no);
+      FAIL("accepted");
+    } catch (const InvalidDataError& e) {
+      CHECK_THAT(e.what(), Catch::Contains(c.fragment) && Catch::Contains("ns/rsa-keys is invalid"));
+      CHECK_THAT(e.what(), !Catch::Contains("PRIVATE KEY-----") && !Catch::Contains("AAAA"));
+    }
+    if (c.repairable) {
+      const auto reading = inspect_key_ring(secret, t0, WantStaged::no);
+      CHECK_FALSE(reading.repairable.empty());
+      CHECK(reading.ring.current.kid == valid.data.at("kid"));
+    } else {
+      CHECK_THROWS_AS(inspect_key_ring(secret, t0, WantStaged::no), InvalidDataError);
+    }
+  }
+}
+
+TEST_CASE("key ring: gaps are what can be completed without touching the current key") {
+  const auto valid = secret_of(fresh_ring());
+  const std::pair<const char*, std::function<void(kube::Secret&)>> cases[] = {
+      {"no staged next key", [](kube::Secret& s) { s.data.erase("next.pem"); }},
+      {"jwks.json is missing", [](kube::Secret& s) { s.data.erase("jwks.json"); }},
+      {"public.pem is missing", [](kube::Secret& s) { s.data.erase("public.pem"); }},
+      {"kid is missing", [](kube::Secret& s) { s.data.erase("kid"); }},
+  };
+  for (const auto& [gap, edit] : cases) {
+    INFO(gap);
+    auto secret = valid;
+    edit(secret);
+    const auto reading = read_key_ring(secret, t0, WantStaged::yes);
+    REQUIRE(reading.gaps.size() >= 1);
+    CHECK_THAT(reading.gaps.front(), Catch::Contains(gap));
+  }
+}
+
+TEST_CASE("key ring: rotation ids, placeholders") {
+  CHECK(valid_rotation_id("2f1c9a4e-job-uid"));
+  CHECK(valid_rotation_id("a.b_c-1"));
+  CHECK_FALSE(valid_rotation_id("a,b"));
+  CHECK_FALSE(valid_rotation_id(""));
+  CHECK_FALSE(valid_rotation_id(std::string(129, 'a')));
+  kube::Secret empty;
+  CHECK(is_placeholder(empty));
+  CHECK_FALSE(is_placeholder(secret_of(fresh_ring())));
+}

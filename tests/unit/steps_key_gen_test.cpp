@@ -1,0 +1,120 @@
+#include <functional>
+
+#include <catch2/catch.hpp>
+
+#include "formats/names.h"
+#include "steps/key_gen.h"
+#include "test_support.h"
+#include "util/errors.h"
+
+using namespace rotator;
+using namespace rotator::steps;
+using rotator::testing::fresh_ring;
+using rotator::testing::secret_of;
+using rotator::testing::snapshot_of;
+using rotator::testing::t0;
+using Action = KeyGenAssessment::Action;
+
+namespace {
+
+KeyGenOptions with(Force force, Repair repair = Repair::no) {
+  KeyGenOptions options;
+  options.force = force;
+  options.repair = repair;
+  return options;
+}
+
+}  // namespace
+
+TEST_CASE("key-gen assesses: create, fill, nothing, complete, repair, replace") {
+  const auto valid = secret_of(fresh_ring());
+  const auto other = secret_of(fresh_ring());
+  kube::Secret empty;
+  empty.metadata.name = "rsa-keys";
+  empty.metadata.resource_version = "3";
+  struct Case {
+    const char* name;
+    std::function<std::optional<kube::Secret>()> observed;
+    KeyGenOptions options;
+    std::optional<Action> action;  ///< nullopt: refused with exit 5
+    const char* text;               ///< in the reason, or in the refusal
+  };
+  const auto edited = [&](std::function<void(kube::Secret&)> edit) {
+    return [&valid, edit] {
+      auto s = valid;
+      edit(s);
+      return std::optional<kube::Secret>(s);
+    };
+  };
+  const Case cases[] = {
+      {"absent", [] { return std::nullopt; }, with(Force::no), Action::create, key_gen_reason::no_keys},
+      {"empty, made by the install", [&] { return std::optional(empty); }, with(Force::no), Action::create,
+       key_gen_reason::placeholder},
+      {"valid", [&] { return std::optional(valid); }, with(Force::no), Action::nothing, "valid key kid="},
+      {"no staged key", edited([](auto& s) { s.data.erase("next.pem"); }), with(Force::no), Action::complete,
+       "no staged next key"},
+      {"no jwks.json", edited([](auto& s) { s.data.erase("jwks.json"); }), with(Force::no), Action::complete,
+       "jwks.json is missing"},
+      {"wrong public key", edited([&](auto& s) { s.data["public.pem"] = other.data.at("public.pem"); }),
+       with(Force::no), std::nullopt, "--repair"},
+      {"wrong public key, --repair", edited([&](auto& s) { s.data["public.pem"] = other.data.at("public.pem"); }),
+       with(Force::no, Repair::yes), Action::repair, key_gen_reason::repaired},
+      {"wrong kid, --force", edited([](auto& s) { s.data["kid"] = "x"; }), with(Force::yes), Action::replace_invalid,
+       key_gen_reason::forced},
+      {"unreadable private key", edited([](auto& s) { s.data["private.pem"] = "junk"; }), with(Force::no),
+       std::nullopt, "--force"},
+      {"unreadable private key, --repair", edited([](auto& s) { s.data["private.pem"] = "junk"; }),
+       with(Force::no, Repair::yes), std::nullopt, "--force"},
+      {"unreadable private key, --force", edited([](auto& s) { s.data["private.pem"] = "junk"; }), with(Force::yes),
+       Action::replace_invalid, key_gen_reason::forced},
+  };
+  for (const auto& c : cases) {
+    INFO(c.name);
+    if (c.action) {
+      const auto assessment = assess_key_gen(c.observed(), c.options, t0);
+      CHECK(assessment.action == *c.action);
+      CHECK_THAT(assessment.reason, Catch::Contains(c.text));
+    } else {
+      try {
+        assess_key_gen(c.observed(), c.options, t0);
+        FAIL("accepted");
+      } catch (const InvalidDataError& e) {
+        CHECK(e.exit_code() == ExitCode::invalid_data);
+        // The hint names a command that takes the flag, with the namespace.
+        CHECK_THAT(e.what(), Catch::Contains(c.text) && Catch::Contains("rotator key-gen -n ns"));
+      }
+    }
+  }
+}
+
+TEST_CASE("key-gen decides the write: a Secret created or replaced on the version read, with its Event") {
+  auto keys = std::make_shared<testing::FastKeys>();
+  KeyGenOptions options;
+  options.algorithm = crypto::Algorithm::es256;
+  const KeyGenStep step(options, keys);
+
+  const auto created = step.decide(snapshot_of({{"rsa-keys", std::nullopt}}), {t0, "test", ""});
+  REQUIRE(created.changes.size() == 1);
+  CHECK(created.changes[0].verb() == "create");
+  CHECK(created.changes[0].event->reason == "KeyGenerated");
+  const auto& secret = std::get<frame::WriteSecret>(created.changes[0].operation).secret;
+  CHECK(formats::read_key_ring(secret, t0, formats::WantStaged::yes).gaps.empty());
+  // Deciding again (under the lock) makes the same keys: nothing generated twice.
+  const int generated = keys->generated;
+  const auto again = step.decide(snapshot_of({{"rsa-keys", std::nullopt}}), {t0, "test", ""});
+  CHECK(std::get<frame::WriteSecret>(again.changes[0].operation).secret.data == secret.data);
+  CHECK(keys->generated == generated);
+
+  auto ring = fresh_ring();
+  ring.next.reset();
+  const auto completed = step.decide(snapshot_of({{"rsa-keys", secret_of(ring)}}), {t0, "test", ""});
+  REQUIRE(completed.changes.size() == 1);
+  CHECK(completed.changes[0].verb() == "replace");
+  const auto& filled = std::get<frame::WriteSecret>(completed.changes[0].operation).secret;
+  CHECK(filled.metadata.resource_version == "7");  // the precondition
+  CHECK(filled.data.at("private.pem") == secret_of(ring).data.at("private.pem"));  // the key is kept
+  CHECK(filled.data.contains("next.pem"));
+
+  const auto converged = step.decide(snapshot_of({{"rsa-keys", secret_of(fresh_ring())}}), {t0, "test", ""});
+  CHECK(converged.finished());
+}
