@@ -262,7 +262,7 @@ TEST_CASE("safety: unlock breaks a lock on purpose, with an Event, and without a
   lease->lease_duration_seconds = 3600;
   lease->acquire_time = lease->renew_time = util::Clock::now();
   leases.update(*lease);
-  const auto busy = run_rotator({"key-gen", "-n", ns.name(), "--force"});
+  const auto busy = run_rotator({"revoke-and-rotate", "-n", ns.name(), "--restart", "none"});
   CHECK(busy.exit_code == 3);
   CHECK(run_rotator({"unlock", "-n", ns.name()}).exit_code == 2);  // no terminal
   const auto unlocked = run_rotator({"unlock", "-n", ns.name(), "--force"});
