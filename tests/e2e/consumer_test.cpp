@@ -405,7 +405,7 @@ Json to_json(const RevokeTiming& t) {
 
 }  // namespace
 
-TEST_CASE("token consumer: an incident revoke with --restart delete-pods; time until no pod accepts the old token") {
+TEST_CASE("token consumer: an incident revoke with --restart delete-pods, timed until no pod accepts the old token") {
   if (skip_without_node()) return;
   TestNamespace ns("e2e-incident");
   set_up_installation(ns.name());
@@ -417,7 +417,7 @@ TEST_CASE("token consumer: an incident revoke with --restart delete-pods; time u
   report(result);
 }
 
-TEST_CASE("token consumer: an incident revoke by the documented runbook; time until no pod accepts the old token") {
+TEST_CASE("token consumer: an incident revoke by the documented runbook, timed the same way") {
   if (skip_without_node()) return;
   TestNamespace ns("e2e-incident-runbook");
   set_up_installation(ns.name());

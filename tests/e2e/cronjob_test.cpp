@@ -72,7 +72,7 @@ std::string rotation_history(const std::string& ns) {
 
 }  // namespace
 
-TEST_CASE("rotate CronJob: fires on a near schedule; a pod killed mid-run is retried and the retry finishes the same rotation") {
+TEST_CASE("rotate CronJob: fires on a near schedule, and a pod killed mid-run is retried and the retry finishes the same rotation") {
   if (skip_without_node()) return;
   TestNamespace ns("e2e-cron");
   ConsumerClient consumer(ns.name());
