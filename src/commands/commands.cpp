@@ -20,6 +20,7 @@ const std::vector<CommandSpec>& command_table() {
     commands.push_back(commands::token_get_command());
     commands.push_back(commands::token_revoke_command());
     commands.push_back(commands::version_command());
+    commands.push_back(commands::completion_command());
     return commands;
   }();
   return table;

@@ -8,6 +8,7 @@ namespace po = boost::program_options;
 
 /// Each command file contributes its table entry.
 cli::CommandSpec version_command();
+cli::CommandSpec completion_command();
 cli::CommandSpec status_command();
 cli::CommandSpec run_command();
 cli::CommandSpec verify_command();

@@ -44,8 +44,8 @@ TEST_CASE("metrics pushgateway: a good run, then a failed run: the last-success 
   CHECK(sample_value(scraped, "rotator_run_success", g) == 1.0);
   CHECK(sample_value(scraped, "rotator_run_exit_code", g) == 0.0);
   CHECK(sample_value(scraped, "rotator_run_duration_seconds", g) == 1.5);
-  CHECK(sample_value(scraped, "rotator_run_last_success_timestamp_seconds", g) == 1763781430.0);
-  CHECK(sample_value(scraped, "rotator_run_finished_timestamp_seconds", g) == 1763781430.0);
+  CHECK(sample_value(scraped, "rotator_run_last_success_timestamp_seconds", g) == 1795317430.0);
+  CHECK(sample_value(scraped, "rotator_run_finished_timestamp_seconds", g) == 1795317430.0);
 
   const RunOutcome failed{4, std::chrono::milliseconds(250), at("2026-11-23T03:17:02Z")};
   REQUIRE(push_run_outcome(target, failed).ok);
@@ -54,14 +54,14 @@ TEST_CASE("metrics pushgateway: a good run, then a failed run: the last-success 
   CHECK(sample_value(scraped, "rotator_run_success", g) == 0.0);
   CHECK(sample_value(scraped, "rotator_run_exit_code", g) == 4.0);
   CHECK(sample_value(scraped, "rotator_run_duration_seconds", g) == 0.25);
-  CHECK(sample_value(scraped, "rotator_run_finished_timestamp_seconds", g) == 1763867822.0);
+  CHECK(sample_value(scraped, "rotator_run_finished_timestamp_seconds", g) == 1795403822.0);
   // The failure did not hide the last good run.
-  CHECK(sample_value(scraped, "rotator_run_last_success_timestamp_seconds", g) == 1763781430.0);
+  CHECK(sample_value(scraped, "rotator_run_last_success_timestamp_seconds", g) == 1795317430.0);
 
   const RunOutcome recovered{0, std::chrono::milliseconds(900), at("2026-11-24T03:17:05Z")};
   REQUIRE(push_run_outcome(target, recovered).ok);
   scraped = gateway.metrics();
-  CHECK(sample_value(scraped, "rotator_run_last_success_timestamp_seconds", g) == 1763954225.0);
+  CHECK(sample_value(scraped, "rotator_run_last_success_timestamp_seconds", g) == 1795490225.0);
   CHECK(sample_value(scraped, "rotator_run_success", g) == 1.0);
 }
 
@@ -101,10 +101,10 @@ TEST_CASE("metrics pushgateway: a status push replaces its whole group", "[metri
   auto scraped = gateway.metrics();
   INFO(scraped);
   const auto g = group("status", "influxdb");
-  CHECK(sample_value(scraped, "rotator_signing_key_created_timestamp_seconds", g) == 1763781430.0);
+  CHECK(sample_value(scraped, "rotator_signing_key_created_timestamp_seconds", g) == 1795317430.0);
   auto with_kid = g;
   with_kid.push_back("kid=\"kid-old\"");
-  CHECK(sample_value(scraped, "rotator_retired_key_trusted_until_timestamp_seconds", with_kid) == 1763785030.0);
+  CHECK(sample_value(scraped, "rotator_retired_key_trusted_until_timestamp_seconds", with_kid) == 1795321030.0);
   auto held_by = g;
   held_by.push_back("holder=\"rotator-rotate-1-abcde\"");
   CHECK(sample_value(scraped, "rotator_lock_held", held_by) == 1.0);

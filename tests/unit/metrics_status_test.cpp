@@ -41,19 +41,19 @@ TEST_CASE("metrics status: every field of a namespace becomes its gauge, times i
   INFO(text);
   for (const char* line : {
            R"(rotator_signing_key_info{namespace="team-a",kid="kid-current",algorithm="RS256"} 1)",
-           R"(rotator_signing_key_created_timestamp_seconds{namespace="team-a"} 1761955200)",
+           R"(rotator_signing_key_created_timestamp_seconds{namespace="team-a"} 1793491200)",
            R"(rotator_staged_key_present{namespace="team-a"} 1)",
-           R"(rotator_retired_key_trusted_until_timestamp_seconds{namespace="team-a",kid="kid-old"} 1761958800)",
-           R"(rotator_last_rotation_timestamp_seconds{namespace="team-a"} 1761955205)",
+           R"(rotator_retired_key_trusted_until_timestamp_seconds{namespace="team-a",kid="kid-old"} 1793494800)",
+           R"(rotator_last_rotation_timestamp_seconds{namespace="team-a"} 1793491205)",
            R"(rotator_rotation_unfinished{namespace="team-a"} 0)",
            R"(rotator_admin_token_present{namespace="team-a"} 1)",
-           R"(rotator_admin_token_expiration_timestamp_seconds{namespace="team-a"} 1764547200)",
+           R"(rotator_admin_token_expiration_timestamp_seconds{namespace="team-a"} 1796083200)",
            R"(rotator_lock_held{namespace="team-a"} 0)",
            R"(rotator_tokens{namespace="team-a",kind="management",state="active"} 2)",
            R"(rotator_tokens{namespace="team-a",kind="management",state="expired"} 1)",
            R"(rotator_tokens{namespace="team-a",kind="management",state="revoked"} 3)",
            R"(rotator_tokens{namespace="team-a",kind="database",state="active"} 5)",
-           R"(rotator_token_next_expiration_timestamp_seconds{namespace="team-a",kind="management"} 1762041600)",
+           R"(rotator_token_next_expiration_timestamp_seconds{namespace="team-a",kind="management"} 1793577600)",
            R"(rotator_verdict{namespace="team-a",verdict="healthy"} 1)",
            R"(rotator_verdict{namespace="team-a",verdict="degraded"} 0)",
            R"(rotator_verdict{namespace="team-a",verdict="broken"} 0)",
@@ -126,8 +126,8 @@ TEST_CASE("metrics run outcome: a success carries the last-success timestamp, a 
   CHECK(has_line(good_text, "rotator_run_duration_seconds 2.5"));
   CHECK(has_line(good_text, "rotator_run_exit_code 0"));
   CHECK(has_line(good_text, "rotator_run_success 1"));
-  CHECK(has_line(good_text, "rotator_run_finished_timestamp_seconds 1763788512"));
-  CHECK(has_line(good_text, "rotator_run_last_success_timestamp_seconds 1763788512"));
+  CHECK(has_line(good_text, "rotator_run_finished_timestamp_seconds 1795324512"));
+  CHECK(has_line(good_text, "rotator_run_last_success_timestamp_seconds 1795324512"));
 
   const RunOutcome bad{5, std::chrono::milliseconds(120), at("2026-11-23T05:15:12Z")};
   const auto bad_text = render(run_outcome_families(bad));
