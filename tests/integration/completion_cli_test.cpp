@@ -37,7 +37,7 @@ TEST_CASE("completion: rotator completion bash prints the script bash loads and 
   CHECK(completed.stdout_text == "--restart\n");
 }
 
-TEST_CASE("completion: the kubectl plugin name prints the same script; other shells are a usage error",
+TEST_CASE("completion: the kubectl plugin name prints the zsh script too, other shells are a usage error",
           "[completion]") {
   const auto plugin = std::filesystem::path(ROTATOR_BINARY).parent_path() / "kubectl-rotator";
   const auto via_plugin = run_binary(plugin.string(), {"completion", "zsh"});

@@ -48,14 +48,18 @@ TEST_CASE("metrics manifests: every CronJob reads the Pushgateway from one optio
 
 TEST_CASE("metrics manifests: an overlay turns the Pushgateway on for every CronJob with one setting") {
   TempDir dir;
-  const std::string source = ROTATOR_SOURCE_DIR;
+  // kustomize takes bases by relative path only.
+  const auto overlay = dir.path() / "overlay";
+  std::filesystem::create_directories(overlay);
+  const std::string source =
+      std::filesystem::relative(std::filesystem::path(ROTATOR_SOURCE_DIR), overlay).string();
   dir.write("overlay/kustomization.yaml",
             "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: influxdb\n"
             "resources:\n  - " + source + "/manifests\n  - " + source + "/manifests/monitoring\n"
             "configMapGenerator:\n  - name: rotator-pushgateway\n"
             "    literals: [ROTATOR_PUSHGATEWAY=http://pushgateway.monitoring.svc:9091]\n"
             "    options: {disableNameSuffixHash: true}\n");
-  const auto objects = render_kustomize(dir.path() / "overlay");
+  const auto objects = render_kustomize(overlay);
   const Json* config_map = nullptr;
   for (const auto& o : objects) {
     if (o["kind"] == "ConfigMap" && o["metadata"]["name"] == "rotator-pushgateway") config_map = &o;
