@@ -24,6 +24,7 @@ const std::vector<cli::CommandSpec>& command_table() {
     commands.push_back(token_get_command());
     commands.push_back(token_revoke_command());
     commands.push_back(version_command());
+    commands.push_back(completion_command());
     return commands;
   }();
   return table;

@@ -11,6 +11,7 @@ const std::vector<cli::CommandSpec>& command_table();
 
 /// Each command file contributes its table entry.
 cli::CommandSpec version_command();
+cli::CommandSpec completion_command();
 cli::CommandSpec status_command();
 cli::CommandSpec run_command();
 cli::CommandSpec verify_command();
