@@ -8,7 +8,7 @@
 #include "crypto/random.h"
 #include "tokens/identity.h"
 #include "tokens/renewal.h"
-#include "tokens/token_string.h"
+#include "tokens/format_names.h"
 #include "util/errors.h"
 
 namespace rotator::commands {

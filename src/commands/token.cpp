@@ -6,7 +6,7 @@
 #include "commands/token_common.h"
 #include "crypto/random.h"
 #include "tokens/identity.h"
-#include "tokens/token_string.h"
+#include "tokens/format_names.h"
 #include "util/errors.h"
 
 namespace rotator::commands {

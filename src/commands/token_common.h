@@ -8,7 +8,7 @@
 
 #include "cli/command_table.h"
 #include "kube/client.h"
-#include "tokens/registry.h"
+#include "tokens/format_names.h"
 #include "tokens/registry_store.h"
 
 namespace rotator::commands {

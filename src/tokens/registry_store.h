@@ -6,7 +6,7 @@
 
 #include "kube/client.h"
 #include "kube/objects.h"
-#include "tokens/registry.h"
+#include "tokens/format_names.h"
 
 namespace rotator::tokens {
 

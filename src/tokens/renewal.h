@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "kube/client.h"
-#include "tokens/registry.h"
+#include "tokens/format_names.h"
 #include "tokens/registry_store.h"
 #include "util/time.h"
 

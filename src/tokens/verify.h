@@ -5,7 +5,7 @@
 #include <string_view>
 
 #include "kube/client.h"
-#include "tokens/registry.h"
+#include "tokens/format_names.h"
 #include "util/time.h"
 
 namespace rotator::tokens {

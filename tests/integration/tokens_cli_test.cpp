@@ -13,7 +13,7 @@
 #include "cluster_fixture.h"
 #include "crypto/random.h"
 #include "kube/resources.h"
-#include "tokens/registry.h"
+#include "formats/registry.h"
 #include "tokens/verify.h"
 #include "util/base64.h"
 
@@ -67,7 +67,7 @@ void check_secret_holds_no_token(const std::string& ns, const std::string& name,
     CHECK(where.find(util::base64_encode(token)) == std::string::npos);
     CHECK(where.find(util::base64_encode(token).substr(0, 40)) == std::string::npos);
   }
-  CHECK_THAT(decoded, Catch::Contains(tokens::token_hash(token)));
+  CHECK_THAT(decoded, Catch::Contains(formats::token_hash(token)));
 }
 
 std::string read_file(const std::filesystem::path& path) {
@@ -88,7 +88,7 @@ TEST_CASE("tokens cli: management create, list (table and JSON), revoke, verify,
   CHECK(created["description"] == "CI pipeline");
   CHECK(created["expires_at"] == "2099-01-01T00:00:00Z");
   CHECK(created["created_at"].is_string());
-  CHECK(tokens::classify_token(token) == tokens::TokenKind::management);
+  CHECK(formats::classify_token(token) == formats::TokenKind::management);
   const auto never = create_json({"management", "create", "-n", ns.name(), "--description", "no expiry"});
   CHECK(never["expires_at"].is_null());
 
@@ -110,7 +110,7 @@ TEST_CASE("tokens cli: management create, list (table and JSON), revoke, verify,
   auto v = verify(ns.name(), token);
   CHECK(v.valid());
   CHECK(v.id == id);
-  CHECK(v.kind == tokens::TokenKind::management);
+  CHECK(v.kind == formats::TokenKind::management);
 
   const auto revoke = run_rotator({"management", "revoke", "--force", "-n", ns.name(), id});
   INFO(revoke.err);
@@ -154,7 +154,7 @@ TEST_CASE("tokens cli: database tokens: create with permissions, list, get, revo
                                     "--write-database", "*", "--read-database", "logs"});
   const std::string token = created["token"];
   const std::string id = created["id"];
-  CHECK(tokens::classify_token(token) == tokens::TokenKind::database);
+  CHECK(formats::classify_token(token) == formats::TokenKind::database);
   REQUIRE(created["permissions"].size() == 3);
   CHECK(created["permissions"][0] == Json({{"action", "read"}, {"database", "logs"}}));
   CHECK(created["permissions"][2] == Json({{"action", "write"}, {"database", "*"}}));
@@ -208,12 +208,12 @@ TEST_CASE("tokens cli: expired and unknown tokens fail verification with the rig
   CHECK_THAT(v.reason(), Catch::StartsWith("expired at " + expiry));
   CHECK(verify(ns.name(), management["token"]).status == tokens::TokenVerification::Status::expired);
 
-  const std::string unknown(tokens::generate_token(tokens::TokenKind::database).token.view());
+  const std::string unknown(formats::generate_token(formats::TokenKind::database).token.view());
   v = verify(ns.name(), unknown);
   CHECK(v.status == tokens::TokenVerification::Status::unknown);
   CHECK(v.id.empty());
   // No registry at all: unknown, not an error.
-  const std::string stranger(tokens::generate_token(tokens::TokenKind::management).token.view());
+  const std::string stranger(formats::generate_token(formats::TokenKind::management).token.view());
   TestNamespace empty("tok");
   CHECK(verify(empty.name(), stranger).status == tokens::TokenVerification::Status::unknown);
 }
@@ -272,9 +272,9 @@ TEST_CASE("tokens cli: concurrent creates and revokes never lose a record (409 r
     CHECK(r.exit_code == 0);
     CHECK_FALSE(has_sanitizer_report(r.err));
   }
-  const auto registry = tokens::parse_registry(registry_text(ns.name(), "database-tokens"), tokens::TokenKind::database);
+  const auto registry = formats::parse_registry(registry_text(ns.name(), "database-tokens"), formats::TokenKind::database);
   CHECK(registry.records.size() == writers);
-  const auto* seed = tokens::find_by_id(registry, first["id"].get<std::string>());
+  const auto* seed = formats::find_by_id(registry, first["id"].get<std::string>());
   REQUIRE(seed != nullptr);
   CHECK(seed->revoked_at.has_value());
 }
@@ -311,30 +311,30 @@ TEST_CASE("tokens cli: dry-run writes nothing, a corrupt registry is refused wit
 TEST_CASE("tokens cli: a full registry Secret is a clear error and nothing is lost") {
   TestNamespace ns("tok");
   // Fill the registry as close to 1 MiB as whole records allow.
-  tokens::Registry registry{tokens::TokenKind::database, {}};
-  tokens::TokenRecord record;
+  formats::Registry registry{formats::TokenKind::database, {}};
+  formats::TokenRecord record;
   record.description = "filler";
   record.permissions = {{"read", "db"}};
-  record.created_at = tokens::to_seconds(util::Clock::now());
+  record.created_at = formats::to_seconds(util::Clock::now());
   record.prefix = "apiv1_AAAA";
   record.sha512 = std::string(128, 'a');
   record.created_by = "context admin, bearer token of user \"admin\"";
   // Every record has the same size (a UUID is always 36 characters): the next one
   // must not fit, so stop within one record of the limit.
   record.id = crypto::uuid_v4();
-  const std::size_t empty = tokens::serialize_registry(registry).size();
-  const std::size_t per_record = tokens::serialize_registry({tokens::TokenKind::database, {record}}).size() - empty + 1;
-  const std::size_t fits = (tokens::max_secret_data_bytes - empty + 1) / per_record;
+  const std::size_t empty = formats::serialize_registry(registry).size();
+  const std::size_t per_record = formats::serialize_registry({formats::TokenKind::database, {record}}).size() - empty + 1;
+  const std::size_t fits = (formats::max_secret_data_bytes - empty + 1) / per_record;
   for (std::size_t i = 0; i < fits; ++i) {
     record.id = crypto::uuid_v4();
     registry.records.push_back(record);
   }
-  REQUIRE(tokens::serialize_registry(registry).size() <= tokens::max_secret_data_bytes);
+  REQUIRE(formats::serialize_registry(registry).size() <= formats::max_secret_data_bytes);
   const std::size_t count = registry.records.size();
   kube::Secret secret;
   secret.metadata.name = "database-tokens";
   secret.metadata.namespace_ = ns.name();
-  secret.data = {{"tokens.json", tokens::serialize_registry(registry)}};
+  secret.data = {{"tokens.json", formats::serialize_registry(registry)}};
   kube::SecretApi(*TestCluster::get().client()).create(secret);  // the API server takes it
   const std::string rv = resource_version(ns.name(), "database-tokens");
 

@@ -15,7 +15,7 @@
 
 #include "cluster_fixture.h"
 #include "kube/resources.h"
-#include "tokens/registry.h"
+#include "formats/registry.h"
 #include "tokens/verify.h"
 
 extern char** environ;
@@ -32,12 +32,12 @@ struct World {
   std::vector<std::string> data_keys;
   std::string secret_rv;
   std::string registry_rv;
-  tokens::Registry registry;
+  formats::Registry registry;
 
-  std::vector<const tokens::TokenRecord*> live() const {
-    std::vector<const tokens::TokenRecord*> out;
+  std::vector<const formats::TokenRecord*> live() const {
+    std::vector<const formats::TokenRecord*> out;
     for (const auto& r : registry.records) {
-      if (tokens::state_at(r, util::Clock::now()) == tokens::TokenState::active) out.push_back(&r);
+      if (formats::state_at(r, util::Clock::now()) == formats::TokenState::active) out.push_back(&r);
     }
     return out;
   }
@@ -56,7 +56,7 @@ World observe(const std::string& ns, const std::string& secret = "automation") {
   const auto r = secrets.get(ns, "management-tokens");
   REQUIRE(r.has_value());
   w.registry_rv = r->metadata.resource_version;
-  w.registry = tokens::parse_registry(r->data.at("tokens.json"), tokens::TokenKind::management);
+  w.registry = formats::parse_registry(r->data.at("tokens.json"), formats::TokenKind::management);
   return w;
 }
 

@@ -1,4 +1,4 @@
-#include "tokens/token_string.h"
+#include "formats/token_string.h"
 
 #include <openssl/crypto.h>
 
@@ -6,7 +6,7 @@
 #include "crypto/random.h"
 #include "util/base64.h"
 
-namespace rotator::tokens {
+namespace rotator::formats {
 namespace {
 
 constexpr std::string_view management_prefix = "M.V1.";
@@ -69,4 +69,4 @@ bool hashes_equal(std::string_view a, std::string_view b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-}  // namespace rotator::tokens
+}  // namespace rotator::formats

@@ -6,7 +6,7 @@
 
 #include "crypto/secret.h"
 
-namespace rotator::tokens {
+namespace rotator::formats {
 
 /// The two kinds of token rotator keeps in a registry Secret.
 enum class TokenKind { management, database };
@@ -45,4 +45,4 @@ std::string token_hash(std::string_view token);
 /// Compares two hashes in constant time (CRYPTO_memcmp); false when lengths differ.
 bool hashes_equal(std::string_view a, std::string_view b);
 
-}  // namespace rotator::tokens
+}  // namespace rotator::formats

@@ -4,13 +4,15 @@
 #include <set>
 
 #include "crypto/random.h"
-#include "tokens/registry.h"
+#include "formats/registry.h"
+#include "formats/token_string.h"
 #include "tokens/registry_store.h"
-#include "tokens/token_string.h"
 #include "util/errors.h"
 
 using namespace rotator;
-using namespace rotator::tokens;
+using namespace rotator::formats;
+using rotator::tokens::check_capacity;
+using rotator::tokens::RegistryLocation;
 
 namespace {
 
@@ -32,7 +34,7 @@ TokenRecord sample_record(const std::string& description = "ci pipeline") {
 
 }  // namespace
 
-TEST_CASE("tokens: generated strings have the documented shapes and 256 random bits", "[tokens]") {
+TEST_CASE("tokens: generated strings have the documented shapes and 256 random bits", "[formats][tokens]") {
   const std::regex management("^M\\.V1\\.[A-Za-z0-9_-]{43}$");
   const std::regex database("^apiv1_[A-Za-z0-9_-]{43}$");
   std::set<std::string> seen;
@@ -54,7 +56,7 @@ TEST_CASE("tokens: generated strings have the documented shapes and 256 random b
   CHECK(seen.size() == 400);
 }
 
-TEST_CASE("tokens: classify_token refuses what is not a registry token", "[tokens]") {
+TEST_CASE("tokens: classify_token refuses what is not a registry token", "[formats][tokens]") {
   const std::string good(generate_token(TokenKind::management).token.view());
   CHECK_FALSE(classify_token(""));
   CHECK_FALSE(classify_token("M.V1."));
@@ -66,7 +68,7 @@ TEST_CASE("tokens: classify_token refuses what is not a registry token", "[token
   CHECK(classify_token("apiv1_" + good.substr(5)) == TokenKind::database);
 }
 
-TEST_CASE("tokens: hashes compare in constant time and exactly", "[tokens]") {
+TEST_CASE("tokens: hashes compare in constant time and exactly", "[formats][tokens]") {
   const std::string h = token_hash("x");
   CHECK(hashes_equal(h, token_hash("x")));
   CHECK_FALSE(hashes_equal(h, token_hash("y")));
@@ -74,7 +76,7 @@ TEST_CASE("tokens: hashes compare in constant time and exactly", "[tokens]") {
   CHECK_FALSE(hashes_equal("", h));
 }
 
-TEST_CASE("tokens registry: records round-trip through the stored JSON", "[tokens]") {
+TEST_CASE("tokens registry: records round-trip through the stored JSON", "[formats][tokens]") {
   Registry registry{TokenKind::database, {sample_record("a"), sample_record("b")}};
   registry.records[1].expires_at.reset();
   registry.records[1].revoked_at = at("2026-01-05T10:00:00Z");
@@ -88,7 +90,7 @@ TEST_CASE("tokens registry: records round-trip through the stored JSON", "[token
   CHECK(back.records[1] == registry.records[1]);
 }
 
-TEST_CASE("tokens registry: anything unreadable is InvalidDataError, never a silent empty registry", "[tokens]") {
+TEST_CASE("tokens registry: anything unreadable is InvalidDataError, never a silent empty registry", "[formats][tokens]") {
   const std::string good = serialize_registry({TokenKind::management, {sample_record()}});
   CHECK_THROWS_AS(parse_registry("not json", TokenKind::management), InvalidDataError);
   CHECK_THROWS_AS(parse_registry("[]", TokenKind::management), InvalidDataError);
@@ -113,7 +115,7 @@ TEST_CASE("tokens registry: anything unreadable is InvalidDataError, never a sil
   CHECK_THROWS_WITH(parse_registry(serialize_registry(twice), TokenKind::management), Catch::Contains("twice"));
 }
 
-TEST_CASE("tokens registry: the record never holds the token, only its hash and prefix", "[tokens]") {
+TEST_CASE("tokens registry: the record never holds the token, only its hash and prefix", "[formats][tokens]") {
   const auto generated = generate_token(TokenKind::management);
   TokenRecord r = sample_record();
   r.sha512 = generated.sha512_hex;
@@ -125,7 +127,7 @@ TEST_CASE("tokens registry: the record never holds the token, only its hash and 
   CHECK(text.find(generated.sha512_hex) != std::string::npos);
 }
 
-TEST_CASE("tokens registry: revoke_ids reports each id and keeps the first revocation time", "[tokens]") {
+TEST_CASE("tokens registry: revoke_ids reports each id and keeps the first revocation time", "[formats][tokens]") {
   Registry registry{TokenKind::management, {sample_record("a"), sample_record("b")}};
   const std::string a = registry.records[0].id, b = registry.records[1].id;
   auto results = revoke_ids(registry, {a, "no-such-id"}, at("2026-01-10T00:00:00.700Z"));
@@ -142,7 +144,7 @@ TEST_CASE("tokens registry: revoke_ids reports each id and keeps the first revoc
   CHECK(state_at(registry.records[0], at("2026-01-12T00:00:00Z")) == TokenState::revoked);
 }
 
-TEST_CASE("tokens registry: states at a given time", "[tokens]") {
+TEST_CASE("tokens registry: states at a given time", "[formats][tokens]") {
   TokenRecord r = sample_record();
   CHECK(state_at(r, at("2026-01-31T23:59:59Z")) == TokenState::active);
   CHECK(state_at(r, at("2026-02-01T00:00:00Z")) == TokenState::expired);
@@ -152,7 +154,7 @@ TEST_CASE("tokens registry: states at a given time", "[tokens]") {
   CHECK(state_at(r, at("2026-01-03T00:00:00Z")) == TokenState::revoked);
 }
 
-TEST_CASE("tokens registry: descriptions are required, bounded and printable", "[tokens]") {
+TEST_CASE("tokens registry: descriptions are required, bounded and printable", "[formats][tokens]") {
   CHECK_NOTHROW(validate_description("CI pipeline for telemetry"));
   CHECK_THROWS_AS(validate_description(""), UsageError);
   CHECK_THROWS_AS(validate_description("   "), UsageError);
@@ -161,7 +163,7 @@ TEST_CASE("tokens registry: descriptions are required, bounded and printable", "
   CHECK_THROWS_AS(validate_description(std::string(max_description_bytes + 1, 'x')), UsageError);
 }
 
-TEST_CASE("tokens registry: capacity of one Secret, measured, and a clear error past it", "[tokens]") {
+TEST_CASE("tokens registry: capacity of one Secret, measured, and a clear error past it", "[formats][tokens]") {
   // A typical record: short description, one permission, expiry, an identity.
   Registry registry{TokenKind::database, {}};
   const std::size_t empty = serialize_registry(registry).size();

@@ -1,11 +1,11 @@
-#include "tokens/registry.h"
+#include "formats/registry.h"
 
 #include <nlohmann/json.hpp>
 
 #include "util/errors.h"
 #include "util/json_fields.h"
 
-namespace rotator::tokens {
+namespace rotator::formats {
 namespace {
 
 using Json = nlohmann::json;
@@ -204,4 +204,4 @@ util::TimePoint to_seconds(util::TimePoint t) {
   return std::chrono::time_point_cast<std::chrono::seconds>(t);
 }
 
-}  // namespace rotator::tokens
+}  // namespace rotator::formats

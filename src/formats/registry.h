@@ -6,10 +6,10 @@
 #include <string_view>
 #include <vector>
 
-#include "tokens/token_string.h"
+#include "formats/token_string.h"
 #include "util/time.h"
 
-namespace rotator::tokens {
+namespace rotator::formats {
 
 /// One database permission: "read" or "write" on a database ("*": all databases).
 struct Permission {
@@ -90,4 +90,4 @@ bool any_revoked(const std::vector<RevokeResult>& results);
 /// Truncates to whole seconds, the precision the registry stores.
 util::TimePoint to_seconds(util::TimePoint t);
 
-}  // namespace rotator::tokens
+}  // namespace rotator::formats
