@@ -164,7 +164,7 @@ cli::CommandSpec management_create_command() {
       .synopsis = "management create --description TEXT [--expires-at RFC3339] [-o table|json]\n"
                   "                          [--influxctl-config PATH [--profile NAME]]",
       .summary = "create a management token (shown once)",
-      .details = "Creates a management token (M.V1.<base64url>, 256 random bits) and records its\n"
+      .details = "Creates a management token (M.V1.<64 base64 characters>, 384 random bits) and records its\n"
                  "SHA-512 hash, never the token, in the management-tokens Secret. The token is\n"
                  "printed once. With --influxctl-config it is also written as\n"
                  "[profile.auth.token] mgmt_token of the profile in influxctl's config.toml\n"

@@ -143,7 +143,7 @@ cli::CommandSpec token_create_command() {
       .synopsis = "token create \"DESCRIPTION\" [--read-database DB]... [--write-database DB]...\n"
                   "                     [--expires-at RFC3339] [-o table|json]",
       .summary = "create a database token (shown once)",
-      .details = "Creates a database token (apiv1_<base64url>, 256 random bits) with read and/or write\n"
+      .details = "Creates a database token (apiv1_<64 base64url characters>, 384 random bits) with read and/or write\n"
                  "permission on databases ('*': all databases) and records its SHA-512 hash, never\n"
                  "the token, in the database-tokens Secret. The token is printed once.",
       .examples = "  rotator token create \"grafana\" --read-database telemetry\n"

@@ -13,8 +13,27 @@ constexpr std::string_view management_prefix = "M.V1.";
 constexpr std::string_view database_prefix = "apiv1_";
 constexpr std::size_t shown_characters = 4;
 
-std::string_view prefix_of(TokenKind kind) {
-  return kind == TokenKind::management ? management_prefix : database_prefix;
+/// Encodes the random bytes of a new token in its kind's alphabet.
+std::string encode_body(TokenKind kind, std::string_view random) {
+  return kind == TokenKind::management ? util::base64_encode(random) : util::base64url_encode(random);
+}
+
+std::optional<TokenShape> shape_of_body(TokenKind kind, std::string_view body) {
+  if (body.find('=') != std::string_view::npos) return std::nullopt;  // neither shape is padded
+  if (body.size() == token_body_characters) {
+    std::optional<std::string> decoded =
+        kind == TokenKind::management ? util::base64_decode(body) : util::base64url_decode(body);
+    const bool ok = decoded && decoded->size() == token_random_bytes;
+    if (decoded) OPENSSL_cleanse(decoded->data(), decoded->size());
+    return ok ? std::optional(TokenShape::current) : std::nullopt;
+  }
+  if (body.size() == legacy_token_body_characters) {
+    std::optional<std::string> decoded = util::base64url_decode(body);
+    const bool ok = decoded && decoded->size() == legacy_token_random_bytes;
+    if (decoded) OPENSSL_cleanse(decoded->data(), decoded->size());
+    return ok ? std::optional(TokenShape::legacy) : std::nullopt;
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -27,10 +46,16 @@ std::string_view default_registry_secret(TokenKind kind) {
   return kind == TokenKind::management ? "management-tokens" : "database-tokens";
 }
 
+std::string_view token_prefix_of(TokenKind kind) {
+  return kind == TokenKind::management ? management_prefix : database_prefix;
+}
+
 GeneratedToken generate_token(TokenKind kind) {
   const crypto::SecretString random = crypto::random_bytes(token_random_bytes);
-  std::string text(prefix_of(kind));
-  text += util::base64url_encode(random.view());
+  std::string text(token_prefix_of(kind));
+  std::string body = encode_body(kind, random.view());
+  text += body;
+  OPENSSL_cleanse(body.data(), body.size());
   GeneratedToken generated;
   generated.prefix = display_prefix(text);
   generated.sha512_hex = token_hash(text);
@@ -38,27 +63,26 @@ GeneratedToken generate_token(TokenKind kind) {
   return generated;
 }
 
-std::optional<TokenKind> classify_token(std::string_view token) {
+std::optional<TokenClass> classify_token_shape(std::string_view token) {
   for (const TokenKind kind : {TokenKind::management, TokenKind::database}) {
-    const std::string_view prefix = prefix_of(kind);
+    const std::string_view prefix = token_prefix_of(kind);
     if (!token.starts_with(prefix)) continue;
-    const std::string_view body = token.substr(prefix.size());
-    // base64url without padding of 32 bytes is 43 characters.
-    if (body.size() != 43 || body.find('=') != std::string_view::npos) return std::nullopt;
-    auto decoded = util::base64url_decode(body);
-    if (!decoded || decoded->size() != token_random_bytes) return std::nullopt;
-    OPENSSL_cleanse(decoded->data(), decoded->size());
-    return kind;
+    const auto shape = shape_of_body(kind, token.substr(prefix.size()));
+    if (!shape) return std::nullopt;
+    return TokenClass{kind, *shape};
   }
   return std::nullopt;
 }
 
+std::optional<TokenKind> classify_token(std::string_view token) {
+  const auto found = classify_token_shape(token);
+  return found ? std::optional(found->kind) : std::nullopt;
+}
+
 std::string display_prefix(std::string_view token) {
   for (const TokenKind kind : {TokenKind::management, TokenKind::database}) {
-    const std::string_view prefix = prefix_of(kind);
-    if (token.starts_with(prefix)) {
-      return std::string(token.substr(0, prefix.size() + shown_characters));
-    }
+    const std::string_view prefix = token_prefix_of(kind);
+    if (token.starts_with(prefix)) return std::string(token.substr(0, prefix.size() + shown_characters));
   }
   return {};
 }
