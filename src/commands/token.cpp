@@ -31,7 +31,7 @@ std::vector<tokens::Permission> permissions_from(const cli::Invocation& invocati
     throw UsageError("a database token needs at least one --read-database or --write-database ('*' means all)");
   }
   std::sort(permissions.begin(), permissions.end(), [](const auto& a, const auto& b) {
-    return std::tie(a.action, a.database) < std::tie(b.action, b.database);
+    return std::tie(a.action, a.resource) < std::tie(b.action, b.resource);
   });
   permissions.erase(std::unique(permissions.begin(), permissions.end()), permissions.end());
   return permissions;

@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "commands/session.h"
+#include "formats/display_text.h"
 #include "tokens/events.h"
 #include "util/errors.h"
 
@@ -45,7 +46,7 @@ std::string time_or(const std::optional<util::TimePoint>& t, const std::string& 
 
 std::string permissions_text(const std::vector<tokens::Permission>& permissions) {
   std::string out;
-  for (const auto& p : permissions) out += (out.empty() ? "" : ",") + p.action + ":" + p.database;
+  for (const auto& p : permissions) out += (out.empty() ? "" : ",") + p.action + ":" + p.resource;
   return out;
 }
 
@@ -63,7 +64,7 @@ nlohmann::json record_json(const tokens::TokenRecord& r, util::TimePoint now) {
                         {"status", std::string(tokens::state_name(tokens::state_at(r, now)))}};
   if (!r.permissions.empty()) {
     nlohmann::json permissions = nlohmann::json::array();
-    for (const auto& p : r.permissions) permissions.push_back({{"action", p.action}, {"database", p.database}});
+    for (const auto& p : r.permissions) permissions.push_back({{"action", p.action}, {"database", p.resource}});
     out["permissions"] = permissions;
   }
   if (!r.renewal_secret.empty()) out["renewal_secret"] = r.renewal_secret;
@@ -118,7 +119,7 @@ void store_new_record(kube::Client& client, const tokens::RegistryLocation& wher
   });
   tokens::emit_token_event(client, result.secret.metadata, "TokenCreated",
                            std::string(tokens::kind_name(where.kind)) + " token " + record.id + " (\"" +
-                               record.description + "\") created by " +
+                               formats::display_text(record.description) + "\") created by " +
                                (record.created_by.empty() ? "unknown" : record.created_by));
 }
 
@@ -134,7 +135,7 @@ bool confirm(const std::vector<std::string>& ids, const tokens::Registry& regist
             << " token(s). Revoking is immediate and cannot be undone:\n";
   for (const auto& id : ids) {
     const auto* record = tokens::find_by_id(registry, id);
-    std::cerr << "  " << id << (record ? "  \"" + record->description + "\"" : "  (not found)") << "\n";
+    std::cerr << "  " << id << (record ? "  \"" + formats::display_text(record->description) + "\"" : "  (not found)") << "\n";
   }
   std::cerr << "Revoke? [y/N] " << std::flush;
   std::string answer;
@@ -176,7 +177,7 @@ ExitCode run_revoke(const cli::Invocation& invocation, TokenKind kind) {
     for (const auto& r : results) {
       if (r.outcome != tokens::RevokeOutcome::revoked) continue;
       tokens::emit_token_event(*client, written.secret.metadata, "TokenRevoked",
-                               kind_text + " token " + r.id + " (\"" + r.description + "\") revoked");
+                               kind_text + " token " + r.id + " (\"" + formats::display_text(r.description) + "\") revoked");
     }
   }
   int failed = 0;
