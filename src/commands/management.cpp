@@ -6,6 +6,7 @@
 #include "commands/session.h"
 #include "commands/token_common.h"
 #include "crypto/random.h"
+#include "formats/influxctl_output.h"
 #include "tokens/identity.h"
 #include "tokens/renewal.h"
 #include "tokens/format_names.h"
@@ -59,7 +60,7 @@ ExitCode run_create(const cli::Invocation& invocation) {
   record.sha512 = generated.sha512_hex;
   store_new_record(*client, where, record);
   if (influxctl_config) set_influxctl_profile_value(*influxctl_config, profile, influxctl_key, std::string(generated.token.view()));
-  print_created(record, generated.token.view(), format, now);
+  print_created(TokenKind::management, record, generated.token.view(), format, now);
   if (influxctl_config) {
     std::cerr << "set " << influxctl_key << " of profile \"" << profile << "\" in " << *influxctl_config << std::endl;
   }
@@ -89,16 +90,9 @@ ExitCode run_list(const cli::Invocation& invocation) {
   });
   const util::TimePoint now = util::Clock::now();
   if (format == cli::OutputFormat::json) {
-    nlohmann::json out = nlohmann::json::array();
-    for (const auto& r : records) out.push_back(record_json(r, now));
-    std::cout << out.dump(2) << std::endl;
+    std::cout << formats::token_list_json(TokenKind::management, records, now).dump(2) << std::endl;
   } else {
-    std::vector<std::vector<std::string>> rows;
-    for (const auto& r : records) {
-      rows.push_back({r.id, r.description, r.prefix, util::format_rfc3339(r.created_at), time_or(r.expires_at, "-"),
-                      time_or(r.revoked_at, "-")});
-    }
-    print_table({"ID", "DESCRIPTION", "PREFIX", "CREATED AT", "EXPIRES AT", "REVOKED AT"}, rows);
+    std::cout << formats::management_list_table(records) << std::flush;
   }
   report_stats(invocation.globals, *client);
   return ExitCode::success;

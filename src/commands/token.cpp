@@ -5,6 +5,7 @@
 #include "commands/session.h"
 #include "commands/token_common.h"
 #include "crypto/random.h"
+#include "formats/influxctl_output.h"
 #include "tokens/identity.h"
 #include "tokens/format_names.h"
 #include "util/errors.h"
@@ -50,7 +51,7 @@ ExitCode run_create(const cli::Invocation& invocation) {
   if (invocation.globals.dry_run == cli::GlobalOptions::DryRun::on) {
     tokens::RegistryStore(*client, where).read();
     std::cout << "dry run: would create a database token \"" << description << "\" with "
-              << permissions_text(permissions) << " expiring " << time_or(expires_at, "never") << " in Secret "
+              << formats::permissions_text(permissions) << " expiring " << time_or(expires_at, "never") << " in Secret "
               << where.namespace_ << "/" << where.secret_name << std::endl;
     return ExitCode::success;
   }
@@ -65,18 +66,10 @@ ExitCode run_create(const cli::Invocation& invocation) {
   record.prefix = generated.prefix;
   record.sha512 = generated.sha512_hex;
   store_new_record(*client, where, record);
-  print_created(record, generated.token.view(), format, now);
+  print_created(TokenKind::database, record, generated.token.view(), format, now);
   report_stats(invocation.globals, *client);
   return ExitCode::success;
 }
-
-std::vector<std::string> row_of(const tokens::TokenRecord& r) {
-  return {r.id, r.description, r.prefix, permissions_text(r.permissions), util::format_rfc3339(r.created_at),
-          time_or(r.expires_at, "-"), time_or(r.revoked_at, "-")};
-}
-
-const std::vector<std::string> columns = {"ID", "DESCRIPTION", "PREFIX", "PERMISSIONS", "CREATED AT", "EXPIRES AT",
-                                          "REVOKED AT"};
 
 ExitCode run_list(const cli::Invocation& invocation) {
   const auto format = cli::output_format_from(invocation.options);
@@ -97,13 +90,9 @@ ExitCode run_list(const cli::Invocation& invocation) {
   });
   const util::TimePoint now = util::Clock::now();
   if (format == cli::OutputFormat::json) {
-    nlohmann::json out = nlohmann::json::array();
-    for (const auto& r : records) out.push_back(record_json(r, now));
-    std::cout << out.dump(2) << std::endl;
+    std::cout << formats::token_list_json(TokenKind::database, records, now).dump(2) << std::endl;
   } else {
-    std::vector<std::vector<std::string>> rows;
-    for (const auto& r : records) rows.push_back(row_of(r));
-    print_table(columns, rows);
+    std::cout << formats::database_list_table(records) << std::flush;
   }
   report_stats(invocation.globals, *client);
   return ExitCode::success;
@@ -123,9 +112,9 @@ ExitCode run_get(const cli::Invocation& invocation) {
                 " (--include-revoked shows it)");
   }
   if (format == cli::OutputFormat::json) {
-    std::cout << record_json(*record, util::Clock::now()).dump(2) << std::endl;
+    std::cout << formats::database_token_json(*record, util::Clock::now()).dump(2) << std::endl;
   } else {
-    print_table(columns, {row_of(*record)});
+    std::cout << formats::database_list_table({*record}) << std::flush;
   }
   report_stats(invocation.globals, *client);
   return ExitCode::success;

@@ -2,12 +2,12 @@
 
 #include <unistd.h>
 
-#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
 #include "commands/session.h"
 #include "formats/display_text.h"
+#include "formats/influxctl_output.h"
 #include "tokens/events.h"
 #include "util/errors.h"
 
@@ -44,70 +44,16 @@ std::string time_or(const std::optional<util::TimePoint>& t, const std::string& 
   return t ? util::format_rfc3339(*t) : absent;
 }
 
-std::string permissions_text(const std::vector<tokens::Permission>& permissions) {
-  std::string out;
-  for (const auto& p : permissions) out += (out.empty() ? "" : ",") + p.action + ":" + p.resource;
-  return out;
-}
-
-nlohmann::json record_json(const tokens::TokenRecord& r, util::TimePoint now) {
-  auto time_json = [](const std::optional<util::TimePoint>& t) {
-    return t ? nlohmann::json(util::format_rfc3339(*t)) : nlohmann::json(nullptr);
-  };
-  nlohmann::json out = {{"id", r.id},
-                        {"description", r.description},
-                        {"prefix", r.prefix},
-                        {"created_at", util::format_rfc3339(r.created_at)},
-                        {"expires_at", time_json(r.expires_at)},
-                        {"revoked_at", time_json(r.revoked_at)},
-                        {"created_by", r.created_by},
-                        {"status", std::string(tokens::state_name(tokens::state_at(r, now)))}};
-  if (!r.permissions.empty()) {
-    nlohmann::json permissions = nlohmann::json::array();
-    for (const auto& p : r.permissions) permissions.push_back({{"action", p.action}, {"database", p.resource}});
-    out["permissions"] = permissions;
-  }
-  if (!r.renewal_secret.empty()) out["renewal_secret"] = r.renewal_secret;
-  return out;
-}
-
-void print_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {
-  std::vector<std::size_t> widths(header.size());
-  for (std::size_t c = 0; c < header.size(); ++c) widths[c] = header[c].size();
-  for (const auto& row : rows) {
-    for (std::size_t c = 0; c < row.size() && c < widths.size(); ++c) widths[c] = std::max(widths[c], row[c].size());
-  }
-  auto print_row = [&](const std::vector<std::string>& row) {
-    std::string line;
-    for (std::size_t c = 0; c < row.size(); ++c) {
-      line += row[c];
-      if (c + 1 < row.size()) line += std::string(widths[c] - row[c].size() + 3, ' ');
-    }
-    std::cout << line << "\n";
-  };
-  print_row(header);
-  for (const auto& row : rows) print_row(row);
-  std::cout.flush();
-}
-
-void print_created(const tokens::TokenRecord& record, std::string_view token, cli::OutputFormat format,
-                   util::TimePoint now) {
+void print_created(TokenKind kind, const tokens::TokenRecord& record, std::string_view token,
+                   cli::OutputFormat format, util::TimePoint now) {
   if (format == cli::OutputFormat::json) {
-    nlohmann::json out = record_json(record, now);
-    out["token"] = std::string(token);
-    std::cout << out.dump(2) << std::endl;
+    std::cout << formats::created_token_json_text(kind, record, token, now).view() << std::flush;
+    std::cerr << "warning: this is the only time the token is shown; rotator keeps only its hash. "
+                 "Store it safely now."
+              << std::endl;
   } else {
-    std::cout << "ID:           " << record.id << "\n"
-              << "Description:  " << record.description << "\n";
-    if (!record.permissions.empty()) std::cout << "Permissions:  " << permissions_text(record.permissions) << "\n";
-    std::cout << "Prefix:       " << record.prefix << "\n"
-              << "Created at:   " << util::format_rfc3339(record.created_at) << "\n"
-              << "Expires at:   " << time_or(record.expires_at, "never") << "\n"
-              << "Token:        " << token << std::endl;
+    std::cout << formats::created_token_text(record, token).view() << std::flush;
   }
-  std::cerr << "warning: this is the only time the token is shown; rotator keeps only its hash. "
-               "Store it safely now."
-            << std::endl;
 }
 
 void store_new_record(kube::Client& client, const tokens::RegistryLocation& where, const tokens::TokenRecord& record) {

@@ -26,22 +26,14 @@ tokens::RegistryLocation registry_location(const cli::Invocation& invocation, co
 /// Parses --expires-at: RFC 3339, in the future. nullopt when not given. Throws UsageError.
 std::optional<util::TimePoint> expires_at_from(const cli::po::variables_map& options, util::TimePoint now);
 
-/// A record as JSON output: never the hash, never the token.
-nlohmann::json record_json(const tokens::TokenRecord& record, util::TimePoint now);
-
 /// "2026-01-01T00:00:00Z", or `absent` for nullopt.
 std::string time_or(const std::optional<util::TimePoint>& t, const std::string& absent);
 
-/// "read:db1,write:*".
-std::string permissions_text(const std::vector<tokens::Permission>& permissions);
-
-/// Prints rows under a header, columns padded to the widest cell.
-void print_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows);
-
-/// Prints a newly created token (table: one field a line; json: one object with
-/// the record and "token"), and warns on stderr that it is shown only this once.
-void print_created(const tokens::TokenRecord& record, std::string_view token, cli::OutputFormat format,
-                   util::TimePoint now);
+/// Prints a newly created token as influxctl 2.11 does (formats/influxctl_output.h):
+/// table: the record's table, the two warn lines and the token, all on stdout;
+/// json: one object, the record and "token", and the warning on stderr.
+void print_created(tokens::TokenKind kind, const tokens::TokenRecord& record, std::string_view token,
+                   cli::OutputFormat format, util::TimePoint now);
 
 /// Adds a record to the registry (read-modify-write with preconditions), emits
 /// TokenCreated. Throws (and writes nothing) when the registry is unreadable or full.

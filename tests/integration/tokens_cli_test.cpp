@@ -86,24 +86,32 @@ TEST_CASE("tokens cli: management create, list (table and JSON), revoke, verify,
   const std::string token = created["token"];
   const std::string id = created["id"];
   CHECK(created["description"] == "CI pipeline");
-  CHECK(created["expires_at"] == "2099-01-01T00:00:00Z");
-  CHECK(created["created_at"].is_string());
+  // Times as influxctl prints them: protobuf timestamps (formats/influxctl_output.h).
+  CHECK(created["expires_at"] == Json{{"seconds", 4070908800}});
+  CHECK(created["created_at"]["seconds"].is_number_integer());
+  CHECK(created["token_prefix"] == token.substr(0, 9));
   CHECK(formats::classify_token(token) == formats::TokenKind::management);
   const auto never = create_json({"management", "create", "-n", ns.name(), "--description", "no expiry"});
-  CHECK(never["expires_at"].is_null());
+  CHECK_FALSE(never.contains("expires_at"));  // unset fields are left out, as influxctl does
 
-  // Table output of create shows the same fields and the token.
+  // Table output of create as influxctl 2.11 prints it: the record's table, two
+  // warn lines, then the token as the last line.
   const auto table_create = run_rotator({"management", "create", "-n", ns.name(), "--description", "table form"});
   REQUIRE(table_create.exit_code == 0);
-  CHECK_THAT(table_create.out, Catch::Contains("ID:") && Catch::Contains("Token:        M.V1.") &&
-                                   Catch::Contains("Expires at:   never"));
+  CHECK_THAT(table_create.out, Catch::StartsWith("+-") && Catch::Contains("|          id | ") &&
+                                   Catch::Contains("| description | table form") &&
+                                   Catch::Contains("warn\tplease copy the token and store in a safe place\n"
+                                                   "warn\tthis is the *only time* you will see the token\n"));
+  const std::string printed = table_create.out.substr(table_create.out.rfind('\n', table_create.out.size() - 2) + 1);
+  CHECK(formats::classify_token(printed.substr(0, printed.size() - 1)) == formats::TokenKind::management);
 
   check_secret_holds_no_token(ns.name(), "management-tokens", token);
   const auto list = run_rotator({"management", "list", "-n", ns.name()});
   REQUIRE(list.exit_code == 0);
-  CHECK_THAT(list.out, Catch::StartsWith("ID") && Catch::Contains("DESCRIPTION") && Catch::Contains("PREFIX") &&
-                           Catch::Contains("CREATED AT") && Catch::Contains("EXPIRES AT") &&
-                           Catch::Contains("REVOKED AT"));
+  CHECK_THAT(list.out, Catch::StartsWith("+-") && Catch::Contains("| ID ") && Catch::Contains("| DESCRIPTION ") &&
+                           Catch::Contains("| PREFIX ") && Catch::Contains("| CREATED AT ") &&
+                           Catch::Contains("| EXPIRES AT ") && Catch::Contains("| REVOKED AT "));
+  CHECK_THAT(list.out, Catch::Contains("| 2099-01-01T00:00:00Z |") && Catch::Contains("| 1970-01-01T00:00:00Z |"));
   CHECK_THAT(list.out, Catch::Contains(id) && Catch::Contains("CI pipeline") && Catch::Contains(token.substr(0, 9)));
   CHECK(list.out.find(token) == std::string::npos);
 
@@ -130,7 +138,8 @@ TEST_CASE("tokens cli: management create, list (table and JSON), revoke, verify,
   const auto rows = Json::parse(json.out);
   REQUIRE(rows.size() == 3);
   CHECK(rows[0]["description"] == "CI pipeline");
-  CHECK(rows[0]["revoked_at"].is_string());
+  CHECK(rows[0]["revoked_at"]["seconds"].is_number_integer());
+  CHECK_FALSE(rows[1].contains("revoked_at"));
   CHECK(rows[0]["status"] == "revoked");
   CHECK(rows[1]["description"] == "no expiry");
   CHECK(json.out.find(token) == std::string::npos);
@@ -156,8 +165,12 @@ TEST_CASE("tokens cli: database tokens: create with permissions, list, get, revo
   const std::string id = created["id"];
   CHECK(formats::classify_token(token) == formats::TokenKind::database);
   REQUIRE(created["permissions"].size() == 3);
-  CHECK(created["permissions"][0] == Json({{"action", "read"}, {"database", "logs"}}));
-  CHECK(created["permissions"][2] == Json({{"action", "write"}, {"database", "*"}}));
+  // Permissions as the Management API names them.
+  CHECK(created["permissions"][0] == Json({{"action", "read"}, {"resource", "logs"}}));
+  CHECK(created["permissions"][2] == Json({{"action", "write"}, {"resource", "*"}}));
+  // Stored as schemaVersion 2 with the same names.
+  CHECK_THAT(registry_text(ns.name(), "database-tokens"),
+             Catch::Contains(R"("schemaVersion":2)") && Catch::Contains(R"({"action":"read","resource":"logs"})"));
   const auto other = create_json({"token", "create", "ingest", "-n", ns.name(), "--write-database", "telemetry"});
   check_secret_holds_no_token(ns.name(), "database-tokens", token);
 
@@ -327,6 +340,7 @@ TEST_CASE("tokens cli: a full registry Secret is a clear error and nothing is lo
   const std::size_t fits = (formats::max_secret_data_bytes - empty + 1) / per_record;
   for (std::size_t i = 0; i < fits; ++i) {
     record.id = crypto::uuid_v4();
+    record.sha512 = formats::token_hash(record.id);  // one record per hash, as a registry must have
     registry.records.push_back(record);
   }
   REQUIRE(formats::serialize_registry(registry).size() <= formats::max_secret_data_bytes);
@@ -403,4 +417,57 @@ TEST_CASE("tokens cli: on a terminal, revoke asks and only 'y' revokes") {
   CHECK(accepted.exit_code == 0);
   CHECK_THAT(accepted.out, Catch::Contains("revoked " + id));
   CHECK(verify(ns.name(), created["token"]).status == tokens::TokenVerification::Status::revoked);
+}
+
+TEST_CASE("tokens cli: a schemaVersion 1 registry with a token of the earlier shape is read, migrated on the next "
+          "write, and a planted duplicate is refused") {
+  TestNamespace ns("tok");
+  // As rotator wrote it before: 43-character token, permissions named "database".
+  const std::string legacy =
+      "apiv1_" + util::base64url_encode(std::string(crypto::random_bytes(32).view()));
+  REQUIRE(formats::classify_token(legacy) == formats::TokenKind::database);
+  const std::string id = crypto::uuid_v4();
+  const std::string record = R"({"id":")" + id + R"(","description":"from v1","permissions":[{"action":"read","database":"telemetry"}],)"
+                             R"("created_at":"2026-01-01T00:00:00Z","expires_at":null,"revoked_at":null,)"
+                             R"("created_by":"someone","prefix":")" + legacy.substr(0, 10) +
+                             R"(","sha512":")" + formats::token_hash(legacy) + R"("})";
+  kube::Secret secret;
+  secret.metadata.name = "database-tokens";
+  secret.metadata.namespace_ = ns.name();
+  secret.data = {{"tokens.json", R"({"kind":"database","schemaVersion":1,"tokens":[)" + record + "]}"}};
+  auto client = TestCluster::get().client();
+  kube::SecretApi secrets(*client);
+  secrets.create(secret);
+
+  const auto list = run_rotator({"token", "list", "-n", ns.name(), "-o", "json"});
+  REQUIRE(list.exit_code == 0);
+  CHECK(Json::parse(list.out)[0]["permissions"] == Json::parse(R"([{"action":"read","resource":"telemetry"}])"));
+  CHECK(verify(ns.name(), legacy).valid());
+  CHECK_THAT(registry_text(ns.name(), "database-tokens"), Catch::Contains(R"("schemaVersion":1)"));  // reading wrote nothing
+
+  // The next write migrates the whole registry; the old token keeps working and can be revoked.
+  const auto created = create_json({"token", "create", "new", "-n", ns.name(), "--write-database", "logs"});
+  const std::string migrated = registry_text(ns.name(), "database-tokens");
+  CHECK_THAT(migrated, Catch::Contains(R"("schemaVersion":2)") &&
+                           Catch::Contains(R"({"action":"read","resource":"telemetry"})"));
+  CHECK(migrated.find(R"("database":)") == std::string::npos);
+  CHECK(verify(ns.name(), legacy).valid());
+  REQUIRE(run_rotator({"token", "revoke", "--force", "-n", ns.name(), id}).exit_code == 0);
+  CHECK(verify(ns.name(), legacy).status == tokens::TokenVerification::Status::revoked);
+
+  // A planted copy of the revoked record, not revoked: refused, never "valid".
+  auto stored = *secrets.get(ns.name(), "database-tokens");
+  auto registry = formats::parse_registry(stored.data.at("tokens.json"), formats::TokenKind::database);
+  auto planted = *formats::find_by_id(registry, id);
+  planted.id = crypto::uuid_v4();
+  planted.revoked_at.reset();
+  registry.records.push_back(planted);
+  stored.data["tokens.json"] = formats::serialize_registry(registry);
+  secrets.replace(stored);
+  const auto refused = run_rotator({"verify", "-n", ns.name(), legacy});
+  CHECK(refused.exit_code == 5);
+  CHECK_THAT(refused.err, Catch::Contains("same sha512"));
+  CHECK(refused.out.find("valid") == std::string::npos);
+  CHECK(refused.err.find(legacy.substr(6)) == std::string::npos);
+  CHECK(run_rotator({"token", "list", "-n", ns.name()}).exit_code == 5);
 }
