@@ -57,7 +57,8 @@ ExitCode run_export(const cli::Invocation& invocation) {
   if (influxctl) {
     // Refuse before touching anything if the config cannot take the change.
     check_influxctl_profile_value(invocation.options["influxctl-config"].as<std::string>(),
-                                  invocation.options["profile"].as<std::string>(), "auth.token.token_file");
+                                  invocation.options["profile"].as<std::string>(),
+                                  formats::InfluxctlSetting::token_file);
   }
   auto client = connect(invocation.globals);
   const std::string ns = client->config().namespace_;
@@ -78,8 +79,9 @@ ExitCode run_export(const cli::Invocation& invocation) {
     if (influxctl) {
       const std::string config = invocation.options["influxctl-config"].as<std::string>();
       const std::string profile = invocation.options["profile"].as<std::string>();
-      set_influxctl_profile_value(config, profile, "auth.token.token_file",
-                                  std::filesystem::absolute(out).lexically_normal().string());
+      const auto notes = set_influxctl_profile_value(config, profile, formats::InfluxctlSetting::token_file,
+                                                     std::filesystem::absolute(out).lexically_normal().string());
+      for (const auto& note : notes) std::cerr << "export-admin-token: " << note << "\n";
       std::cerr << "export-admin-token: profile \"" << profile << "\" of " << config << " now reads " << out << "\n";
     }
   }

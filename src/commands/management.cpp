@@ -17,7 +17,7 @@ namespace {
 
 using tokens::TokenKind;
 
-constexpr const char* influxctl_key = "auth.token.mgmt_token";
+constexpr auto influxctl_setting = formats::InfluxctlSetting::mgmt_token;
 
 bool dry_run(const cli::Invocation& invocation) {
   return invocation.globals.dry_run == cli::GlobalOptions::DryRun::on;
@@ -35,7 +35,7 @@ ExitCode run_create(const cli::Invocation& invocation) {
   if (invocation.options.count("influxctl-config")) {
     influxctl_config = invocation.options["influxctl-config"].as<std::string>();
     // Fail before creating a token when the file cannot take it.
-    check_influxctl_profile_value(*influxctl_config, profile, influxctl_key);
+    check_influxctl_profile_value(*influxctl_config, profile, influxctl_setting);
   }
 
   auto client = connect(invocation.globals);
@@ -59,10 +59,15 @@ ExitCode run_create(const cli::Invocation& invocation) {
   record.prefix = generated.prefix;
   record.sha512 = generated.sha512_hex;
   store_new_record(*client, where, record);
-  if (influxctl_config) set_influxctl_profile_value(*influxctl_config, profile, influxctl_key, std::string(generated.token.view()));
+  std::vector<std::string> influxctl_notes;
+  if (influxctl_config) {
+    influxctl_notes = set_influxctl_profile_value(*influxctl_config, profile, influxctl_setting,
+                                                  std::string(generated.token.view()));
+  }
   print_created(TokenKind::management, record, generated.token.view(), format, now);
   if (influxctl_config) {
-    std::cerr << "set " << influxctl_key << " of profile \"" << profile << "\" in " << *influxctl_config << std::endl;
+    std::cerr << "set mgmt_token of profile \"" << profile << "\" in " << *influxctl_config << std::endl;
+    for (const auto& note : influxctl_notes) std::cerr << "influxctl config: " << note << std::endl;
   }
   report_stats(invocation.globals, *client);
   return ExitCode::success;
@@ -160,8 +165,8 @@ cli::CommandSpec management_create_command() {
       .summary = "create a management token (shown once)",
       .details = "Creates a management token (M.V1.<64 base64 characters>, 384 random bits) and records its\n"
                  "SHA-512 hash, never the token, in the management-tokens Secret. The token is\n"
-                 "printed once. With --influxctl-config it is also written as\n"
-                 "[profile.auth.token] mgmt_token of the profile in influxctl's config.toml\n"
+                 "printed once. With --influxctl-config it is also written as mgmt_token\n"
+                 "directly under the [[profile]] in influxctl's config.toml (where influxctl reads it)\n"
                  "(other settings, profiles and comments are kept byte for byte; mode 0600).",
       .examples = "  rotator management create --description \"CI pipeline\" --expires-at 2026-12-31T00:00:00Z\n"
                   "  rotator management create --description ops -o json\n"
@@ -175,7 +180,7 @@ cli::CommandSpec management_create_command() {
                 ("influxctl-config", cli::po::value<std::string>()->value_name("PATH"),
                  "also write the token into this influxctl config.toml")
                 ("profile", cli::po::value<std::string>()->default_value("default")->value_name("NAME"),
-                 "influxctl profile to write (created if missing)");
+                 "influxctl profile to write (it must exist: a new profile needs the cluster's host and port)");
             add_registry_option(options, TokenKind::management);
           },
       .max_positionals = 0,

@@ -373,10 +373,11 @@ TEST_CASE("tokens cli: management create writes mgmt_token into an influxctl pro
   const auto created = create_json({"management", "create", "-n", ns.name(), "--description", "prod automation",
                                     "--influxctl-config", path.string(), "--profile", "prod"});
   const std::string token = created["token"];
+  // mgmt_token directly under [[profile]], where influxctl reads it (after the profile's own keys).
   const std::string expected_text = [&] {
     std::string t = original;
-    const std::string anchor = "    token_file = \"/etc/token.json\"  # admin\n";
-    t.insert(t.find(anchor) + anchor.size(), "    mgmt_token = \"" + token + "\"\n");
+    const std::string anchor = "  host = \"b.example.com\"\n";
+    t.insert(t.find(anchor) + anchor.size(), "  mgmt_token = \"" + token + "\"\n");
     return t;
   }();
   CHECK(read_file(path) == expected_text);
@@ -385,12 +386,21 @@ TEST_CASE("tokens cli: management create writes mgmt_token into an influxctl pro
   CHECK((st.st_mode & 0777) == 0600);
   CHECK(verify(ns.name(), token).valid());
 
-  // A file rotator cannot edit safely is refused before any token is created.
-  const auto bad = dir.write("bad.toml", "[[profile]]\nname = \"p\"\nauth = { token = { x = 1 } }\n");
+  // A file rotator cannot edit safely is refused, with the reason, before any token
+  // is created: here a misplaced mgmt_token inside an inline table.
+  const std::string bad_text = "[[profile]]\nname = \"p\"\nauth = { token = { mgmt_token = \"M.V1.old\" } }\n";
+  const auto bad = dir.write("bad.toml", bad_text);
   const auto refused = run_rotator({"management", "create", "-n", ns.name(), "--description", "y",
                                     "--influxctl-config", bad.string(), "--profile", "p"});
   CHECK(refused.exit_code == 5);
-  CHECK(read_file(bad) == "[[profile]]\nname = \"p\"\nauth = { token = { x = 1 } }\n");
+  CHECK_THAT(refused.err, Catch::Contains("inline table (line 3)") && !Catch::Contains("not valid TOML"));
+  CHECK(read_file(bad) == bad_text);
+  // A profile that does not exist needs the cluster's address; nothing is created without it.
+  const auto missing = run_rotator({"management", "create", "-n", ns.name(), "--description", "z",
+                                    "--influxctl-config", path.string(), "--profile", "nowhere"});
+  CHECK(missing.exit_code == 2);
+  CHECK_THAT(missing.err, Catch::Contains("--influxctl-host") && Catch::Contains("--influxctl-port"));
+  CHECK(read_file(path) == expected_text);
   const auto list = Json::parse(run_rotator({"management", "list", "-n", ns.name(), "-o", "json"}).out);
   CHECK(list.size() == 1);
 }
