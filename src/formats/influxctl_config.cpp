@@ -262,12 +262,14 @@ class Editor {
     }
     if (auth && auth->is_inline()) refuse_inline(*auth, "auth");
     if (token && token->is_inline()) refuse_inline(*token, "auth.token");
-    if (token) {
-      if (!has_own_section(*token)) {
-        refuse("auth.token of profile " + quoted(request_.profile) + " is written with dotted keys" +
-               at_line(line_of(*token)) + "; rotator adds token_file only to a [profile.auth.token] section: "
-               "set it there by hand");
-      }
+    // A token table made implicitly by a deeper section ([profile.auth.token.x])
+    // can still get its own section; one made by dotted keys cannot.
+    if (token && !has_own_section(*token) && !text_.is_header_line(line_of(*token))) {
+      refuse("auth.token of profile " + quoted(request_.profile) + " is written with dotted keys" +
+             at_line(line_of(*token)) + "; rotator adds token_file only to a [profile.auth.token] section: "
+             "set it there by hand");
+    }
+    if (token && has_own_section(*token)) {
       const std::size_t header = line_of(*token);
       const std::size_t section_end = text_.next_header_after(header);
       const std::string header_line(text_.lines().line(header));

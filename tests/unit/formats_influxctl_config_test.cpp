@@ -255,6 +255,12 @@ TEST_CASE("influxctl config: token_file goes under [profile.auth.token]", "[form
   // Into an existing section.
   CHECK(edited("[[profile]]\n  name = \"a\"\n  [profile.auth.token]\n\n# end\n", request("a", InfluxctlSetting::token_file, "/x")) ==
         "[[profile]]\n  name = \"a\"\n  [profile.auth.token]\n    token_file = \"/x\"\n\n# end\n");
+  // A token table only implied by a deeper section gets its own section.
+  CHECK(edited("[[profile]]\nname = \"p\"\n[profile.auth.token.extra]\nx = 1\n", request("p", InfluxctlSetting::token_file, "/t")) ==
+        "[[profile]]\nname = \"p\"\n[profile.auth.token.extra]\nx = 1\n[profile.auth.token]\n  token_file = \"/t\"\n");
+  // Other tables around the profiles stay where they are.
+  CHECK(edited("[other]\nx=1\n[[profile]]\nname = \"p\"\n[more]\ny=2\n", request("p", InfluxctlSetting::token_file, "/t")) ==
+        "[other]\nx=1\n[[profile]]\nname = \"p\"\n  [profile.auth.token]\n    token_file = \"/t\"\n[more]\ny=2\n");
   // Values that need escaping come back as given through another TOML reader.
   const std::string odd = "C:\\tokens\\\"a\" é.json";
   CHECK(independent_reading(edited(std::nullopt, with_address(request("p", InfluxctlSetting::token_file, odd))))[0]["token_file"] ==
