@@ -148,11 +148,6 @@ std::string basic_string(std::string_view value) {
   return out + "\"";
 }
 
-std::string key_text(std::string_view key) {
-  const bool bare = !key.empty() && std::all_of(key.begin(), key.end(), is_bare_key_char);
-  return bare ? std::string(key) : basic_string(key);
-}
-
 std::string apply(std::string_view text, std::vector<Edit> edits) {
   // Stable: insertions at one offset keep the order they were given in.
   std::stable_sort(edits.begin(), edits.end(), [](const Edit& a, const Edit& b) {

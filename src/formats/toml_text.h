@@ -66,9 +66,6 @@ bool rest_is_comment(std::string_view rest);
 /// `value` as a TOML basic string, quoted and escaped.
 std::string basic_string(std::string_view value);
 
-/// A key as TOML writes it: bare when it can be, else a basic string.
-std::string key_text(std::string_view key);
-
 /// Replace bytes [begin, end) with `replacement` (begin == end inserts).
 struct Edit {
   std::size_t begin = 0;
