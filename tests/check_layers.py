@@ -13,13 +13,12 @@ ALLOWED = {
     "util": {"util"},
     "crypto": {"util", "crypto"},
     "kube": {"util", "kube"},
-    "formats": {"util", "crypto", "kube", "formats", "tokens"},
-    "tokens": {"util", "crypto", "kube", "formats", "tokens"},
+    "formats": {"util", "crypto", "kube", "formats"},
     "frame": {"util", "crypto", "kube", "frame"},
-    "steps": {"util", "crypto", "kube", "formats", "tokens", "frame", "steps"},
+    "steps": {"util", "crypto", "kube", "formats", "frame", "steps"},
     "metrics": {"util", "kube", "metrics"},
     "cli": {"util", "kube", "cli"},
-    "commands": {"util", "crypto", "kube", "formats", "tokens", "frame", "steps", "metrics", "cli", "commands"},
+    "commands": {"util", "crypto", "kube", "formats", "frame", "steps", "metrics", "cli", "commands"},
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z_]+)/[^"]+"')
 

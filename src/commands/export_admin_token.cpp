@@ -59,12 +59,16 @@ ExitCode run_export(const cli::Invocation& invocation) {
   if (influxctl) {
     // Refuse before touching anything if the config cannot take the change.
     check_influxctl_profile_value(invocation.options["influxctl-config"].as<std::string>(),
-                                  invocation.options["profile"].as<std::string>(), "auth.token.token_file");
+                                  invocation.options["profile"].as<std::string>(),
+                                  formats::InfluxctlSetting::token_file, influxctl_address_from(invocation.options));
   }
   auto client = connect(invocation.globals);
   const std::string ns = client->config().namespace_;
   const auto secret = kube::SecretApi(*client).get(ns, name);
-  if (!secret) throw Error("Secret " + ns + "/" + name + " does not exist: run `rotator create-admin-token` first");
+  if (!secret || formats::is_placeholder(*secret)) {
+    throw Error("Secret " + ns + "/" + name + (secret ? " is empty" : " does not exist") +
+                ": run `rotator create-admin-token -n " + ns + "` first");
+  }
   const auto data = secret->data.find(formats::admin_secret::token);
   if (data == secret->data.end()) throw InvalidDataError("Secret " + ns + "/" + name + " has no \"token\" key");
   formats::parse_token_file(data->second);  // refuse to export something influxctl cannot read
@@ -80,8 +84,10 @@ ExitCode run_export(const cli::Invocation& invocation) {
     if (influxctl) {
       const std::string config = invocation.options["influxctl-config"].as<std::string>();
       const std::string profile = invocation.options["profile"].as<std::string>();
-      set_influxctl_profile_value(config, profile, "auth.token.token_file",
-                                  std::filesystem::absolute(out).lexically_normal().string());
+      const auto notes = set_influxctl_profile_value(config, profile, formats::InfluxctlSetting::token_file,
+                                                     std::filesystem::absolute(out).lexically_normal().string(),
+                                                     influxctl_address_from(invocation.options));
+      for (const auto& note : notes) std::cerr << "export-admin-token: " << note << "\n";
       std::cerr << "export-admin-token: profile \"" << profile << "\" of " << config << " now reads " << out << "\n";
     }
   }
@@ -110,7 +116,9 @@ cli::CommandSpec export_admin_token_command() {
                  "Secret holding the admin token file")
                 ("influxctl-config", po::value<std::string>()->value_name("PATH"),
                  "also point [profile.auth.token] token_file of influxctl's config.toml at the file")
-                ("profile", po::value<std::string>()->value_name("NAME"), "the influxctl profile to update (created if missing)");
+                ("profile", po::value<std::string>()->value_name("NAME"),
+                 "the influxctl profile to update (a new one needs --influxctl-host and --influxctl-port)");
+            add_influxctl_address_options(o);
           },
       .max_positionals = 0,
       .run = run_export,

@@ -1,32 +1,43 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
-#include <string_view>
+#include <vector>
+
+#include "cli/command_table.h"
+#include "formats/influxctl_config.h"
 
 namespace rotator::commands {
 
-/// Sets a string value in one profile of influxctl's config.toml:
-/// `set_influxctl_profile_value(path, "prod", "auth.token.mgmt_token", token)` makes the
-/// `[[profile]]` whose name is "prod" hold `[profile.auth.token] mgmt_token = "..."`.
-/// Creates the file (0600, parent directories 0700) and the profile when missing.
-///
-/// The edit is surgical: only the line with the value changes (or lines are
-/// inserted); comments, formatting and every other profile stay byte-identical.
-/// The result is parsed with toml++ and must equal the old document plus the one
-/// change, else nothing is written. The file is replaced atomically, mode 0600.
-/// Throws InvalidDataError (exit 5) when the existing file is not TOML or the
-/// change cannot be made without touching other content (e.g. an inline table).
-void set_influxctl_profile_value(const std::filesystem::path& path, const std::string& profile,
-                                 const std::string& key_path, const std::string& value);
+/// The address a new influxctl profile gets (the --influxctl-host/--influxctl-port
+/// flags the commands will offer); unset: a missing profile is a usage error.
+struct NewProfileAddress {
+  std::optional<std::string> host;
+  std::optional<std::string> port;
+};
+
+/// Adds --influxctl-host and --influxctl-port: the address a profile rotator
+/// creates in influxctl's config.toml gets.
+void add_influxctl_address_options(cli::po::options_description& options);
+NewProfileAddress influxctl_address_from(const cli::po::variables_map& options);
+
+/// Sets `setting` (mgmt_token directly under [[profile]], or token_file under
+/// [profile.auth.token]) in the [[profile]] named `profile` of influxctl's
+/// config.toml at `path`. The edit is formats::edit_influxctl_config (every other
+/// byte kept; see there for what is refused); this is the file I/O around it:
+/// a missing file is created (parent directories 0700), and the file is replaced
+/// atomically (temporary file, fsync, rename) with mode 0600.
+/// Returns what else the edit did (formats::InfluxctlConfigEdit::notes), for the
+/// command to report. Throws as the edit does; Error when the file cannot be read
+/// or written.
+std::vector<std::string> set_influxctl_profile_value(const std::filesystem::path& path, const std::string& profile,
+                                                     formats::InfluxctlSetting setting, const std::string& value,
+                                                     const NewProfileAddress& address = {});
 
 /// Throws as set_influxctl_profile_value would, without writing: lets a command
 /// check the file before it creates the token that goes into it.
 void check_influxctl_profile_value(const std::filesystem::path& path, const std::string& profile,
-                                   const std::string& key_path);
-
-/// The pure half of set_influxctl_profile_value: the edited text.
-std::string edit_influxctl_profile(std::string_view text, const std::string& profile,
-                                   const std::string& key_path, const std::string& value);
+                                   formats::InfluxctlSetting setting, const NewProfileAddress& address = {});
 
 }  // namespace rotator::commands

@@ -7,33 +7,39 @@
 #include "commands/token_common.h"
 #include "crypto/random.h"
 #include "commands/step_table.h"
+#include "formats/influxctl_output.h"
 #include "steps/token_renewal.h"
-#include "tokens/token_string.h"
+#include "formats/token_string.h"
 #include "util/errors.h"
 
 namespace rotator::commands {
 namespace {
 
-using tokens::TokenKind;
+using formats::TokenKind;
 
-constexpr const char* influxctl_key = "auth.token.mgmt_token";
+constexpr auto influxctl_setting = formats::InfluxctlSetting::mgmt_token;
 
 ExitCode create_management_token(const cli::Invocation& invocation) {
   const std::string description =
       invocation.options.count("description") ? invocation.options["description"].as<std::string>() : "";
-  tokens::validate_description(description);
+  formats::validate_description(description);
   std::optional<std::string> influxctl_config;
   const std::string profile = invocation.options["profile"].as<std::string>();
   if (invocation.options.count("influxctl-config")) {
     influxctl_config = invocation.options["influxctl-config"].as<std::string>();
-    // Fail before creating a token when the file cannot take it.
-    check_influxctl_profile_value(*influxctl_config, profile, influxctl_key);
   }
+  const NewProfileAddress address = influxctl_address_from(invocation.options);
+  // Fail before creating a token when the file cannot take it.
+  if (influxctl_config) check_influxctl_profile_value(*influxctl_config, profile, influxctl_setting, address);
+  std::vector<std::string> notes;
   const ExitCode code = run_create(invocation, TokenKind::management, description, {}, [&](const std::string& token) {
-    if (influxctl_config) set_influxctl_profile_value(*influxctl_config, profile, influxctl_key, token);
+    if (influxctl_config) {
+      notes = set_influxctl_profile_value(*influxctl_config, profile, influxctl_setting, token, address);
+    }
   });
   if (influxctl_config && invocation.globals.dry_run == cli::GlobalOptions::DryRun::off) {
-    std::cerr << "set " << influxctl_key << " of profile \"" << profile << "\" in " << *influxctl_config << std::endl;
+    std::cerr << "set mgmt_token of profile \"" << profile << "\" in " << *influxctl_config << std::endl;
+    for (const auto& note : notes) std::cerr << "influxctl config: " << note << std::endl;
   }
   return code;
 }
@@ -50,7 +56,7 @@ ExitCode run_list(const cli::Invocation& invocation) {
       read_registry(*client, client->config().namespace_, registry_secret_name(invocation), TokenKind::management).records;
   // Absent times sort last: a token that never expires or was never revoked.
   auto time_key = [](const std::optional<util::TimePoint>& t) { return t ? *t : util::TimePoint::max(); };
-  std::stable_sort(records.begin(), records.end(), [&](const tokens::TokenRecord& a, const tokens::TokenRecord& b) {
+  std::stable_sort(records.begin(), records.end(), [&](const formats::TokenRecord& a, const formats::TokenRecord& b) {
     if (sort == "id") return a.id < b.id;
     if (sort == "description") return a.description < b.description;
     if (sort == "prefix") return a.prefix < b.prefix;
@@ -60,16 +66,9 @@ ExitCode run_list(const cli::Invocation& invocation) {
   });
   const util::TimePoint now = util::Clock::now();
   if (format == cli::OutputFormat::json) {
-    nlohmann::json out = nlohmann::json::array();
-    for (const auto& r : records) out.push_back(record_json(r, now));
-    std::cout << out.dump(2) << std::endl;
+    std::cout << formats::token_list_json(TokenKind::management, records, now).dump(2) << std::endl;
   } else {
-    std::vector<std::vector<std::string>> rows;
-    for (const auto& r : records) {
-      rows.push_back({r.id, r.description, r.prefix, util::format_rfc3339(r.created_at), time_or(r.expires_at, "-"),
-                      time_or(r.revoked_at, "-")});
-    }
-    print_table({"ID", "DESCRIPTION", "PREFIX", "CREATED AT", "EXPIRES AT", "REVOKED AT"}, rows);
+    std::cout << formats::management_list_table(records) << std::flush;
   }
   report_stats(invocation.globals, *client);
   return ExitCode::success;
@@ -97,10 +96,10 @@ cli::CommandSpec management_create_command() {
       .synopsis = "management create --description TEXT [--expires-at RFC3339] [-o table|json]\n"
                   "                          [--influxctl-config PATH [--profile NAME]]",
       .summary = "create a management token (shown once)",
-      .details = "Creates a management token (M.V1.<base64url>, 256 random bits) and records its\n"
+      .details = "Creates a management token (M.V1.<64 base64 characters>, 384 random bits) and records its\n"
                  "SHA-512 hash, never the token, in the management-tokens Secret. The token is\n"
-                 "printed once. With --influxctl-config it is also written as\n"
-                 "[profile.auth.token] mgmt_token of the profile in influxctl's config.toml\n"
+                 "printed once. With --influxctl-config it is also written as mgmt_token\n"
+                 "directly under the [[profile]] in influxctl's config.toml (where influxctl reads it)\n"
                  "(other settings, profiles and comments are kept byte for byte; mode 0600).",
       .examples = "  rotator management create --description \"CI pipeline\" --expires-at 2026-12-31T00:00:00Z\n"
                   "  rotator management create --description ops -o json\n"
@@ -114,7 +113,8 @@ cli::CommandSpec management_create_command() {
                 ("influxctl-config", cli::po::value<std::string>()->value_name("PATH"),
                  "also write the token into this influxctl config.toml")
                 ("profile", cli::po::value<std::string>()->default_value("default")->value_name("NAME"),
-                 "influxctl profile to write (created if missing)");
+                 "influxctl profile to write (a new one needs --influxctl-host and --influxctl-port)");
+            add_influxctl_address_options(options);
             add_registry_option(options, TokenKind::management);
           },
       .max_positionals = 0,

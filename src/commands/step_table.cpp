@@ -11,7 +11,7 @@
 #include "steps/key_gen.h"
 #include "steps/rotate.h"
 #include "steps/token_renewal.h"
-#include "tokens/token_string.h"
+#include "formats/token_string.h"
 #include "util/errors.h"
 #include "util/time.h"
 
@@ -162,7 +162,7 @@ void add_renewal_options(cli::po::options_description& options) {
       ("force", cli::po::bool_switch(), "replace data under KEY that is not a management token")
       ("registry-secret",
        value<std::string>()
-           ->default_value(std::string(tokens::default_registry_secret(tokens::TokenKind::management)))
+           ->default_value(std::string(formats::default_registry_secret(formats::TokenKind::management)))
            ->value_name("NAME"),
        "Secret holding the token registry");
 }
@@ -176,7 +176,7 @@ std::shared_ptr<const frame::Step> bind_renewal(const cli::po::variables_map& vm
   steps::RenewalTarget target;
   target.secret_name = name_option(vm, "secret");
   target.key = name_option(vm, "key");
-  target.registry = {name_option(vm, "registry-secret"), tokens::TokenKind::management,
+  target.registry = {name_option(vm, "registry-secret"), formats::TokenKind::management,
                      vm["force"].as<bool>() ? steps::Force::yes : steps::Force::no};
   return std::make_shared<steps::RenewalStep>(target, settings);
 }

@@ -5,13 +5,14 @@
 #include "commands/session.h"
 #include "commands/token_common.h"
 #include "crypto/random.h"
-#include "tokens/token_string.h"
+#include "formats/token_string.h"
+#include "formats/influxctl_output.h"
 #include "util/errors.h"
 
 namespace rotator::commands {
 namespace {
 
-using tokens::TokenKind;
+using formats::TokenKind;
 
 std::vector<std::string> databases(const cli::Invocation& invocation, const char* option) {
   if (!invocation.options.count(option)) return {};
@@ -22,15 +23,15 @@ std::vector<std::string> databases(const cli::Invocation& invocation, const char
   return names;
 }
 
-std::vector<tokens::Permission> permissions_from(const cli::Invocation& invocation) {
-  std::vector<tokens::Permission> permissions;
+std::vector<formats::Permission> permissions_from(const cli::Invocation& invocation) {
+  std::vector<formats::Permission> permissions;
   for (const auto& db : databases(invocation, "read-database")) permissions.push_back({"read", db});
   for (const auto& db : databases(invocation, "write-database")) permissions.push_back({"write", db});
   if (permissions.empty()) {
     throw UsageError("a database token needs at least one --read-database or --write-database ('*' means all)");
   }
   std::sort(permissions.begin(), permissions.end(), [](const auto& a, const auto& b) {
-    return std::tie(a.action, a.database) < std::tie(b.action, b.database);
+    return std::tie(a.action, a.resource) < std::tie(b.action, b.resource);
   });
   permissions.erase(std::unique(permissions.begin(), permissions.end()), permissions.end());
   return permissions;
@@ -38,17 +39,9 @@ std::vector<tokens::Permission> permissions_from(const cli::Invocation& invocati
 
 ExitCode create_database_token(const cli::Invocation& invocation) {
   const std::string description = invocation.positionals.empty() ? "" : invocation.positionals.front();
-  tokens::validate_description(description);
+  formats::validate_description(description);
   return run_create(invocation, TokenKind::database, description, permissions_from(invocation));
 }
-
-std::vector<std::string> row_of(const tokens::TokenRecord& r) {
-  return {r.id, r.description, r.prefix, permissions_text(r.permissions), util::format_rfc3339(r.created_at),
-          time_or(r.expires_at, "-"), time_or(r.revoked_at, "-")};
-}
-
-const std::vector<std::string> columns = {"ID", "DESCRIPTION", "PREFIX", "PERMISSIONS", "CREATED AT", "EXPIRES AT",
-                                          "REVOKED AT"};
 
 ExitCode run_list(const cli::Invocation& invocation) {
   const auto format = cli::output_format_from(invocation.options);
@@ -60,21 +53,17 @@ ExitCode run_list(const cli::Invocation& invocation) {
   auto client = connect(invocation.globals);
   auto records =
       read_registry(*client, client->config().namespace_, registry_secret_name(invocation), TokenKind::database).records;
-  std::erase_if(records, [&](const tokens::TokenRecord& r) { return r.revoked_at && !include_revoked; });
-  std::stable_sort(records.begin(), records.end(), [&](const tokens::TokenRecord& a, const tokens::TokenRecord& b) {
+  std::erase_if(records, [&](const formats::TokenRecord& r) { return r.revoked_at && !include_revoked; });
+  std::stable_sort(records.begin(), records.end(), [&](const formats::TokenRecord& a, const formats::TokenRecord& b) {
     if (sort == "id") return a.id < b.id;
     if (sort == "description") return a.description < b.description;
     return false;  // registry order: creation order
   });
   const util::TimePoint now = util::Clock::now();
   if (format == cli::OutputFormat::json) {
-    nlohmann::json out = nlohmann::json::array();
-    for (const auto& r : records) out.push_back(record_json(r, now));
-    std::cout << out.dump(2) << std::endl;
+    std::cout << formats::token_list_json(TokenKind::database, records, now).dump(2) << std::endl;
   } else {
-    std::vector<std::vector<std::string>> rows;
-    for (const auto& r : records) rows.push_back(row_of(r));
-    print_table(columns, rows);
+    std::cout << formats::database_list_table(records) << std::flush;
   }
   report_stats(invocation.globals, *client);
   return ExitCode::success;
@@ -87,16 +76,16 @@ ExitCode run_get(const cli::Invocation& invocation) {
   auto client = connect(invocation.globals);
   const auto registry =
       read_registry(*client, client->config().namespace_, registry_secret_name(invocation), TokenKind::database);
-  const tokens::TokenRecord* record = tokens::find_by_id(registry, id);
+  const formats::TokenRecord* record = formats::find_by_id(registry, id);
   if (record == nullptr) throw Error("no database token with id " + id);
   if (record->revoked_at && !invocation.options["include-revoked"].as<bool>()) {
     throw Error("database token " + id + " was revoked at " + util::format_rfc3339(*record->revoked_at) +
                 " (--include-revoked shows it)");
   }
   if (format == cli::OutputFormat::json) {
-    std::cout << record_json(*record, util::Clock::now()).dump(2) << std::endl;
+    std::cout << formats::database_token_json(*record, util::Clock::now()).dump(2) << std::endl;
   } else {
-    print_table(columns, {row_of(*record)});
+    std::cout << formats::database_list_table({*record}) << std::flush;
   }
   report_stats(invocation.globals, *client);
   return ExitCode::success;
@@ -114,7 +103,7 @@ cli::CommandSpec token_create_command() {
       .synopsis = "token create \"DESCRIPTION\" [--read-database DB]... [--write-database DB]...\n"
                   "                     [--expires-at RFC3339] [-o table|json]",
       .summary = "create a database token (shown once)",
-      .details = "Creates a database token (apiv1_<base64url>, 256 random bits) with read and/or write\n"
+      .details = "Creates a database token (apiv1_<64 base64url characters>, 384 random bits) with read and/or write\n"
                  "permission on databases ('*': all databases) and records its SHA-512 hash, never\n"
                  "the token, in the database-tokens Secret. The token is printed once.",
       .examples = "  rotator token create \"grafana\" --read-database telemetry\n"

@@ -7,51 +7,47 @@
 #include <iostream>
 
 #include "commands/session.h"
+#include "formats/display_text.h"
+#include "formats/influxctl_output.h"
 #include "crypto/random.h"
 #include "formats/key_ring.h"
 #include "frame/plan.h"
 #include "kube/resources.h"
 #include "steps/token_commands.h"
-#include "tokens/token_string.h"
+#include "formats/token_string.h"
 #include "util/errors.h"
 
 namespace rotator::commands {
 
-using tokens::TokenKind;
+using formats::TokenKind;
 
 namespace {
+
+/// Prints a newly created token as influxctl 2.11 does (formats/influxctl_output.h):
+/// table: the record's table, the two warn lines and the token, all on stdout;
+/// json: one object, the record and "token", and the warning on stderr.
+void print_created(TokenKind kind, const formats::TokenRecord& record, std::string_view token,
+                   cli::OutputFormat format, util::TimePoint now) {
+  if (format == cli::OutputFormat::json) {
+    std::cout << formats::created_token_json_text(kind, record, token, now).view() << std::flush;
+    std::cerr << "warning: this is the only time the token is shown; rotator keeps only its hash. "
+                 "Store it safely now."
+              << std::endl;
+  } else {
+    std::cout << formats::created_token_text(record, token).view() << std::flush;
+  }
+}
 
 /// Token commands hold the lock for one write: wait for another holder this long
 /// by default rather than failing at once.
 constexpr std::chrono::seconds token_lock_wait{30};
 
-void print_created_token(const tokens::TokenRecord& record, std::string_view token, cli::OutputFormat format,
-                   util::TimePoint now) {
-  if (format == cli::OutputFormat::json) {
-    nlohmann::json out = record_json(record, now);
-    out["token"] = std::string(token);
-    std::cout << out.dump(2) << std::endl;
-  } else {
-    std::cout << "ID:           " << record.id << "\n"
-              << "Description:  " << record.description << "\n";
-    if (!record.permissions.empty()) std::cout << "Permissions:  " << permissions_text(record.permissions) << "\n";
-    std::cout << "Prefix:       " << record.prefix << "\n"
-              << "Created at:   " << util::format_rfc3339(record.created_at) << "\n"
-              << "Expires at:   " << time_or(record.expires_at, "never") << "\n"
-              << "Token:        " << token << std::endl;
-  }
-  std::cerr << "warning: this is the only time the token is shown; rotator keeps only its hash. "
-               "Store it safely now."
-            << std::endl;
-}
-
-
-bool confirm(const std::vector<std::string>& ids, const tokens::Registry& registry, TokenKind kind) {
-  std::cerr << "About to revoke " << ids.size() << " " << tokens::kind_name(kind)
+bool confirm(const std::vector<std::string>& ids, const formats::Registry& registry, TokenKind kind) {
+  std::cerr << "About to revoke " << ids.size() << " " << formats::kind_name(kind)
             << " token(s). Revoking is immediate and cannot be undone:\n";
   for (const auto& id : ids) {
-    const auto* record = tokens::find_by_id(registry, id);
-    std::cerr << "  " << id << (record ? "  \"" + record->description + "\"" : "  (not found)") << "\n";
+    const auto* record = formats::find_by_id(registry, id);
+    std::cerr << "  " << id << (record ? "  \"" + formats::display_text(record->description) + "\"" : "  (not found)") << "\n";
   }
   std::cerr << "Revoke? [y/N] " << std::flush;
   std::string answer;
@@ -65,7 +61,7 @@ bool confirm(const std::vector<std::string>& ids, const tokens::Registry& regist
 void add_registry_option(cli::po::options_description& options, TokenKind kind) {
   options.add_options()("registry-secret",
                         cli::po::value<std::string>()
-                            ->default_value(std::string(tokens::default_registry_secret(kind)))
+                            ->default_value(std::string(formats::default_registry_secret(kind)))
                             ->value_name("NAME"),
                         "Secret holding the token registry");
 }
@@ -76,22 +72,22 @@ std::string registry_secret_name(const cli::Invocation& invocation) {
   return name;
 }
 
-tokens::Registry read_registry(kube::Client& client, const std::string& ns, const std::string& secret_name,
+formats::Registry read_registry(kube::Client& client, const std::string& ns, const std::string& secret_name,
                                TokenKind kind) {
   return registry_of(kube::SecretApi(client).get(ns, secret_name), kind);
 }
 
-tokens::Registry registry_of(const std::optional<kube::Secret>& secret, TokenKind kind) {
-  tokens::Registry registry;
+formats::Registry registry_of(const std::optional<kube::Secret>& secret, TokenKind kind) {
+  formats::Registry registry;
   registry.kind = kind;
   if (!secret || formats::is_placeholder(*secret)) return registry;
   const std::string where = formats::describe_secret(*secret);
-  const auto data = secret->data.find(std::string(tokens::registry_data_key));
+  const auto data = secret->data.find(std::string(formats::registry_data_key));
   if (data == secret->data.end()) {
-    throw InvalidDataError(where + " exists but has no \"" + std::string(tokens::registry_data_key) + "\" key");
+    throw InvalidDataError(where + " exists but has no \"" + std::string(formats::registry_data_key) + "\" key");
   }
   try {
-    return tokens::parse_registry(data->second, kind);
+    return formats::parse_registry(data->second, kind);
   } catch (const InvalidDataError& e) {
     throw InvalidDataError(where + ": " + e.what());
   }
@@ -104,74 +100,28 @@ std::optional<util::TimePoint> expires_at_from(const cli::po::variables_map& opt
   if (!parsed) throw UsageError("--expires-at must be an RFC 3339 time such as 2026-05-07T00:00:00Z (years up to " +
                                     std::to_string(util::latest_year) + "), not \"" + text + "\"");
   if (*parsed <= now) throw UsageError("--expires-at " + text + " is in the past");
-  return tokens::to_seconds(*parsed);
+  return formats::to_seconds(*parsed);
 }
 
 std::string time_or(const std::optional<util::TimePoint>& t, const std::string& absent) {
   return t ? util::format_rfc3339(*t) : absent;
 }
 
-std::string permissions_text(const std::vector<tokens::Permission>& permissions) {
-  std::string out;
-  for (const auto& p : permissions) out += (out.empty() ? "" : ",") + p.action + ":" + p.database;
-  return out;
-}
-
-nlohmann::json record_json(const tokens::TokenRecord& r, util::TimePoint now) {
-  auto time_json = [](const std::optional<util::TimePoint>& t) {
-    return t ? nlohmann::json(util::format_rfc3339(*t)) : nlohmann::json(nullptr);
-  };
-  nlohmann::json out = {{"id", r.id},
-                        {"description", r.description},
-                        {"prefix", r.prefix},
-                        {"created_at", util::format_rfc3339(r.created_at)},
-                        {"expires_at", time_json(r.expires_at)},
-                        {"revoked_at", time_json(r.revoked_at)},
-                        {"created_by", r.created_by},
-                        {"status", std::string(tokens::state_name(tokens::state_at(r, now)))}};
-  if (!r.permissions.empty()) {
-    nlohmann::json permissions = nlohmann::json::array();
-    for (const auto& p : r.permissions) permissions.push_back({{"action", p.action}, {"database", p.database}});
-    out["permissions"] = permissions;
-  }
-  if (!r.renewal_secret.empty()) out["renewal_secret"] = r.renewal_secret;
-  return out;
-}
-
-void print_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {
-  std::vector<std::size_t> widths(header.size());
-  for (std::size_t c = 0; c < header.size(); ++c) widths[c] = header[c].size();
-  for (const auto& row : rows) {
-    for (std::size_t c = 0; c < row.size() && c < widths.size(); ++c) widths[c] = std::max(widths[c], row[c].size());
-  }
-  auto print_row = [&](const std::vector<std::string>& row) {
-    std::string line;
-    for (std::size_t c = 0; c < row.size(); ++c) {
-      line += row[c];
-      if (c + 1 < row.size()) line += std::string(widths[c] - row[c].size() + 3, ' ');
-    }
-    std::cout << line << "\n";
-  };
-  print_row(header);
-  for (const auto& row : rows) print_row(row);
-  std::cout.flush();
-}
-
 ExitCode run_create(const cli::Invocation& invocation, TokenKind kind, const std::string& description,
-                    const std::vector<tokens::Permission>& permissions,
+                    const std::vector<formats::Permission>& permissions,
                     const std::function<void(const std::string& token)>& after_created) {
   const auto format = cli::output_format_from(invocation.options);
   const util::TimePoint now = util::Clock::now();
-  tokens::validate_description(description);
+  formats::validate_description(description);
   const auto expires_at = expires_at_from(invocation.options, now);
   const std::string registry = registry_secret_name(invocation);
 
-  tokens::GeneratedToken generated = tokens::generate_token(kind);
-  tokens::TokenRecord record;
+  formats::GeneratedToken generated = formats::generate_token(kind);
+  formats::TokenRecord record;
   record.id = crypto::uuid_v4();
   record.description = description;
   record.permissions = permissions;
-  record.created_at = tokens::to_seconds(now);
+  record.created_at = formats::to_seconds(now);
   record.expires_at = expires_at;
   record.prefix = generated.prefix;
   record.sha512 = generated.sha512_hex;
@@ -187,10 +137,10 @@ ExitCode run_create(const cli::Invocation& invocation, TokenKind kind, const std
   if (invocation.globals.dry_run == cli::GlobalOptions::DryRun::on) return ExitCode::success;
   if (const auto* secret = seen.find_secret(registry); secret && *secret) {
     const auto stored = registry_of(*secret, kind);
-    if (const auto* found = tokens::find_by_id(stored, record.id)) record = *found;
+    if (const auto* found = formats::find_by_id(stored, record.id)) record = *found;
   }
   if (after_created) after_created(std::string(generated.token.view()));
-  print_created_token(record, generated.token.view(), format, now);
+  print_created(kind, record, generated.token.view(), format, now);
   report_stats(invocation.globals, *client);
   return ExitCode::success;
 }
@@ -209,7 +159,7 @@ ExitCode run_revoke(const cli::Invocation& invocation, TokenKind kind) {
     throw UsageError("refusing to revoke without confirmation: standard input is not a terminal (pass --force)");
   }
   const std::string registry = registry_secret_name(invocation);
-  const std::string kind_text(tokens::kind_name(kind));
+  const std::string kind_text(formats::kind_name(kind));
   auto client = connect(invocation.globals);
   const std::string ns = client->config().namespace_;
   if (!force && !dry_run) {
@@ -226,13 +176,13 @@ ExitCode run_revoke(const cli::Invocation& invocation, TokenKind kind) {
   plan.command = command;
   plan.steps.push_back(step);
   const PlanResult result = execute_plan_here(invocation, plan, *client, token_lock_wait);
-  tokens::Registry after;
+  formats::Registry after;
   after.kind = kind;
   if (const auto* secret = result.seen.find_secret(registry); secret && *secret) after = registry_of(*secret, kind);
 
   int failed = 0;
   for (const auto& id : ids) {
-    const tokens::TokenRecord* record = tokens::find_by_id(after, id);
+    const formats::TokenRecord* record = formats::find_by_id(after, id);
     if (record == nullptr) {
       ++failed;
       std::cerr << "rotator: error: no " << kind_text << " token with id " << id << std::endl;

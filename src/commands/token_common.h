@@ -10,7 +10,7 @@
 #include "cli/command_table.h"
 #include "kube/client.h"
 #include "kube/objects.h"
-#include "tokens/registry.h"
+#include "formats/registry.h"
 
 namespace rotator::commands {
 
@@ -18,43 +18,34 @@ namespace rotator::commands {
 // output of records, and the create and revoke commands' runs.
 
 /// --registry-secret NAME (default: the kind's fixed name).
-void add_registry_option(cli::po::options_description& options, tokens::TokenKind kind);
+void add_registry_option(cli::po::options_description& options, formats::TokenKind kind);
 std::string registry_secret_name(const cli::Invocation& invocation);
 
 /// Reads a registry for a command that only reads: empty when the Secret is
 /// absent or empty; InvalidDataError when it cannot be read.
-tokens::Registry read_registry(kube::Client& client, const std::string& ns, const std::string& secret,
-                               tokens::TokenKind kind);
+formats::Registry read_registry(kube::Client& client, const std::string& ns, const std::string& secret,
+                               formats::TokenKind kind);
 /// The same, for a Secret already read.
-tokens::Registry registry_of(const std::optional<kube::Secret>& secret, tokens::TokenKind kind);
+formats::Registry registry_of(const std::optional<kube::Secret>& secret, formats::TokenKind kind);
 
 /// Parses --expires-at: RFC 3339, in the future. nullopt when not given. Throws UsageError.
 std::optional<util::TimePoint> expires_at_from(const cli::po::variables_map& options, util::TimePoint now);
 
-/// A record as JSON output: never the hash, never the token.
-nlohmann::json record_json(const tokens::TokenRecord& record, util::TimePoint now);
-
 /// "2026-01-01T00:00:00Z", or `absent` for nullopt.
 std::string time_or(const std::optional<util::TimePoint>& t, const std::string& absent);
 
-/// "read:db1,write:*".
-std::string permissions_text(const std::vector<tokens::Permission>& permissions);
-
-/// Prints rows under a header, columns padded to the widest cell.
-void print_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows);
-
 /// `management create` and `token create`: one new token, recorded by the frame
 /// (lock, dry run, Event), then shown once on stdout with a warning on stderr.
-ExitCode run_create(const cli::Invocation& invocation, tokens::TokenKind kind, const std::string& description,
-                    const std::vector<tokens::Permission>& permissions,
+ExitCode run_create(const cli::Invocation& invocation, formats::TokenKind kind, const std::string& description,
+                    const std::vector<formats::Permission>& permissions,
                     const std::function<void(const std::string& token)>& after_created = {});
 
 /// `management revoke` and `token revoke`: confirmation (a terminal, or --force),
 /// one registry write for all ids, a line per id, an Event for the revocation.
 /// Exit 1 when any id was not found, 2 when confirmation was impossible or refused.
-ExitCode run_revoke(const cli::Invocation& invocation, tokens::TokenKind kind);
+ExitCode run_revoke(const cli::Invocation& invocation, formats::TokenKind kind);
 
 /// Flags of the revoke commands.
-void add_revoke_options(cli::po::options_description& options, tokens::TokenKind kind);
+void add_revoke_options(cli::po::options_description& options, formats::TokenKind kind);
 
 }  // namespace rotator::commands

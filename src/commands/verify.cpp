@@ -13,8 +13,8 @@
 #include "formats/names.h"
 #include "formats/token_file.h"
 #include "kube/resources.h"
-#include "tokens/token_string.h"
-#include "tokens/verify.h"
+#include "formats/token_string.h"
+#include "formats/token_verdict.h"
 #include "util/errors.h"
 
 namespace rotator::commands {
@@ -44,10 +44,10 @@ ExitCode run_verify(const cli::Invocation& invocation) {
   formats::TokenVerdict verdict;
   // Management and database tokens are told apart by their prefix and checked
   // against their registry; anything else must be an admin JWT.
-  if (const auto kind = tokens::classify_token(token)) {
-    const auto registry = read_registry(*client, ns, std::string(tokens::default_registry_secret(*kind)), *kind);
-    const auto result = tokens::verify_against_registry(registry, token, now);
-    verdict.kind = std::string(tokens::kind_name(*kind)) + " token";
+  if (const auto kind = formats::classify_token(token)) {
+    const auto registry = read_registry(*client, ns, std::string(formats::default_registry_secret(*kind)), *kind);
+    const auto result = formats::verify_against_registry(registry, token, now);
+    verdict.kind = std::string(formats::kind_name(*kind)) + " token";
     verdict.id = result.id;
     verdict.valid = result.valid();
     verdict.reason = result.valid() ? "valid" : result.reason();

@@ -83,17 +83,48 @@ void ensure_supported(const EVP_PKEY& key) { static_cast<void>(describe_key(key)
 
 }  // namespace
 
-SecretString private_key_to_pem(const EVP_PKEY& private_key) {
+std::string_view form_name(PrivateKeyForm form) {
+  switch (form) {
+    case PrivateKeyForm::pkcs8: return "PKCS#8";
+    case PrivateKeyForm::pkcs1: return "PKCS#1";
+    case PrivateKeyForm::sec1: return "SEC1";
+  }
+  return "PKCS#8";
+}
+
+std::optional<PrivateKeyForm> parse_private_key_form(std::string_view text) {
+  if (text == "pkcs8") return PrivateKeyForm::pkcs8;
+  if (text == "pkcs1") return PrivateKeyForm::pkcs1;
+  if (text == "sec1") return PrivateKeyForm::sec1;
+  return std::nullopt;
+}
+
+SecretString private_key_to_pem(const EVP_PKEY& private_key, PrivateKeyForm form) {
+  const int type = EVP_PKEY_get_base_id(&private_key);
+  if (form == PrivateKeyForm::pkcs1 && type != EVP_PKEY_RSA) {
+    throw CryptoError("PKCS#1 holds RSA keys only; write this key as PKCS#8");
+  }
+  if (form == PrivateKeyForm::sec1 && type != EVP_PKEY_EC) {
+    throw CryptoError("SEC1 holds EC keys only; write this key as PKCS#8");
+  }
   BioHandle bio = writable_bio();
-  // PEM_write_bio_PrivateKey emits PKCS#8 in OpenSSL 3. The memory BIO grows
-  // with BUF_MEM_grow_clean and is cleansed when freed.
-  if (PEM_write_bio_PrivateKey(bio.get(), &private_key, nullptr, nullptr, 0, nullptr, nullptr) !=
-      1) {
-    throw openssl_failure("cannot encode the private key as PEM (is it a public key?)");
+  // PEM_write_bio_PrivateKey emits PKCS#8 in OpenSSL 3; the _traditional variant
+  // the type-specific structure (PKCS#1 for RSA, SEC1 for EC). The memory BIO
+  // grows with BUF_MEM_grow_clean and is cleansed when freed.
+  const int written =
+      form == PrivateKeyForm::pkcs8
+          ? PEM_write_bio_PrivateKey(bio.get(), &private_key, nullptr, nullptr, 0, nullptr, nullptr)
+          : PEM_write_bio_PrivateKey_traditional(bio.get(), &private_key, nullptr, nullptr, 0, nullptr, nullptr);
+  if (written != 1) {
+    throw openssl_failure("cannot encode the private key as " + std::string(form_name(form)) +
+                          " PEM (is it a public key?)");
   }
   char* data = nullptr;
   const long length = BIO_get_mem_data(bio.get(), &data);
-  return SecretString(data, static_cast<std::size_t>(length));
+  SecretString pem(data, static_cast<std::size_t>(length));
+  // What was asked for is what was written: the label says it.
+  if (private_key_pem_form(pem.view()) != form) throw CryptoError("OpenSSL wrote another PEM form than asked for");
+  return pem;
 }
 
 std::string public_key_to_pem(const EVP_PKEY& key) {
@@ -106,7 +137,10 @@ std::string public_key_to_pem(const EVP_PKEY& key) {
   return std::string(data, static_cast<std::size_t>(length));
 }
 
-PkeyHandle load_private_key_pem(std::string_view pem) {
+namespace {
+
+/// The first private key block of `pem`, checked to be complete and unencrypted.
+PemBlock private_key_block(std::string_view pem) {
   const std::vector<PemBlock> blocks = find_pem_blocks(pem);
   if (blocks.empty()) throw CryptoError("private key is not PEM (no \"-----BEGIN\" line)");
   std::optional<PemBlock> key_block;
@@ -121,21 +155,45 @@ PkeyHandle load_private_key_pem(std::string_view pem) {
                       describe_label(blocks.front().label));
   }
   if (is_encrypted_label(key_block->label)) {
-    throw CryptoError("private key PEM is encrypted; an unencrypted PKCS#8 key is required");
+    throw CryptoError("private key PEM is encrypted; an unencrypted PKCS#8 or PKCS#1 key is required");
   }
   if (!key_block->has_end_line) throw CryptoError("private key PEM is truncated (no END line)");
-  BioHandle bio = read_only_bio(pem.substr(key_block->offset));
+  return *key_block;
+}
+
+PrivateKeyForm form_of_label(std::string_view label) {
+  if (label == "RSA PRIVATE KEY") return PrivateKeyForm::pkcs1;
+  if (label == "EC PRIVATE KEY") return PrivateKeyForm::sec1;
+  return PrivateKeyForm::pkcs8;
+}
+
+}  // namespace
+
+PrivateKeyForm private_key_pem_form(std::string_view pem) { return form_of_label(private_key_block(pem).label); }
+
+LoadedPrivateKey load_private_key_pem_with_form(std::string_view pem) {
+  const PemBlock key_block = private_key_block(pem);
+  BioHandle bio = read_only_bio(pem.substr(key_block.offset));
   bool passphrase_asked = false;
   PkeyHandle key(PEM_read_bio_PrivateKey(bio.get(), nullptr, refuse_passphrase, &passphrase_asked));
   if (passphrase_asked) {
     // Traditional PEM marks encryption with a Proc-Type header, not a label.
     clear_openssl_errors();
-    throw CryptoError("private key PEM is encrypted; an unencrypted PKCS#8 key is required");
+    throw CryptoError("private key PEM is encrypted; an unencrypted PKCS#8 or PKCS#1 key is required");
   }
   if (!key) throw openssl_failure("cannot parse the private key PEM (corrupt or truncated?)");
   ensure_supported(*key);
-  return key;
+  // A label that does not match the key inside (an EC key in "RSA PRIVATE KEY")
+  // would make rotator write the key back in a form it was not in.
+  const PrivateKeyForm form = form_of_label(key_block.label);
+  const int type = EVP_PKEY_get_base_id(key.get());
+  if ((form == PrivateKeyForm::pkcs1 && type != EVP_PKEY_RSA) || (form == PrivateKeyForm::sec1 && type != EVP_PKEY_EC)) {
+    throw CryptoError("private key PEM says " + std::string(form_name(form)) + " but holds another key type");
+  }
+  return {std::move(key), form};
 }
+
+PkeyHandle load_private_key_pem(std::string_view pem) { return load_private_key_pem_with_form(pem).key; }
 
 PkeyHandle load_public_key_pem(std::string_view pem) {
   const std::vector<PemBlock> blocks = find_pem_blocks(pem);

@@ -2,7 +2,7 @@
 
 namespace rotator::steps {
 
-TokenCreateStep::TokenCreateStep(std::string command, RegistryRef registry, tokens::TokenRecord record)
+TokenCreateStep::TokenCreateStep(std::string command, RegistryRef registry, formats::TokenRecord record)
     : command_(std::move(command)), registry_(std::move(registry)), record_(std::move(record)) {}
 
 std::vector<frame::ObjectRef> TokenCreateStep::reads() const {
@@ -15,12 +15,12 @@ std::vector<kube::Access> TokenCreateStep::rights(const frame::Snapshot& seen) c
 }
 
 frame::Decision TokenCreateStep::decide(const frame::Snapshot& seen, const frame::DecisionContext& context) const {
-  tokens::Registry registry = registry_in(seen, registry_);
-  const std::string kind(tokens::kind_name(registry_.kind));
-  if (tokens::find_by_id(registry, record_.id) != nullptr) {
+  formats::Registry registry = registry_in(seen, registry_);
+  const std::string kind(formats::kind_name(registry_.kind));
+  if (formats::find_by_id(registry, record_.id) != nullptr) {
     return frame::Decision::done(kind + " token " + record_.id + " is recorded");
   }
-  tokens::TokenRecord record = record_;
+  formats::TokenRecord record = record_;
   record.created_by = context.user;
   registry.records.push_back(record);
   frame::Change change = registry_change(seen, registry_, registry);
@@ -38,7 +38,7 @@ TokenRevokeStep::TokenRevokeStep(std::string command, RegistryRef registry, std:
     : command_(std::move(command)),
       registry_(std::move(registry)),
       ids_(std::move(ids)),
-      revoked_at_(tokens::to_seconds(revoked_at)) {}
+      revoked_at_(formats::to_seconds(revoked_at)) {}
 
 std::vector<frame::ObjectRef> TokenRevokeStep::reads() const {
   return {frame::ObjectRef::secret(registry_.secret_name)};
@@ -49,15 +49,15 @@ std::vector<kube::Access> TokenRevokeStep::rights(const frame::Snapshot& /*seen*
 }
 
 frame::Decision TokenRevokeStep::decide(const frame::Snapshot& seen, const frame::DecisionContext& /*context*/) const {
-  tokens::Registry registry = registry_in(seen, registry_);
-  const auto results = tokens::revoke_ids(registry, ids_, revoked_at_);
+  formats::Registry registry = registry_in(seen, registry_);
+  const auto results = formats::revoke_ids(registry, ids_, revoked_at_);
   std::string revoked;
   for (const auto& result : results) {
-    if (result.outcome == tokens::RevokeOutcome::revoked) {
+    if (result.outcome == formats::RevokeOutcome::revoked) {
       revoked += (revoked.empty() ? "" : ", ") + result.id + " (\"" + result.description + "\")";
     }
   }
-  const std::string kind(tokens::kind_name(registry_.kind));
+  const std::string kind(formats::kind_name(registry_.kind));
   if (revoked.empty()) return frame::Decision::done("no " + kind + " token left to revoke");
   frame::Change change = registry_change(seen, registry_, registry);
   change.reason = "revoke " + kind + " token " + revoked;

@@ -7,7 +7,7 @@
 #include "crypto/secret.h"
 #include "frame/step.h"
 #include "steps/token_registry.h"
-#include "tokens/registry.h"
+#include "formats/registry.h"
 
 namespace rotator::steps {
 
@@ -16,19 +16,19 @@ namespace rotator::steps {
 /// bound, so deciding again (under the lock, after a conflict) adds the same one.
 class TokenCreateStep : public frame::Step {
  public:
-  TokenCreateStep(std::string command, RegistryRef registry, tokens::TokenRecord record);
+  TokenCreateStep(std::string command, RegistryRef registry, formats::TokenRecord record);
   std::string name() const override { return command_; }
   std::vector<frame::ObjectRef> reads() const override;
   frame::Decision decide(const frame::Snapshot& seen, const frame::DecisionContext& context) const override;
   std::vector<kube::Access> rights(const frame::Snapshot& seen) const override;
 
   /// The record as bound (created_by is filled in when decided).
-  const tokens::TokenRecord& record() const { return record_; }
+  const formats::TokenRecord& record() const { return record_; }
 
  private:
   std::string command_;
   RegistryRef registry_;
-  tokens::TokenRecord record_;
+  formats::TokenRecord record_;
 };
 
 /// management revoke / token revoke: marks records revoked, all at the moment the

@@ -15,7 +15,7 @@ constexpr const char* previous_id_annotation = "rotator.io/previous-token-id";
 constexpr const char* previous_revoke_after_annotation = "rotator.io/previous-revoke-after";
 
 bool is_active(const std::optional<SlotToken>& slot) {
-  return slot && slot->state == tokens::TokenState::active;
+  return slot && slot->state == formats::TokenState::active;
 }
 
 RenewalPlan plan(RenewalAction action, std::string reason) { return {action, std::move(reason)}; }
@@ -25,13 +25,13 @@ std::string annotation(const kube::Secret& secret, const char* name) {
   return it == secret.metadata.annotations.end() ? std::string() : it->second;
 }
 
-SlotToken slot_for(const tokens::Registry& registry, const std::string& token, const std::string& id_hint,
+SlotToken slot_for(const formats::Registry& registry, const std::string& token, const std::string& id_hint,
                    util::TimePoint now) {
   SlotToken slot;
   slot.id = id_hint;
-  if (const tokens::TokenRecord* record = tokens::find_by_hash(registry, tokens::token_hash(token))) {
+  if (const formats::TokenRecord* record = formats::find_by_hash(registry, formats::token_hash(token))) {
     slot.id = record->id;
-    slot.state = tokens::state_at(*record, now);
+    slot.state = formats::state_at(*record, now);
     slot.expires_at = record->expires_at;
   }
   return slot;
@@ -77,9 +77,9 @@ RenewalPlan decide_renewal(const RenewalInput& in) {
     if (!in.pending->state) {
       return plan(RenewalAction::register_pending, "staged token " + in.pending->id + " is not registered yet");
     }
-    if (*in.pending->state != tokens::TokenState::active) {
+    if (*in.pending->state != formats::TokenState::active) {
       return plan(RenewalAction::discard_pending, "staged token " + in.pending->id + " is " +
-                                                      std::string(tokens::state_name(*in.pending->state)));
+                                                      std::string(formats::state_name(*in.pending->state)));
     }
     // Promoting makes the current token the replaced one; there is room for one.
     if (is_active(in.previous) && is_active(in.current)) {
@@ -94,7 +94,7 @@ RenewalPlan decide_renewal(const RenewalInput& in) {
     if (!is_active(in.previous)) {
       return plan(RenewalAction::forget_previous,
                   "replaced token " + in.previous->id + " is " +
-                      (in.previous->state ? std::string(tokens::state_name(*in.previous->state)) : "unknown"));
+                      (in.previous->state ? std::string(formats::state_name(*in.previous->state)) : "unknown"));
     }
     if (!in.previous_revoke_after || in.now >= *in.previous_revoke_after) {
       return plan(RenewalAction::revoke_previous, "the grace period of replaced token " + in.previous->id + " is over");
@@ -107,9 +107,9 @@ RenewalPlan decide_renewal(const RenewalInput& in) {
   if (!in.current->state) {
     return plan(RenewalAction::stage_new_token, "the token in the Secret is not in the registry");
   }
-  if (*in.current->state != tokens::TokenState::active) {
+  if (*in.current->state != formats::TokenState::active) {
     return plan(RenewalAction::stage_new_token,
-                "token " + in.current->id + " is " + std::string(tokens::state_name(*in.current->state)));
+                "token " + in.current->id + " is " + std::string(formats::state_name(*in.current->state)));
   }
   if (in.current->expires_at && *in.current->expires_at - in.now <= in.settings.renew_before) {
     return plan(RenewalAction::stage_new_token,
@@ -125,7 +125,7 @@ RenewalPlan decide_renewal(const RenewalInput& in) {
 std::shared_ptr<const TokenSource::Slot> TokenSource::slot(const std::string& name) {
   std::lock_guard guard(mutex_);
   auto& slot = slots_[name];
-  if (!slot) slot = std::make_shared<const Slot>(Slot{tokens::generate_token(tokens::TokenKind::management), crypto::uuid_v4()});
+  if (!slot) slot = std::make_shared<const Slot>(Slot{formats::generate_token(formats::TokenKind::management), crypto::uuid_v4()});
   return slot;
 }
 
@@ -172,7 +172,7 @@ std::string RenewalStep::summary(const frame::Snapshot& seen, int changes) const
 frame::Decision RenewalStep::decide(const frame::Snapshot& seen, const frame::DecisionContext& context) const {
   const std::string where = seen.namespace_name() + "/" + target_.secret_name;
   const std::string pending_key = target_.key + ".pending";
-  const tokens::Registry registry = registry_in(seen, target_.registry);
+  const formats::Registry registry = registry_in(seen, target_.registry);
   const auto& observed = seen.secret(target_.secret_name);
 
   RenewalInput in;
@@ -182,7 +182,7 @@ frame::Decision RenewalStep::decide(const frame::Snapshot& seen, const frame::De
   if (observed) {
     const kube::Secret& s = *observed;
     if (const auto it = s.data.find(target_.key); it != s.data.end()) {
-      if (tokens::classify_token(it->second) == tokens::TokenKind::management) {
+      if (formats::classify_token(it->second) == formats::TokenKind::management) {
         in.current = slot_for(registry, it->second, annotation(s, token_id_annotation), in.now);
       } else {
         in.current_unreadable = true;
@@ -190,15 +190,15 @@ frame::Decision RenewalStep::decide(const frame::Snapshot& seen, const frame::De
     }
     if (const auto it = s.data.find(pending_key); it != s.data.end()) {
       const std::string id = annotation(s, pending_id_annotation);
-      const bool readable = tokens::classify_token(it->second) == tokens::TokenKind::management && !id.empty() &&
+      const bool readable = formats::classify_token(it->second) == formats::TokenKind::management && !id.empty() &&
                             util::parse_rfc3339(annotation(s, pending_expires_annotation));
       in.pending = readable ? slot_for(registry, it->second, id, in.now) : SlotToken{};
     }
     if (const std::string id = annotation(s, previous_id_annotation); !id.empty()) {
       SlotToken previous;
       previous.id = id;
-      if (const tokens::TokenRecord* record = tokens::find_by_id(registry, id)) {
-        previous.state = tokens::state_at(*record, in.now);
+      if (const formats::TokenRecord* record = formats::find_by_id(registry, id)) {
+        previous.state = formats::state_at(*record, in.now);
         previous.expires_at = record->expires_at;
       }
       in.previous = previous;
@@ -233,7 +233,7 @@ frame::Decision RenewalStep::decide(const frame::Snapshot& seen, const frame::De
 
   switch (next.action) {
     case RenewalAction::stage_new_token: {
-      const util::TimePoint expires = tokens::to_seconds(in.now + settings_.ttl);
+      const util::TimePoint expires = formats::to_seconds(in.now + settings_.ttl);
       const auto fresh = new_tokens_->slot(seen.namespace_name() + "/" + target_.secret_name + "/" +
                                            (in.current ? in.current->id : std::string("none")));
       return frame::Decision::apply(secret_change([&](kube::Secret& s) {
@@ -244,18 +244,18 @@ frame::Decision RenewalStep::decide(const frame::Snapshot& seen, const frame::De
     }
     case RenewalAction::register_pending: {
       const std::string& token = observed->data.at(pending_key);
-      tokens::TokenRecord record;
+      formats::TokenRecord record;
       record.id = in.pending->id;
       record.description = "renewed by rotator for Secret " + where + " key " + target_.key;
-      record.created_at = tokens::to_seconds(in.now);
+      record.created_at = formats::to_seconds(in.now);
       record.expires_at = util::parse_rfc3339(annotation(*observed, pending_expires_annotation));
       record.created_by = context.user;
-      record.prefix = tokens::display_prefix(token);
-      record.sha512 = tokens::token_hash(token);
+      record.prefix = formats::display_prefix(token);
+      record.sha512 = formats::token_hash(token);
       record.renewal_secret = target_.secret_name;
-      tokens::Registry updated = registry;
-      if (const tokens::TokenRecord* existing = tokens::find_by_id(updated, record.id)) {
-        if (!tokens::hashes_equal(existing->sha512, record.sha512)) {
+      formats::Registry updated = registry;
+      if (const formats::TokenRecord* existing = formats::find_by_id(updated, record.id)) {
+        if (!formats::hashes_equal(existing->sha512, record.sha512)) {
           throw InvalidDataError("registry id " + record.id + " belongs to another token than the one staged in Secret " +
                                  where);
         }
@@ -271,7 +271,7 @@ frame::Decision RenewalStep::decide(const frame::Snapshot& seen, const frame::De
     case RenewalAction::promote_pending: {
       const bool retire_current = is_active(in.current);
       const std::string new_id = in.pending->id;
-      const util::TimePoint revoke_after = tokens::to_seconds(in.now + settings_.grace);
+      const util::TimePoint revoke_after = formats::to_seconds(in.now + settings_.grace);
       frame::Change change = secret_change([&](kube::Secret& s) {
         s.data[target_.key] = s.data.at(pending_key);
         s.data.erase(pending_key);
@@ -305,9 +305,9 @@ frame::Decision RenewalStep::decide(const frame::Snapshot& seen, const frame::De
         s.metadata.annotations.erase(pending_expires_annotation);
       }));
     case RenewalAction::revoke_previous: {
-      tokens::Registry updated = registry;
-      const auto results = tokens::revoke_ids(updated, {in.previous->id}, in.now);
-      if (!tokens::any_revoked(results)) {
+      formats::Registry updated = registry;
+      const auto results = formats::revoke_ids(updated, {in.previous->id}, in.now);
+      if (!formats::any_revoked(results)) {
         return frame::Decision::done("Secret " + where + ": replaced token " + in.previous->id + " is revoked");
       }
       frame::Change change = registry_change(seen, target_.registry, updated);

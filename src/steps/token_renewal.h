@@ -16,8 +16,8 @@
 #include "frame/step.h"
 #include "steps/key_gen.h"
 #include "steps/token_registry.h"
-#include "tokens/registry.h"
-#include "tokens/token_string.h"
+#include "formats/registry.h"
+#include "formats/token_string.h"
 #include "util/time.h"
 
 namespace rotator::steps {
@@ -36,7 +36,7 @@ void validate(const RenewalSettings& settings);
 /// registry sees it. `state` is nullopt when the registry has no such token.
 struct SlotToken {
   std::string id;  ///< from the registry, or the annotation when unknown there
-  std::optional<tokens::TokenState> state;
+  std::optional<formats::TokenState> state;
   std::optional<util::TimePoint> expires_at;
 };
 
@@ -90,7 +90,7 @@ struct RenewalTarget {
 class TokenSource {
  public:
   struct Slot {
-    tokens::GeneratedToken token;
+    formats::GeneratedToken token;
     std::string id;  ///< the record id it gets
   };
   std::shared_ptr<const Slot> slot(const std::string& name);

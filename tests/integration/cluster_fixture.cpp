@@ -1,5 +1,5 @@
 #include "cluster_fixture.h"
-#include "tokens/token_string.h"
+#include "formats/token_string.h"
 
 #include <signal.h>
 #include <spawn.h>
@@ -383,16 +383,16 @@ void mark_pods_ready(kube::Client& client, const std::string& ns, const std::str
   }
 }
 
-std::optional<tokens::TokenVerification> registry_verdict(kube::Client& client, const std::string& ns,
+std::optional<formats::TokenVerification> registry_verdict(kube::Client& client, const std::string& ns,
                                                           const std::string& token) {
-  const auto kind = tokens::classify_token(token);
+  const auto kind = formats::classify_token(token);
   if (!kind) return std::nullopt;
-  tokens::Registry registry{*kind, {}};
-  const auto secret = kube::SecretApi(client).get(ns, std::string(tokens::default_registry_secret(*kind)));
-  if (secret && secret->data.contains(std::string(tokens::registry_data_key))) {
-    registry = tokens::parse_registry(secret->data.at(std::string(tokens::registry_data_key)), *kind);
+  formats::Registry registry{*kind, {}};
+  const auto secret = kube::SecretApi(client).get(ns, std::string(formats::default_registry_secret(*kind)));
+  if (secret && secret->data.contains(std::string(formats::registry_data_key))) {
+    registry = formats::parse_registry(secret->data.at(std::string(formats::registry_data_key)), *kind);
   }
-  return tokens::verify_against_registry(registry, token, util::Clock::now());
+  return formats::verify_against_registry(registry, token, util::Clock::now());
 }
 
 }  // namespace rotator::testing

@@ -16,7 +16,7 @@
 
 #include "kube/client.h"
 #include "kube/connection_config.h"
-#include "tokens/verify.h"
+#include "formats/token_verdict.h"
 
 namespace rotator::testing {
 
@@ -177,7 +177,7 @@ kube::Reason reason_of(const std::function<void()>& action);
 
 /// A management or database token checked against its registry Secret in `ns`,
 /// read here with the API client: nullopt when it has neither token shape.
-std::optional<tokens::TokenVerification> registry_verdict(kube::Client& client, const std::string& ns,
+std::optional<formats::TokenVerification> registry_verdict(kube::Client& client, const std::string& ns,
                                                           const std::string& token);
 
 /// A unique suffix for names.

@@ -7,6 +7,7 @@
 
 #include "cli/command_table.h"
 #include "cli/completion.h"
+#include "commands/commands.h"
 #include "util/subprocess.h"
 
 using namespace rotator;
@@ -25,7 +26,7 @@ TEST_CASE("completion: rotator completion bash prints the script bash loads and 
   const auto printed = run_binary(ROTATOR_BINARY, {"completion", "bash"});
   REQUIRE(printed.exit_code == 0);
   CHECK(printed.stdout_text ==
-        cli::completion_script(cli::Shell::bash, cli::command_table(), cli::global_options_description()));
+        cli::completion_script(cli::Shell::bash, commands::command_table(), cli::global_options_description()));
   // Loaded from the process substitution the README shows, then asked.
   const auto completed = util::run_process(
       {"bash", "--norc", "--noprofile", "-c",

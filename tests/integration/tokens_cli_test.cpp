@@ -13,8 +13,8 @@
 #include "cluster_fixture.h"
 #include "crypto/random.h"
 #include "kube/resources.h"
-#include "tokens/registry.h"
-#include "tokens/verify.h"
+#include "formats/registry.h"
+#include "formats/token_verdict.h"
 #include "util/base64.h"
 
 using namespace rotator;
@@ -34,7 +34,7 @@ Json create_json(const std::vector<std::string>& args) {
   return Json::parse(run.out);
 }
 
-tokens::TokenVerification verify(const std::string& ns, const std::string& token) {
+formats::TokenVerification verify(const std::string& ns, const std::string& token) {
   auto client = TestCluster::get().client();
   const auto result = registry_verdict(*client, ns, token);
   REQUIRE(result.has_value());
@@ -67,7 +67,7 @@ void check_secret_holds_no_token(const std::string& ns, const std::string& name,
     CHECK(where.find(util::base64_encode(token)) == std::string::npos);
     CHECK(where.find(util::base64_encode(token).substr(0, 40)) == std::string::npos);
   }
-  CHECK_THAT(decoded, Catch::Contains(tokens::token_hash(token)));
+  CHECK_THAT(decoded, Catch::Contains(formats::token_hash(token)));
 }
 
 std::string read_file(const std::filesystem::path& path) {
@@ -86,38 +86,46 @@ TEST_CASE("tokens cli: management create, list (table and JSON), revoke, verify,
   const std::string token = created["token"];
   const std::string id = created["id"];
   CHECK(created["description"] == "CI pipeline");
-  CHECK(created["expires_at"] == "2099-01-01T00:00:00Z");
-  CHECK(created["created_at"].is_string());
-  CHECK(tokens::classify_token(token) == tokens::TokenKind::management);
+  // Times as influxctl prints them: protobuf timestamps (formats/influxctl_output.h).
+  CHECK(created["expires_at"] == Json{{"seconds", 4070908800}});
+  CHECK(created["created_at"]["seconds"].is_number_integer());
+  CHECK(created["token_prefix"] == token.substr(0, 9));
+  CHECK(formats::classify_token(token) == formats::TokenKind::management);
   const auto never = create_json({"management", "create", "-n", ns.name(), "--description", "no expiry"});
-  CHECK(never["expires_at"].is_null());
+  CHECK_FALSE(never.contains("expires_at"));  // unset fields are left out, as influxctl does
 
-  // Table output of create shows the same fields and the token.
+  // Table output of create as influxctl 2.11 prints it: the record's table, two
+  // warn lines, then the token as the last line.
   const auto table_create = run_rotator({"management", "create", "-n", ns.name(), "--description", "table form"});
   REQUIRE(table_create.exit_code == 0);
-  CHECK_THAT(table_create.out, Catch::Contains("ID:") && Catch::Contains("Token:        M.V1.") &&
-                                   Catch::Contains("Expires at:   never"));
+  CHECK_THAT(table_create.out, Catch::StartsWith("+-") && Catch::Contains("|          id | ") &&
+                                   Catch::Contains("| description | table form") &&
+                                   Catch::Contains("warn\tplease copy the token and store in a safe place\n"
+                                                   "warn\tthis is the *only time* you will see the token\n"));
+  const std::string printed = table_create.out.substr(table_create.out.rfind('\n', table_create.out.size() - 2) + 1);
+  CHECK(formats::classify_token(printed.substr(0, printed.size() - 1)) == formats::TokenKind::management);
 
   check_secret_holds_no_token(ns.name(), "management-tokens", token);
   const auto list = run_rotator({"management", "list", "-n", ns.name()});
   REQUIRE(list.exit_code == 0);
-  CHECK_THAT(list.out, Catch::StartsWith("ID") && Catch::Contains("DESCRIPTION") && Catch::Contains("PREFIX") &&
-                           Catch::Contains("CREATED AT") && Catch::Contains("EXPIRES AT") &&
-                           Catch::Contains("REVOKED AT"));
+  CHECK_THAT(list.out, Catch::StartsWith("+-") && Catch::Contains("| ID ") && Catch::Contains("| DESCRIPTION ") &&
+                           Catch::Contains("| PREFIX ") && Catch::Contains("| CREATED AT ") &&
+                           Catch::Contains("| EXPIRES AT ") && Catch::Contains("| REVOKED AT "));
+  CHECK_THAT(list.out, Catch::Contains("| 2099-01-01T00:00:00Z |") && Catch::Contains("| 1970-01-01T00:00:00Z |"));
   CHECK_THAT(list.out, Catch::Contains(id) && Catch::Contains("CI pipeline") && Catch::Contains(token.substr(0, 9)));
   CHECK(list.out.find(token) == std::string::npos);
 
   auto v = verify(ns.name(), token);
   CHECK(v.valid());
   CHECK(v.id == id);
-  CHECK(v.kind == tokens::TokenKind::management);
+  CHECK(v.kind == formats::TokenKind::management);
 
   const auto revoke = run_rotator({"management", "revoke", "--force", "-n", ns.name(), id});
   INFO(revoke.err);
   REQUIRE(revoke.exit_code == 0);
   CHECK_THAT(revoke.out, Catch::Contains("revoked " + id));
   v = verify(ns.name(), token);
-  CHECK(v.status == tokens::TokenVerification::Status::revoked);
+  CHECK(v.status == formats::TokenVerification::Status::revoked);
   CHECK(v.id == id);
   // Twice is not an error.
   const auto again = run_rotator({"management", "revoke", "--force", "-n", ns.name(), id});
@@ -130,7 +138,8 @@ TEST_CASE("tokens cli: management create, list (table and JSON), revoke, verify,
   const auto rows = Json::parse(json.out);
   REQUIRE(rows.size() == 3);
   CHECK(rows[0]["description"] == "CI pipeline");
-  CHECK(rows[0]["revoked_at"].is_string());
+  CHECK(rows[0]["revoked_at"]["seconds"].is_number_integer());
+  CHECK_FALSE(rows[1].contains("revoked_at"));
   CHECK(rows[0]["status"] == "revoked");
   CHECK(rows[1]["description"] == "no expiry");
   CHECK(json.out.find(token) == std::string::npos);
@@ -154,10 +163,14 @@ TEST_CASE("tokens cli: database tokens: create with permissions, list, get, revo
                                     "--write-database", "*", "--read-database", "logs"});
   const std::string token = created["token"];
   const std::string id = created["id"];
-  CHECK(tokens::classify_token(token) == tokens::TokenKind::database);
+  CHECK(formats::classify_token(token) == formats::TokenKind::database);
   REQUIRE(created["permissions"].size() == 3);
-  CHECK(created["permissions"][0] == Json({{"action", "read"}, {"database", "logs"}}));
-  CHECK(created["permissions"][2] == Json({{"action", "write"}, {"database", "*"}}));
+  // Permissions as the Management API names them.
+  CHECK(created["permissions"][0] == Json({{"action", "read"}, {"resource", "logs"}}));
+  CHECK(created["permissions"][2] == Json({{"action", "write"}, {"resource", "*"}}));
+  // Stored as schemaVersion 2 with the same names.
+  CHECK_THAT(registry_text(ns.name(), "database-tokens"),
+             Catch::Contains(R"("schemaVersion":2)") && Catch::Contains(R"({"action":"read","resource":"logs"})"));
   const auto other = create_json({"token", "create", "ingest", "-n", ns.name(), "--write-database", "telemetry"});
   check_secret_holds_no_token(ns.name(), "database-tokens", token);
 
@@ -171,7 +184,7 @@ TEST_CASE("tokens cli: database tokens: create with permissions, list, get, revo
 
   const auto revoke = run_rotator({"token", "revoke", "--force", "-n", ns.name(), id});
   REQUIRE(revoke.exit_code == 0);
-  CHECK(verify(ns.name(), token).status == tokens::TokenVerification::Status::revoked);
+  CHECK(verify(ns.name(), token).status == formats::TokenVerification::Status::revoked);
   CHECK(verify(ns.name(), other["token"]).valid());
 
   const auto list = run_rotator({"token", "list", "-n", ns.name(), "-o", "json"});
@@ -203,19 +216,19 @@ TEST_CASE("tokens cli: expired and unknown tokens fail verification with the rig
   CHECK(verify(ns.name(), created["token"]).valid());
   std::this_thread::sleep_for(std::chrono::milliseconds(3100));
   auto v = verify(ns.name(), created["token"]);
-  CHECK(v.status == tokens::TokenVerification::Status::expired);
+  CHECK(v.status == formats::TokenVerification::Status::expired);
   CHECK(v.id == created["id"]);
   CHECK_THAT(v.reason(), Catch::StartsWith("expired at " + expiry));
-  CHECK(verify(ns.name(), management["token"]).status == tokens::TokenVerification::Status::expired);
+  CHECK(verify(ns.name(), management["token"]).status == formats::TokenVerification::Status::expired);
 
-  const std::string unknown(tokens::generate_token(tokens::TokenKind::database).token.view());
+  const std::string unknown(formats::generate_token(formats::TokenKind::database).token.view());
   v = verify(ns.name(), unknown);
-  CHECK(v.status == tokens::TokenVerification::Status::unknown);
+  CHECK(v.status == formats::TokenVerification::Status::unknown);
   CHECK(v.id.empty());
   // No registry at all: unknown, not an error.
-  const std::string stranger(tokens::generate_token(tokens::TokenKind::management).token.view());
+  const std::string stranger(formats::generate_token(formats::TokenKind::management).token.view());
   TestNamespace empty("tok");
-  CHECK(verify(empty.name(), stranger).status == tokens::TokenVerification::Status::unknown);
+  CHECK(verify(empty.name(), stranger).status == formats::TokenVerification::Status::unknown);
 }
 
 TEST_CASE("tokens cli: revoke needs a terminal or --force, and goes on past an unknown id") {
@@ -237,14 +250,14 @@ TEST_CASE("tokens cli: revoke needs a terminal or --force, and goes on past an u
                               Catch::Contains("1 of 3"));
   CHECK_THAT(partial.out, Catch::Contains("revoked " + a["id"].get<std::string>()) &&
                               Catch::Contains("revoked " + b["id"].get<std::string>()));
-  CHECK(verify(ns.name(), a["token"]).status == tokens::TokenVerification::Status::revoked);
-  CHECK(verify(ns.name(), b["token"]).status == tokens::TokenVerification::Status::revoked);
+  CHECK(verify(ns.name(), a["token"]).status == formats::TokenVerification::Status::revoked);
+  CHECK(verify(ns.name(), b["token"]).status == formats::TokenVerification::Status::revoked);
 
   // Database tokens behave the same.
   const auto d = create_json({"token", "create", "d", "-n", ns.name(), "--read-database", "x"});
   CHECK(run_rotator({"token", "revoke", "-n", ns.name(), d["id"]}).exit_code == 2);
   CHECK(run_rotator({"token", "revoke", "--force", "-n", ns.name(), d["id"], missing}).exit_code == 1);
-  CHECK(verify(ns.name(), d["token"]).status == tokens::TokenVerification::Status::revoked);
+  CHECK(verify(ns.name(), d["token"]).status == formats::TokenVerification::Status::revoked);
 }
 
 TEST_CASE("tokens cli: concurrent creates and revokes never lose a record (409 retries)") {
@@ -272,9 +285,9 @@ TEST_CASE("tokens cli: concurrent creates and revokes never lose a record (409 r
     CHECK(r.exit_code == 0);
     CHECK_FALSE(has_sanitizer_report(r.err));
   }
-  const auto registry = tokens::parse_registry(registry_text(ns.name(), "database-tokens"), tokens::TokenKind::database);
+  const auto registry = formats::parse_registry(registry_text(ns.name(), "database-tokens"), formats::TokenKind::database);
   CHECK(registry.records.size() == writers);
-  const auto* seed = tokens::find_by_id(registry, first["id"].get<std::string>());
+  const auto* seed = formats::find_by_id(registry, first["id"].get<std::string>());
   REQUIRE(seed != nullptr);
   CHECK(seed->revoked_at.has_value());
 }
@@ -311,30 +324,31 @@ TEST_CASE("tokens cli: dry-run writes nothing, a corrupt registry is refused wit
 TEST_CASE("tokens cli: a full registry Secret is a clear error and nothing is lost") {
   TestNamespace ns("tok");
   // Fill the registry as close to 1 MiB as whole records allow.
-  tokens::Registry registry{tokens::TokenKind::database, {}};
-  tokens::TokenRecord record;
+  formats::Registry registry{formats::TokenKind::database, {}};
+  formats::TokenRecord record;
   record.description = "filler";
   record.permissions = {{"read", "db"}};
-  record.created_at = tokens::to_seconds(util::Clock::now());
+  record.created_at = formats::to_seconds(util::Clock::now());
   record.prefix = "apiv1_AAAA";
   record.sha512 = std::string(128, 'a');
   record.created_by = "context admin, bearer token of user \"admin\"";
   // Every record has the same size (a UUID is always 36 characters): the next one
   // must not fit, so stop within one record of the limit.
   record.id = crypto::uuid_v4();
-  const std::size_t empty = tokens::serialize_registry(registry).size();
-  const std::size_t per_record = tokens::serialize_registry({tokens::TokenKind::database, {record}}).size() - empty + 1;
-  const std::size_t fits = (tokens::max_secret_data_bytes - empty + 1) / per_record;
+  const std::size_t empty = formats::serialize_registry(registry).size();
+  const std::size_t per_record = formats::serialize_registry({formats::TokenKind::database, {record}}).size() - empty + 1;
+  const std::size_t fits = (formats::max_secret_data_bytes - empty + 1) / per_record;
   for (std::size_t i = 0; i < fits; ++i) {
     record.id = crypto::uuid_v4();
+    record.sha512 = formats::token_hash(record.id);  // one record per hash, as a registry must have
     registry.records.push_back(record);
   }
-  REQUIRE(tokens::serialize_registry(registry).size() <= tokens::max_secret_data_bytes);
+  REQUIRE(formats::serialize_registry(registry).size() <= formats::max_secret_data_bytes);
   const std::size_t count = registry.records.size();
   kube::Secret secret;
   secret.metadata.name = "database-tokens";
   secret.metadata.namespace_ = ns.name();
-  secret.data = {{"tokens.json", tokens::serialize_registry(registry)}};
+  secret.data = {{"tokens.json", formats::serialize_registry(registry)}};
   kube::SecretApi(*TestCluster::get().client()).create(secret);  // the API server takes it
   const std::string rv = resource_version(ns.name(), "database-tokens");
 
@@ -359,10 +373,11 @@ TEST_CASE("tokens cli: management create writes mgmt_token into an influxctl pro
   const auto created = create_json({"management", "create", "-n", ns.name(), "--description", "prod automation",
                                     "--influxctl-config", path.string(), "--profile", "prod"});
   const std::string token = created["token"];
+  // mgmt_token directly under [[profile]], where influxctl reads it (after the profile's own keys).
   const std::string expected_text = [&] {
     std::string t = original;
-    const std::string anchor = "    token_file = \"/etc/token.json\"  # admin\n";
-    t.insert(t.find(anchor) + anchor.size(), "    mgmt_token = \"" + token + "\"\n");
+    const std::string anchor = "  host = \"b.example.com\"\n";
+    t.insert(t.find(anchor) + anchor.size(), "  mgmt_token = \"" + token + "\"\n");
     return t;
   }();
   CHECK(read_file(path) == expected_text);
@@ -371,12 +386,21 @@ TEST_CASE("tokens cli: management create writes mgmt_token into an influxctl pro
   CHECK((st.st_mode & 0777) == 0600);
   CHECK(verify(ns.name(), token).valid());
 
-  // A file rotator cannot edit safely is refused before any token is created.
-  const auto bad = dir.write("bad.toml", "[[profile]]\nname = \"p\"\nauth = { token = { x = 1 } }\n");
+  // A file rotator cannot edit safely is refused, with the reason, before any token
+  // is created: here a misplaced mgmt_token inside an inline table.
+  const std::string bad_text = "[[profile]]\nname = \"p\"\nauth = { token = { mgmt_token = \"M.V1.old\" } }\n";
+  const auto bad = dir.write("bad.toml", bad_text);
   const auto refused = run_rotator({"management", "create", "-n", ns.name(), "--description", "y",
                                     "--influxctl-config", bad.string(), "--profile", "p"});
   CHECK(refused.exit_code == 5);
-  CHECK(read_file(bad) == "[[profile]]\nname = \"p\"\nauth = { token = { x = 1 } }\n");
+  CHECK_THAT(refused.err, Catch::Contains("inline table (line 3)") && !Catch::Contains("not valid TOML"));
+  CHECK(read_file(bad) == bad_text);
+  // A profile that does not exist needs the cluster's address; nothing is created without it.
+  const auto missing = run_rotator({"management", "create", "-n", ns.name(), "--description", "z",
+                                    "--influxctl-config", path.string(), "--profile", "nowhere"});
+  CHECK(missing.exit_code == 2);
+  CHECK_THAT(missing.err, Catch::Contains("--influxctl-host") && Catch::Contains("--influxctl-port"));
+  CHECK(read_file(path) == expected_text);
   const auto list = Json::parse(run_rotator({"management", "list", "-n", ns.name(), "-o", "json"}).out);
   CHECK(list.size() == 1);
 }
@@ -402,5 +426,58 @@ TEST_CASE("tokens cli: on a terminal, revoke asks and only 'y' revokes") {
   const auto accepted = on_terminal("y");
   CHECK(accepted.exit_code == 0);
   CHECK_THAT(accepted.out, Catch::Contains("revoked " + id));
-  CHECK(verify(ns.name(), created["token"]).status == tokens::TokenVerification::Status::revoked);
+  CHECK(verify(ns.name(), created["token"]).status == formats::TokenVerification::Status::revoked);
+}
+
+TEST_CASE("tokens cli: a schemaVersion 1 registry with a token of the earlier shape is read, migrated on the next "
+          "write, and a planted duplicate is refused") {
+  TestNamespace ns("tok");
+  // As rotator wrote it before: 43-character token, permissions named "database".
+  const std::string legacy =
+      "apiv1_" + util::base64url_encode(std::string(crypto::random_bytes(32).view()));
+  REQUIRE(formats::classify_token(legacy) == formats::TokenKind::database);
+  const std::string id = crypto::uuid_v4();
+  const std::string record = R"({"id":")" + id + R"(","description":"from v1","permissions":[{"action":"read","database":"telemetry"}],)"
+                             R"("created_at":"2026-01-01T00:00:00Z","expires_at":null,"revoked_at":null,)"
+                             R"("created_by":"someone","prefix":")" + legacy.substr(0, 10) +
+                             R"(","sha512":")" + formats::token_hash(legacy) + R"("})";
+  kube::Secret secret;
+  secret.metadata.name = "database-tokens";
+  secret.metadata.namespace_ = ns.name();
+  secret.data = {{"tokens.json", R"({"kind":"database","schemaVersion":1,"tokens":[)" + record + "]}"}};
+  auto client = TestCluster::get().client();
+  kube::SecretApi secrets(*client);
+  secrets.create(secret);
+
+  const auto list = run_rotator({"token", "list", "-n", ns.name(), "-o", "json"});
+  REQUIRE(list.exit_code == 0);
+  CHECK(Json::parse(list.out)[0]["permissions"] == Json::parse(R"([{"action":"read","resource":"telemetry"}])"));
+  CHECK(verify(ns.name(), legacy).valid());
+  CHECK_THAT(registry_text(ns.name(), "database-tokens"), Catch::Contains(R"("schemaVersion":1)"));  // reading wrote nothing
+
+  // The next write migrates the whole registry; the old token keeps working and can be revoked.
+  const auto created = create_json({"token", "create", "new", "-n", ns.name(), "--write-database", "logs"});
+  const std::string migrated = registry_text(ns.name(), "database-tokens");
+  CHECK_THAT(migrated, Catch::Contains(R"("schemaVersion":2)") &&
+                           Catch::Contains(R"({"action":"read","resource":"telemetry"})"));
+  CHECK(migrated.find(R"("database":)") == std::string::npos);
+  CHECK(verify(ns.name(), legacy).valid());
+  REQUIRE(run_rotator({"token", "revoke", "--force", "-n", ns.name(), id}).exit_code == 0);
+  CHECK(verify(ns.name(), legacy).status == formats::TokenVerification::Status::revoked);
+
+  // A planted copy of the revoked record, not revoked: refused, never "valid".
+  auto stored = *secrets.get(ns.name(), "database-tokens");
+  auto registry = formats::parse_registry(stored.data.at("tokens.json"), formats::TokenKind::database);
+  auto planted = *formats::find_by_id(registry, id);
+  planted.id = crypto::uuid_v4();
+  planted.revoked_at.reset();
+  registry.records.push_back(planted);
+  stored.data["tokens.json"] = formats::serialize_registry(registry);
+  secrets.replace(stored);
+  const auto refused = run_rotator({"verify", "-n", ns.name(), legacy});
+  CHECK(refused.exit_code == 5);
+  CHECK_THAT(refused.err, Catch::Contains("same sha512"));
+  CHECK(refused.out.find("valid") == std::string::npos);
+  CHECK(refused.err.find(legacy.substr(6)) == std::string::npos);
+  CHECK(run_rotator({"token", "list", "-n", ns.name()}).exit_code == 5);
 }

@@ -15,8 +15,8 @@
 
 #include "cluster_fixture.h"
 #include "kube/resources.h"
-#include "tokens/registry.h"
-#include "tokens/verify.h"
+#include "formats/registry.h"
+#include "formats/token_verdict.h"
 
 extern char** environ;
 
@@ -32,12 +32,12 @@ struct World {
   std::vector<std::string> data_keys;
   std::string secret_rv;
   std::string registry_rv;
-  tokens::Registry registry;
+  formats::Registry registry;
 
-  std::vector<const tokens::TokenRecord*> live() const {
-    std::vector<const tokens::TokenRecord*> out;
+  std::vector<const formats::TokenRecord*> live() const {
+    std::vector<const formats::TokenRecord*> out;
     for (const auto& r : registry.records) {
-      if (tokens::state_at(r, util::Clock::now()) == tokens::TokenState::active) out.push_back(&r);
+      if (formats::state_at(r, util::Clock::now()) == formats::TokenState::active) out.push_back(&r);
     }
     return out;
   }
@@ -56,11 +56,11 @@ World observe(const std::string& ns, const std::string& secret = "automation") {
   const auto r = secrets.get(ns, "management-tokens");
   REQUIRE(r.has_value());
   w.registry_rv = r->metadata.resource_version;
-  w.registry = tokens::parse_registry(r->data.at("tokens.json"), tokens::TokenKind::management);
+  w.registry = formats::parse_registry(r->data.at("tokens.json"), formats::TokenKind::management);
   return w;
 }
 
-tokens::TokenVerification verify(const std::string& ns, const std::string& token) {
+formats::TokenVerification verify(const std::string& ns, const std::string& token) {
   auto client = TestCluster::get().client();
   const auto v = registry_verdict(*client, ns, token);
   REQUIRE(v.has_value());
@@ -171,7 +171,7 @@ TEST_CASE("tokens renewal: a token near expiry is replaced, the old one is revok
   const World third = observe(ns.name());
   CHECK(third.token == second.token);
   const auto old = verify(ns.name(), first.token);
-  CHECK(old.status == tokens::TokenVerification::Status::revoked);
+  CHECK(old.status == formats::TokenVerification::Status::revoked);
   CHECK(third.live().size() == 1);
   CHECK(third.annotations.count("rotator.io/previous-token-id") == 0);
 
@@ -270,7 +270,7 @@ TEST_CASE("tokens renewal: killed at every write and rerun, it converges with at
         const auto live = after.live();
         if (c.grace == "0s") {
           CHECK(live.size() == 1);
-          CHECK(verify(ns.name(), before.token).status == tokens::TokenVerification::Status::revoked);
+          CHECK(verify(ns.name(), before.token).status == formats::TokenVerification::Status::revoked);
         } else {
           CHECK(live.size() == 2);  // the new one, and the old one during its grace
           CHECK(after.annotations.at("rotator.io/previous-token-id") == old_id);

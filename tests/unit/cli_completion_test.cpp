@@ -10,6 +10,7 @@
 
 #include "cli/command_table.h"
 #include "cli/completion.h"
+#include "commands/commands.h"
 #include "util/subprocess.h"
 
 using namespace rotator;
@@ -39,7 +40,7 @@ class ScriptFile {
 
 const ScriptFile& bash_script() {
   static const ScriptFile file(
-      cli::completion_script(cli::Shell::bash, cli::command_table(), cli::global_options_description()));
+      cli::completion_script(cli::Shell::bash, commands::command_table(), cli::global_options_description()));
   return file;
 }
 

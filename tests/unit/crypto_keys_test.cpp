@@ -11,6 +11,7 @@
 
 #include "crypto/algorithm.h"
 #include "crypto/crypto_error.h"
+#include "crypto/jwk.h"
 #include "crypto/keys.h"
 #include "crypto/pem.h"
 #include "crypto/random.h"
@@ -320,4 +321,109 @@ TEST_CASE("crypto keys: keys from the openssl command line", "[crypto][keys][ope
         dir.write("garbage.pem", "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n");
     CHECK(run_quietly("openssl pkey -pubin -in " + garbage + " -noout") != 0);
   }
+}
+
+TEST_CASE("crypto pem: form names and flag values", "[crypto][keys][pem]") {
+  CHECK(parse_private_key_form("pkcs8") == PrivateKeyForm::pkcs8);
+  CHECK(parse_private_key_form("pkcs1") == PrivateKeyForm::pkcs1);
+  CHECK(parse_private_key_form("sec1") == PrivateKeyForm::sec1);
+  for (const char* other : {"", "PKCS8", "pkcs#8", "pem", "traditional"}) CHECK_FALSE(parse_private_key_form(other));
+  CHECK(form_name(PrivateKeyForm::pkcs8) == "PKCS#8");
+  CHECK(form_name(PrivateKeyForm::pkcs1) == "PKCS#1");
+  CHECK(form_name(PrivateKeyForm::sec1) == "SEC1");
+}
+
+TEST_CASE("crypto pem: keys made by the openssl command line in either form load and report their form",
+          "[crypto][keys][pem][openssl-cli]") {
+  const ScratchDir dir;
+  struct Case {
+    const char* how;
+    std::string subcommand, arguments;
+    PrivateKeyForm form;
+    const char* label;
+  };
+  const std::vector<Case> cases = {
+      {"genrsa -traditional (PKCS#1)", "genrsa", "-traditional 2048", PrivateKeyForm::pkcs1, "RSA PRIVATE KEY"},
+      {"genpkey RSA (PKCS#8)", "genpkey", "-algorithm RSA -pkeyopt rsa_keygen_bits:2048", PrivateKeyForm::pkcs8,
+       "PRIVATE KEY"},
+      {"genpkey EC (PKCS#8)", "genpkey", "-algorithm EC -pkeyopt ec_paramgen_curve:P-256", PrivateKeyForm::pkcs8,
+       "PRIVATE KEY"},
+      {"ecparam -genkey (SEC1)", "ecparam", "-name prime256v1 -genkey", PrivateKeyForm::sec1, "EC PRIVATE KEY"},
+      {"genpkey ED25519 (PKCS#8)", "genpkey", "-algorithm ED25519", PrivateKeyForm::pkcs8, "PRIVATE KEY"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.how);
+    const std::string pem = openssl_generated(dir, "key.pem", c.subcommand, c.arguments);
+    REQUIRE(pem.find(std::string("-----BEGIN ") + c.label + "-----") != std::string::npos);
+    CHECK(private_key_pem_form(pem) == c.form);
+    const LoadedPrivateKey loaded = load_private_key_pem_with_form(pem);
+    CHECK(loaded.form == c.form);
+    // Written back in the form it was found in, openssl reads the same key.
+    const SecretString again = private_key_to_pem(*loaded.key, loaded.form);
+    CHECK(private_key_pem_form(again.view()) == c.form);
+    dir.write("again.pem", again.view());
+    CHECK(run_and_capture("openssl pkey -in " + dir.file("again.pem") + " -pubout") ==
+          run_and_capture("openssl pkey -in " + dir.file("key.pem") + " -pubout"));
+  }
+}
+
+TEST_CASE("crypto pem: an RSA key is written as PKCS#1 or PKCS#8 exactly as openssl converts it",
+          "[crypto][keys][pem][openssl-cli]") {
+  const ScratchDir dir;
+  const KeyPair pair = generate_key(Algorithm::rs256);
+  const SecretString pkcs8 = private_key_to_pem(*pair.private_key);  // the default
+  const SecretString pkcs1 = private_key_to_pem(*pair.private_key, PrivateKeyForm::pkcs1);
+  CHECK(pkcs8.view().starts_with("-----BEGIN PRIVATE KEY-----\n"));
+  CHECK(pkcs1.view().starts_with("-----BEGIN RSA PRIVATE KEY-----\n"));
+  dir.write("pkcs8.pem", pkcs8.view());
+  dir.write("pkcs1.pem", pkcs1.view());
+  // DER is deterministic, so openssl's own conversions must give the same bytes.
+  CHECK(run_and_capture("openssl rsa -in " + dir.file("pkcs8.pem") + " -traditional") == pkcs1.view());
+  CHECK(run_and_capture("openssl pkey -in " + dir.file("pkcs1.pem")) == pkcs8.view());
+  CHECK(run_quietly("openssl rsa -check -noout -in " + dir.file("pkcs1.pem")) == 0);
+  // Both read back as the same key, each with its form.
+  const auto from1 = load_private_key_pem_with_form(pkcs1.view());
+  const auto from8 = load_private_key_pem_with_form(pkcs8.view());
+  CHECK(from1.form == PrivateKeyForm::pkcs1);
+  CHECK(from8.form == PrivateKeyForm::pkcs8);
+  CHECK(EVP_PKEY_eq(from1.key.get(), pair.private_key.get()) == 1);
+  CHECK(EVP_PKEY_eq(from8.key.get(), pair.private_key.get()) == 1);
+  CHECK(key_thumbprint(*from1.key) == key_thumbprint(*from8.key));
+  // And openssl converts the other way to what we write.
+  openssl_generated(dir, "converted.pem", "pkey", "-in " + dir.file("pkcs1.pem"));
+  CHECK(private_key_pem_form(dir.read("converted.pem")) == PrivateKeyForm::pkcs8);
+}
+
+TEST_CASE("crypto pem: a form that does not exist for the key type is refused", "[crypto][keys][pem]") {
+  const KeyPair ec = generate_key(Algorithm::es256);
+  const KeyPair ed = generate_key(Algorithm::eddsa);
+  const KeyPair rsa = generate_key(Algorithm::rs256);
+  CHECK_THROWS_WITH(private_key_to_pem(*ec.private_key, PrivateKeyForm::pkcs1), Catch::Contains("RSA keys only"));
+  CHECK_THROWS_WITH(private_key_to_pem(*ed.private_key, PrivateKeyForm::pkcs1), Catch::Contains("RSA keys only"));
+  CHECK_THROWS_WITH(private_key_to_pem(*rsa.private_key, PrivateKeyForm::sec1), Catch::Contains("EC keys only"));
+  CHECK_THROWS_WITH(private_key_to_pem(*ed.private_key, PrivateKeyForm::sec1), Catch::Contains("EC keys only"));
+  CHECK(private_key_pem_form(private_key_to_pem(*ec.private_key, PrivateKeyForm::sec1).view()) == PrivateKeyForm::sec1);
+  // A public key has no private form at all.
+  CHECK_THROWS_AS(private_key_to_pem(*public_key_of(*rsa.private_key), PrivateKeyForm::pkcs1), CryptoError);
+  CHECK(ERR_peek_error() == 0);
+}
+
+TEST_CASE("crypto pem: the form of what is not an unencrypted private key is an error without key material",
+          "[crypto][keys][pem]") {
+  CHECK_THROWS_WITH(private_key_pem_form(""), Catch::Contains("not PEM"));
+  CHECK_THROWS_WITH(private_key_pem_form("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"),
+                    Catch::Contains("\"PUBLIC KEY\""));
+  CHECK_THROWS_WITH(private_key_pem_form("-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n"),
+                    Catch::Contains("encrypted"));
+  // A label that does not match the key inside: an EC key relabelled as PKCS#1.
+  const KeyPair ec = generate_key(Algorithm::es256);
+  std::string relabelled(private_key_to_pem(*ec.private_key, PrivateKeyForm::sec1).view());
+  const std::string body = pem_body_sample(relabelled);
+  for (std::size_t at; (at = relabelled.find("EC PRIVATE KEY")) != std::string::npos;) {
+    relabelled.replace(at, 14, "RSA PRIVATE KEY");
+  }
+  REQUIRE(private_key_pem_form(relabelled) == PrivateKeyForm::pkcs1);
+  const std::string message = message_of_private_load(relabelled);
+  CHECK(message.find(body) == std::string::npos);
+  CHECK(ERR_peek_error() == 0);
 }

@@ -5,7 +5,7 @@
 
 using namespace rotator;
 using namespace rotator::steps;
-using rotator::tokens::TokenState;
+using rotator::formats::TokenState;
 using namespace std::chrono_literals;
 
 namespace {

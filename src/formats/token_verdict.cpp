@@ -1,7 +1,7 @@
-#include "tokens/verify.h"
+#include "formats/token_verdict.h"
 
 
-namespace rotator::tokens {
+namespace rotator::formats {
 
 std::string_view status_name(TokenVerification::Status status) {
   switch (status) {
@@ -42,4 +42,4 @@ TokenVerification verify_against_registry(const Registry& registry, std::string_
   return result;
 }
 
-}  // namespace rotator::tokens
+}  // namespace rotator::formats

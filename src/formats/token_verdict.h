@@ -4,10 +4,10 @@
 #include <string>
 #include <string_view>
 
-#include "tokens/registry.h"
+#include "formats/registry.h"
 #include "util/time.h"
 
-namespace rotator::tokens {
+namespace rotator::formats {
 
 /// The outcome of checking a management or database token against its registry.
 struct TokenVerification {
@@ -32,4 +32,4 @@ std::string_view status_name(TokenVerification::Status status);
 TokenVerification verify_against_registry(const Registry& registry, std::string_view token,
                                           util::TimePoint now);
 
-}  // namespace rotator::tokens
+}  // namespace rotator::formats
