@@ -14,6 +14,7 @@
 #include <toml++/toml.h>
 
 #include "util/errors.h"
+#include "util/private_file.h"
 
 namespace rotator::commands {
 namespace {
@@ -390,26 +391,12 @@ void set_influxctl_profile_value(const std::filesystem::path& path, const std::s
     std::filesystem::create_directories(dir);
     std::filesystem::permissions(dir, std::filesystem::perms::owner_all);
   }
-  // Write beside it and rename, so readers see the old or the new file, never half.
-  std::string temp = (dir / ("." + path.filename().string() + ".XXXXXX")).string();
-  const int fd = ::mkstemp(temp.data());  // mode 0600
-  if (fd < 0) throw Error("cannot create a file in " + dir.string() + ": " + std::strerror(errno));
-  bool ok = ::fchmod(fd, 0600) == 0;
-  std::size_t written = 0;
-  while (ok && written < edited.size()) {
-    const ssize_t n = ::write(fd, edited.data() + written, edited.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    ok = n > 0;
-    if (ok) written += std::size_t(n);
-  }
-  ok = ok && ::fsync(fd) == 0;
-  const int saved_errno = errno;
-  ::close(fd);
-  if (!ok || ::rename(temp.c_str(), path.c_str()) != 0) {
-    const std::string reason = std::strerror(ok ? errno : saved_errno);
-    ::unlink(temp.c_str());
-    throw Error("cannot write " + path.string() + ": " + reason);
-  }
+  // The file holds tokens: its owner, group and owner bits are kept, group and
+  // other bits are dropped; a new file is 0600 (util/private_file.h).
+  util::FileWriteOptions options;
+  options.existing = util::ExistingFile::keep_owner_and_mode;
+  options.max_mode = 0600;
+  util::write_file_atomically(path, edited, options);
 }
 
 }  // namespace rotator::commands
