@@ -1,3 +1,7 @@
 #include "cli/command_table.h"
+#include "util/process_hardening.h"
 
-int main(int argc, char** argv) { return rotator::cli::run_command_line(argc, argv); }
+int main(int argc, char** argv) {
+  rotator::util::disable_core_dumps_or_exit();  // before any key or token is read
+  return rotator::cli::run_command_line(argc, argv);
+}
