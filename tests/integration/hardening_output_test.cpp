@@ -1,0 +1,33 @@
+// Issue 16, finding 5: text from outside (a token's unverified kid and jti) is
+// shown escaped by `rotator verify`.
+//
+// HIDDEN ("[.]") until the commands apply util::escape_for_terminal where they
+// print outside text (src/commands/verify.cpp prints verdict.kid raw today, and
+// that file is the lead's to change): remove "[.]" from the tag when they do.
+
+#include <catch2/catch.hpp>
+
+#include "cluster_fixture.h"
+#include "util/base64.h"
+
+using namespace rotator;
+using namespace rotator::testing;
+
+TEST_CASE("hardening: verify shows an unverified token's kid and jti escaped", "[.][needs-escaping-in-commands]") {
+  TestNamespace ns("hard-verify");
+  REQUIRE(run_rotator({"run", std::string(ROTATOR_SOURCE_DIR) + "/jobs/bootstrap.yaml", "-n", ns.name()}).exit_code == 0);
+  const std::string header = R"({"alg":"RS256","typ":"JWT","kid":"\u001b]0;owned\u0007\u001b[2Jkid"})";
+  const std::string claims = R"({"iss":"x","sub":"y","iat":1700000000,"jti":"\u001b[31mjti\u202e"})";
+  const std::string jwt = util::base64url_encode(header) + "." + util::base64url_encode(claims) + "." +
+                          util::base64url_encode(std::string(256, '\x01'));
+  for (const char* format : {"table", "json"}) {
+    INFO(format);
+    const auto result = run_rotator({"verify", jwt, "-n", ns.name(), "-o", format});
+    CHECK(result.exit_code == 1);
+    CHECK(result.out.find('\x1b') == std::string::npos);
+    CHECK(result.err.find('\x1b') == std::string::npos);
+    CHECK(result.out.find("\xe2\x80\xae") == std::string::npos);
+  }
+  const auto table = run_rotator({"verify", jwt, "-n", ns.name()});
+  CHECK_THAT(table.out, Catch::Contains("\\e]0;owned\\x07\\e[2Jkid"));
+}
