@@ -107,7 +107,9 @@ Json Client::send(const std::string& method, const std::string& path, util::Secr
     // when the run's time is up, not 30 s later.
     Millis time_left{0};
     if (options_.deadline) {
-      time_left = std::chrono::duration_cast<Millis>(*options_.deadline - Clock::now());
+      // Rounded up: libcurl counts whole milliseconds, and cutting a request a
+      // fraction early would look like a slow server instead of the deadline.
+      time_left = std::chrono::ceil<Millis>(*options_.deadline - Clock::now());
       if (time_left <= Millis(0)) throw timeout_expired("");
     }
     const Credential credential = config_.credentials ? config_.credentials->current() : Credential{};
@@ -152,8 +154,10 @@ Json Client::send(const std::string& method, const std::string& path, util::Secr
                          " MiB, the most rotator reads (a Secret is at most 1 MiB): is it a Kubernetes API "
                          "server?");
     }
+    // libcurl's clock and ours differ by a hair: a timeout within a few
+    // milliseconds of the deadline is the deadline.
     if (result.kind != TransportResult::Kind::response && result.timed_out && options_.deadline &&
-        Clock::now() >= *options_.deadline) {
+        Clock::now() + Millis(20) >= *options_.deadline) {
       throw timeout_expired(" while waiting for the answer (" + result.error + ")");
     }
 

@@ -75,6 +75,7 @@ class SecretBuffer {
 
   friend bool operator==(const SecretBuffer& a, const SecretBuffer& b) { return a.view() == b.view(); }
   friend bool operator==(const SecretBuffer& a, std::string_view b) { return a.view() == b; }
+  friend bool operator==(const SecretBuffer& a, const char* b) { return a.view() == std::string_view(b); }
 
  private:
   std::basic_string<char, std::char_traits<char>, WipingAllocator<char>> bytes_;

@@ -146,6 +146,9 @@ ProcessResult run_process(const std::vector<std::string>& argv,
   err.write_end.reset();
 
   ProcessResult result;
+  // Room up front for what a credential plugin prints, so the token it returns
+  // is not copied into blocks left behind by growth (the caller wipes this one).
+  result.stdout_text.reserve(64 * 1024);
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (out.read_end || err.read_end) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(

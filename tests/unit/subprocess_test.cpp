@@ -66,7 +66,7 @@ TEST_CASE("subprocess: run_process resolves PATH itself and never runs from the 
   ScopedCwd cwd(s.dir);
   const char* saved = std::getenv("PATH");
   const std::string old_path = saved ? saved : "";
-  ::setenv("PATH", ("/usr/bin:/bin:").c_str(), 1);
+  ::setenv("PATH", "/usr/bin:/bin:", 1);
   CHECK_THROWS_WITH(util::run_process({"plugin-in-cwd"}, {}, std::chrono::seconds(10), util::ChildStdin::null,
                                       util::ChildStderr::discard),
                     Catch::Contains("relative PATH entry"));
