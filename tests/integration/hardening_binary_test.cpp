@@ -1,6 +1,7 @@
 // Issue 16, finding 10: the binary is built hardened and links only what it
 // uses. Judged with binutils' readelf and ldd, not with the build's own flags.
 
+#include <algorithm>
 #include <iostream>
 #include <set>
 #include <sstream>

@@ -4,6 +4,7 @@
 // Retry-After, or trickles its answer; each run must end on its own with one
 // clear error line, its peak memory (the kernel's ru_maxrss) bounded.
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 

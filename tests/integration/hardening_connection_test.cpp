@@ -4,6 +4,7 @@
 // real certificate, exec plugins found through PATH, and warnings for settings
 // that expose credentials.
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -99,7 +100,7 @@ TEST_CASE("hardening: HTTPS_PROXY is honoured as kubectl honours it, loopback se
     CHECK(client_from(config)->get("/version").contains("gitVersion"));
     CHECK(saw(proxy.targets(), "CONNECT kube.invalid:" + std::to_string(c.port)));
     {
-      ScopedEnv excluded({{"NO_PROXY", ".invalid"}});
+      ScopedEnv excluded({{"NO_PROXY", std::optional<std::string>(".invalid")}});
       CHECK(reason_of([&] { client_from(config)->get("/version"); }) == kube::Reason::unreachable);
     }
     const auto status = run_rotator({"status", "--kubeconfig", config.string(), "-n", "default"},

@@ -206,14 +206,28 @@ TEST_CASE("private file: temporary names are unpredictable and hidden") {
 }
 
 TEST_CASE("private file: devices and pipes are written into, never replaced") {
-  util::write_file_atomically("/dev/null", "token");
-  struct stat st {};
-  REQUIRE(::stat("/dev/null", &st) == 0);
-  CHECK(S_ISCHR(st.st_mode));
   Scratch s;
+  // A FIFO with a reader: written into, and still a FIFO afterwards.
+  const auto fifo = s.dir / "fifo";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  util::Fd reader(::open(fifo.c_str(), O_RDONLY | O_NONBLOCK));
+  REQUIRE(reader.valid());
+  util::write_file_atomically(fifo, "token");
+  char buffer[16] = {};
+  CHECK(::read(reader.get(), buffer, sizeof buffer) == 5);
+  CHECK(std::string(buffer) == "token");
+  CHECK(fs::is_fifo(fifo));
+  // A symlink of ours to it is followed, and stays a symlink.
   const auto link = s.dir / "out";
-  fs::create_symlink("/dev/null", link);  // ours: followed
-  util::write_file_atomically(link, "token");
+  fs::create_symlink(fifo, link);
+  util::write_file_atomically(link, "again");
   CHECK(fs::is_symlink(link));
+  CHECK(::read(reader.get(), buffer, sizeof buffer) == 5);
+  // /dev/null stays a device (when it is one: a process elsewhere on the
+  // machine that replaced it would make this check meaningless, not wrong).
+  if (fs::is_character_file("/dev/null")) {
+    util::write_file_atomically("/dev/null", "token");
+    CHECK(fs::is_character_file("/dev/null"));
+  }
   CHECK_THROWS_WITH(util::write_file_atomically(s.dir, "x"), Catch::Contains("is a directory"));
 }
