@@ -21,6 +21,16 @@ std::string tool(const std::vector<std::string>& argv) {
   return result.out;
 }
 
+/// The line of `text` holding `word` (std::regex over readelf's whole output
+/// overflows the stack).
+std::string line_with(const std::string& text, const std::string& word) {
+  const auto at = text.find(word);
+  if (at == std::string::npos) return {};
+  const auto start = text.rfind('\n', at);
+  const auto end = text.find('\n', at);
+  return text.substr(start == std::string::npos ? 0 : start + 1, end == std::string::npos ? std::string::npos : end - start);
+}
+
 std::set<std::string> shared_libraries(const std::string& ldd_output) {
   std::set<std::string> names;
   std::istringstream in(ldd_output);
@@ -45,11 +55,11 @@ TEST_CASE("hardening: the binary has full RELRO, PIE, stack canaries and FORTIFY
   CHECK_THAT(dynamic, Catch::Contains("PIE"));
   CHECK_THAT(segments, Catch::Contains("GNU_RELRO"));                                 // RELRO ...
   CHECK_THAT(dynamic, Catch::Contains("BIND_NOW") || Catch::Contains("Flags: NOW"));  // ... full (-z now)
-  CHECK_THAT(segments, !Catch::Matches("[\\s\\S]*GNU_STACK[^\\n]*RWE[\\s\\S]*"));     // no executable stack
+  CHECK_THAT(line_with(segments, "GNU_STACK"), !Catch::Contains("RWE"));             // no executable stack
   CHECK_THAT(symbols, Catch::Contains("__stack_chk_fail"));                           // canaries
 #if defined(_FORTIFY_SOURCE) && _FORTIFY_SOURCE >= 2
   // glibc's checked variants replace the plain calls where sizes are known.
-  CHECK_THAT(symbols, Catch::Matches("[\\s\\S]*__[a-z]+_chk@[\\s\\S]*"));
+  CHECK_THAT(symbols, Catch::Contains("_chk@"));
 #else
   WARN("this build has no _FORTIFY_SOURCE (a sanitizer or Debug build): FORTIFY not checked");
 #endif
