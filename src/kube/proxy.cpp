@@ -87,15 +87,26 @@ std::pair<std::string, int> split_entry(std::string_view entry) {
   return {std::string(entry), 0};
 }
 
+/// A proxy URL fit for a message: a user:password@ part is replaced by "***@".
+std::string redacted(const std::string& url) {
+  const auto authority = url.find("://");
+  const std::size_t start = authority == std::string::npos ? 0 : authority + 3;
+  const auto at = url.find('@', start);
+  if (at == std::string::npos || url.find('/', start) < at) return url;
+  return url.substr(0, start) + "***" + url.substr(at);
+}
+
 ProxySettings checked_proxy(std::string url, std::string source, bool scheme_optional) {
   if (scheme_optional && url.find("://") == std::string::npos) url = "http://" + url;
   const std::string scheme = lower(url.substr(0, url.find("://")));
   if (scheme != "http" && scheme != "https") {
-    throw ConfigError(source + " is \"" + url + "\": rotator supports http:// and https:// proxies, not " + scheme +
-                      "://");
+    throw ConfigError(source + " is \"" + redacted(url) + "\": rotator supports http:// and https:// proxies, not " +
+                      scheme + "://");
   }
   const auto parsed = parse_server_url(url);
-  if (!parsed) throw ConfigError(source + " is \"" + url + "\", which is not a proxy URL (scheme://host:port)");
+  if (!parsed) {
+    throw ConfigError(source + " is \"" + redacted(url) + "\", which is not a proxy URL (scheme://host:port)");
+  }
   return {url, std::move(source)};
 }
 

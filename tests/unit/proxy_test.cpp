@@ -65,6 +65,11 @@ TEST_CASE("proxy: a kubeconfig's proxy-url must be an http or https proxy") {
   CHECK_THROWS_WITH(proxy_from_kubeconfig("socks5://127.0.0.1:1080", "cluster \"c\""),
                     Catch::Contains("http:// and https:// proxies, not socks5://"));
   CHECK_THROWS_AS(proxy_from_kubeconfig("127.0.0.1:3128", "cluster \"c\""), ConfigError);
+  // A proxy password never reaches a message.
+  CHECK_THROWS_WITH(proxy_from_kubeconfig("socks5://user:s3cret@127.0.0.1:1080", "cluster \"c\""),
+                    Catch::Contains("socks5://***@127.0.0.1:1080") && !Catch::Contains("s3cret"));
+  CHECK(proxy_from_kubeconfig("http://user:s3cret@127.0.0.1:3128", "cluster \"c\"").url ==
+        "http://user:s3cret@127.0.0.1:3128");
   CHECK_THROWS_AS(proxy_from_environment("https://api.example.com", env_of({{"HTTPS_PROXY", "ftp://p"}})), ConfigError);
 }
 
