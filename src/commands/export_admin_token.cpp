@@ -1,9 +1,3 @@
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <iostream>
 
@@ -15,38 +9,10 @@
 #include "formats/names.h"
 #include "formats/token_file.h"
 #include "util/errors.h"
+#include "util/private_file.h"
 
 namespace rotator::commands {
 namespace {
-
-/// Writes `content` to `path` with mode 0600 through a temporary file and a
-/// rename, so a reader never sees half a token file and no other user ever can.
-void write_private_file(const std::string& path, const std::string& content) {
-  const std::filesystem::path target(path);
-  const std::filesystem::path temp = target.parent_path() / (target.filename().string() + ".rotator-tmp");
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) throw Error("cannot write " + temp.string() + ": " + std::strerror(errno));
-  ::fchmod(fd, 0600);
-  std::size_t written = 0;
-  while (written < content.size()) {
-    const ssize_t n = ::write(fd, content.data() + written, content.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      ::close(fd);
-      ::unlink(temp.c_str());
-      throw Error("cannot write " + temp.string() + ": " + std::strerror(errno));
-    }
-    written += std::size_t(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    ::unlink(temp.c_str());
-    throw Error("cannot write " + temp.string() + ": " + std::strerror(errno));
-  }
-  if (::rename(temp.c_str(), target.c_str()) != 0) {
-    ::unlink(temp.c_str());
-    throw Error("cannot replace " + path + ": " + std::strerror(errno));
-  }
-}
 
 ExitCode run_export(const cli::Invocation& invocation) {
   const std::string out = invocation.options["out"].as<std::string>();
@@ -79,7 +45,7 @@ ExitCode run_export(const cli::Invocation& invocation) {
   if (out == "-") {
     std::cout << data->second << "\n";
   } else {
-    write_private_file(out, data->second);
+    util::write_file_atomically(out, data->second);  // mode 0600, see util/private_file.h
     std::cerr << "export-admin-token: wrote " << out << " (mode 0600) from Secret " << ns << "/" << name << "\n";
     if (influxctl) {
       const std::string config = invocation.options["influxctl-config"].as<std::string>();

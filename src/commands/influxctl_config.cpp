@@ -5,11 +5,13 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 
 #include "util/errors.h"
+#include "util/private_file.h"
 
 namespace rotator::commands {
 namespace {
@@ -37,32 +39,18 @@ formats::InfluxctlConfigEdit edit(const std::filesystem::path& path, const std::
   return formats::edit_influxctl_config(existing ? std::optional<std::string_view>(*existing) : std::nullopt, request);
 }
 
-void write_atomically(const std::filesystem::path& path, const std::string& content) {
+util::WrittenFile write_atomically(const std::filesystem::path& path, const std::string& content) {
   const auto dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
   if (!std::filesystem::exists(dir)) {
     std::filesystem::create_directories(dir);
     std::filesystem::permissions(dir, std::filesystem::perms::owner_all);
   }
-  // Write beside it and rename, so readers see the old or the new file, never half.
-  std::string temp = (dir / ("." + path.filename().string() + ".XXXXXX")).string();
-  const int fd = ::mkstemp(temp.data());  // mode 0600
-  if (fd < 0) throw Error("cannot create a file in " + dir.string() + ": " + std::strerror(errno));
-  bool ok = ::fchmod(fd, 0600) == 0;
-  std::size_t written = 0;
-  while (ok && written < content.size()) {
-    const ssize_t n = ::write(fd, content.data() + written, content.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    ok = n > 0;
-    if (ok) written += std::size_t(n);
-  }
-  ok = ok && ::fsync(fd) == 0;
-  const int saved_errno = errno;
-  ::close(fd);
-  if (!ok || ::rename(temp.c_str(), path.c_str()) != 0) {
-    const std::string reason = std::strerror(ok ? errno : saved_errno);
-    ::unlink(temp.c_str());
-    throw Error("cannot write " + path.string() + ": " + reason);
-  }
+  // The user's file: it keeps its owner and mode (the caller warns when others
+  // may read it); a new one is 0600 (util/private_file.h).
+  util::FileWriteOptions options;
+  options.existing = util::ExistingFile::keep_owner_and_mode;
+  options.max_mode = 0777;
+  return util::write_file_atomically(path, content, options);
 }
 
 }  // namespace
@@ -76,7 +64,13 @@ std::vector<std::string> set_influxctl_profile_value(const std::filesystem::path
                                                      formats::InfluxctlSetting setting, const std::string& value,
                                                      const NewProfileAddress& address) {
   auto edited = edit(path, profile, setting, value, address);
-  write_atomically(path, edited.text);
+  const auto written = write_atomically(path, edited.text);
+  if ((written.mode & 0077) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(written.mode & 07777));
+    edited.notes.push_back("warning: " + path.string() + " is readable by others (mode " + mode +
+                           ") and holds a token now; its mode was kept: chmod 600 " + path.string() + " if it should not be");
+  }
   return edited.notes;
 }
 

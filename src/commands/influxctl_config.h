@@ -26,8 +26,9 @@ NewProfileAddress influxctl_address_from(const cli::po::variables_map& options);
 /// [profile.auth.token]) in the [[profile]] named `profile` of influxctl's
 /// config.toml at `path`. The edit is formats::edit_influxctl_config (every other
 /// byte kept; see there for what is refused); this is the file I/O around it:
-/// a missing file is created (parent directories 0700), and the file is replaced
-/// atomically (temporary file, fsync, rename) with mode 0600.
+/// a missing file is created 0600 (parent directories 0700), an existing one keeps
+/// its owner and mode (a note warns when others may read it), and the file is
+/// replaced atomically (util::write_file_atomically).
 /// Returns what else the edit did (formats::InfluxctlConfigEdit::notes), for the
 /// command to report. Throws as the edit does; Error when the file cannot be read
 /// or written.

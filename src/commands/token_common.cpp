@@ -7,7 +7,7 @@
 #include <iostream>
 
 #include "commands/session.h"
-#include "formats/display_text.h"
+#include "util/terminal_text.h"
 #include "formats/influxctl_output.h"
 #include "crypto/random.h"
 #include "formats/key_ring.h"
@@ -47,7 +47,7 @@ bool confirm(const std::vector<std::string>& ids, const formats::Registry& regis
             << " token(s). Revoking is immediate and cannot be undone:\n";
   for (const auto& id : ids) {
     const auto* record = formats::find_by_id(registry, id);
-    std::cerr << "  " << id << (record ? "  \"" + formats::display_text(record->description) + "\"" : "  (not found)") << "\n";
+    std::cerr << "  " << id << (record ? "  \"" + util::escape_for_terminal(record->description) + "\"" : "  (not found)") << "\n";
   }
   std::cerr << "Revoke? [y/N] " << std::flush;
   std::string answer;

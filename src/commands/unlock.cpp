@@ -10,6 +10,7 @@
 #include "kube/errors.h"
 #include "kube/resources.h"
 #include "util/errors.h"
+#include "util/terminal_text.h"
 
 namespace rotator::commands {
 namespace {
@@ -19,7 +20,7 @@ std::string time_or(const std::optional<util::TimePoint>& t, const char* absent)
 }
 
 bool confirmed(const frame::LockState& state, const std::string& ns) {
-  std::cerr << "Lease " << ns << "/rotator-lock is held by " << state.holder << " since " << time_or(state.since, "?")
+  std::cerr << "Lease " << ns << "/rotator-lock is held by " << util::escape_for_terminal(state.holder) << " since " << time_or(state.since, "?")
             << (state.expired ? " (expired)" : ", until " + time_or(state.expires_at, "?")) << ".\n"
             << "Breaking it lets another run write while that one may still be working.\nUnlock? [y/N] "
             << std::flush;
@@ -65,7 +66,8 @@ ExitCode run_unlock(const cli::Invocation& invocation) {
                       "lock held by " + state.holder + " broken by `rotator unlock`" +
                           (client->config().user.empty() ? "" : " (" + client->config().user + ")"),
                       reporter);
-  std::cout << "unlocked Lease " << ns << "/" << name << " (was held by " << state.holder << ")" << std::endl;
+  std::cout << "unlocked Lease " << ns << "/" << name << " (was held by " << util::escape_for_terminal(state.holder)
+            << ")" << std::endl;
   report_stats(invocation.globals, *client);
   return ExitCode::success;
 }

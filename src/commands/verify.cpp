@@ -16,6 +16,7 @@
 #include "formats/token_string.h"
 #include "formats/token_verdict.h"
 #include "util/errors.h"
+#include "util/terminal_text.h"
 
 namespace rotator::commands {
 namespace {
@@ -73,10 +74,11 @@ ExitCode run_verify(const cli::Invocation& invocation) {
     if (verdict.expires_at) out["expires_at"] = util::format_rfc3339(*verdict.expires_at);
     std::cout << out.dump(2) << "\n";
   } else {
+    // The kid, the id and the reason come from an unverified token: shown escaped.
     std::cout << verdict.kind;
-    if (!verdict.id.empty()) std::cout << " " << verdict.id;
-    if (!verdict.kid.empty()) std::cout << " (kid " << verdict.kid << ")";
-    std::cout << ": " << (verdict.valid ? "valid" : "INVALID: " + verdict.reason);
+    if (!verdict.id.empty()) std::cout << " " << util::escape_for_terminal(verdict.id);
+    if (!verdict.kid.empty()) std::cout << " (kid " << util::escape_for_terminal(verdict.kid) << ")";
+    std::cout << ": " << (verdict.valid ? "valid" : "INVALID: " + util::escape_for_terminal(verdict.reason));
     if (verdict.valid) std::cout << (verdict.expires_at ? ", expires " + util::format_rfc3339(*verdict.expires_at) : ", no expiry");
     std::cout << "\n";
   }

@@ -6,7 +6,7 @@
 
 #include <toml++/toml.h>
 
-#include "formats/display_text.h"
+#include "util/terminal_text.h"
 #include "formats/toml_text.h"
 #include "util/errors.h"
 
@@ -18,7 +18,7 @@ using namespace toml_text;
 const std::vector<std::string> profile_path = {"profile"};
 const std::vector<std::string> token_table_path = {"profile", "auth", "token"};
 
-std::string quoted(std::string_view text) { return "\"" + display_text(text) + "\""; }
+std::string quoted(std::string_view text) { return "\"" + util::escape_for_terminal(text) + "\""; }
 
 std::string at_line(std::size_t line) { return " (line " + std::to_string(line) + ")"; }
 

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <chrono>
 
-#include "formats/display_text.h"
+#include "util/terminal_text.h"
 
 namespace rotator::formats {
 namespace {
@@ -39,7 +39,7 @@ std::string row_line(const std::vector<std::string>& cells, const std::vector<st
   std::string line = "|";
   for (std::size_t c = 0; c < widths.size(); ++c) {
     const std::string cell = c < cells.size() ? cells[c] : std::string();
-    const std::string padding(widths[c] - std::min(widths[c], display_width(cell)), ' ');
+    const std::string padding(widths[c] - std::min(widths[c], util::display_width(cell)), ' ');
     line += " " + (aligns[c] == Align::right ? padding + cell : cell + padding) + " |";
   }
   return line + "\n";
@@ -48,9 +48,9 @@ std::string row_line(const std::vector<std::string>& cells, const std::vector<st
 std::vector<std::size_t> column_widths(const std::vector<std::string>& header,
                                        const std::vector<std::vector<std::string>>& rows, std::size_t columns) {
   std::vector<std::size_t> widths(columns, 0);
-  for (std::size_t c = 0; c < header.size() && c < columns; ++c) widths[c] = display_width(header[c]);
+  for (std::size_t c = 0; c < header.size() && c < columns; ++c) widths[c] = util::display_width(header[c]);
   for (const auto& row : rows) {
-    for (std::size_t c = 0; c < row.size() && c < columns; ++c) widths[c] = std::max(widths[c], display_width(row[c]));
+    for (std::size_t c = 0; c < row.size() && c < columns; ++c) widths[c] = std::max(widths[c], util::display_width(row[c]));
   }
   return widths;
 }
@@ -155,7 +155,7 @@ std::string bordered_table(const std::vector<std::string>& header, const std::ve
 std::string management_list_table(const std::vector<TokenRecord>& records) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& r : records) {
-    rows.push_back({display_text(r.id), display_text(r.description), display_text(r.prefix),
+    rows.push_back({util::escape_for_terminal(r.id), util::escape_for_terminal(r.description), util::escape_for_terminal(r.prefix),
                     util::format_rfc3339(r.created_at), time_or(r.expires_at, unset_time_in_list),
                     time_or(r.revoked_at, unset_time_in_list)});
   }
@@ -165,8 +165,8 @@ std::string management_list_table(const std::vector<TokenRecord>& records) {
 std::string database_list_table(const std::vector<TokenRecord>& records) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& r : records) {
-    rows.push_back({display_text(r.id), display_text(r.description), display_text(r.prefix),
-                    display_text(permissions_text(r.permissions)), util::format_rfc3339(r.created_at),
+    rows.push_back({util::escape_for_terminal(r.id), util::escape_for_terminal(r.description), util::escape_for_terminal(r.prefix),
+                    util::escape_for_terminal(permissions_text(r.permissions)), util::format_rfc3339(r.created_at),
                     time_or(r.expires_at, "-"), time_or(r.revoked_at, "-")});
   }
   return bordered_table({"ID", "DESCRIPTION", "PREFIX", "PERMISSIONS", "CREATED AT", "EXPIRES AT", "REVOKED AT"},
@@ -175,8 +175,8 @@ std::string database_list_table(const std::vector<TokenRecord>& records) {
 
 crypto::SecretString created_token_text(const TokenRecord& record, std::string_view token) {
   const std::vector<std::vector<std::string>> rows = {
-      {"id", display_text(record.id)},
-      {"description", display_text(record.description)},
+      {"id", util::escape_for_terminal(record.id)},
+      {"description", util::escape_for_terminal(record.description)},
       {"expires at", time_or(record.expires_at, "")},
       {"revoked at", time_or(record.revoked_at, "")},
   };

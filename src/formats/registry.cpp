@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "formats/display_text.h"
+#include "util/terminal_text.h"
 #include "formats/strict_json.h"
 #include "util/errors.h"
 #include "util/json_fields.h"
@@ -36,7 +36,7 @@ template <std::size_t N>
 void refuse_unknown_fields(const Json& object, const std::array<std::string_view, N>& known, const std::string& where) {
   for (const auto& [key, value] : object.items()) {
     if (std::find(known.begin(), known.end(), key) == known.end()) {
-      corrupt(where + " has a field rotator does not know (\"" + display_text(key.substr(0, 40)) +
+      corrupt(where + " has a field rotator does not know (\"" + util::escape_for_terminal(key.substr(0, 40)) +
               "\"; written by a newer rotator?)");
     }
   }
@@ -193,7 +193,7 @@ Registry parse_registry(std::string_view text, TokenKind expected_kind) {
             "; written by a newer rotator?)");
   }
   if (util::string_member(j, "kind") != kind_name(expected_kind)) {
-    corrupt("it holds \"" + display_text(util::string_member(j, "kind").substr(0, 40)) + "\" tokens, not " +
+    corrupt("it holds \"" + util::escape_for_terminal(util::string_member(j, "kind").substr(0, 40)) + "\" tokens, not " +
             std::string(kind_name(expected_kind)) + " tokens");
   }
   const auto tokens = j.find("tokens");
@@ -241,7 +241,7 @@ void validate_description(std::string_view description) {
     throw UsageError("the description is " + std::to_string(description.size()) +
                      " bytes; at most " + std::to_string(max_description_bytes) + " are allowed");
   }
-  if (!is_valid_utf8(description)) throw UsageError("the description is not valid UTF-8");
+  if (!util::is_valid_utf8(description)) throw UsageError("the description is not valid UTF-8");
   for (unsigned char c : description) {
     if (c < 0x20 || c == 0x7f) throw UsageError("the description must not contain control characters");
   }

@@ -4,6 +4,7 @@
 #include "kube/resources.h"
 #include "util/errors.h"
 #include "util/log.h"
+#include "util/terminal_text.h"
 
 namespace rotator::frame {
 namespace {
@@ -146,7 +147,7 @@ void LeaseLock::acquire(const Deadline& deadline) {
     const std::string since = time_or(decision.held_since, "an unknown time");
     if (std::chrono::steady_clock::now() >= give_up_at) {
       throw LockHeldError("another run holds the lock: Lease " + namespace_ + "/" + options_.name + " is held by " +
-                          decision.holder + " since " + since + "; it expires at " +
+                          util::escape_for_terminal(decision.holder) + " since " + since + "; it expires at " +
                           time_or(decision.expires_at, "an unknown time") +
                           " unless renewed. Wait for it with --lock-wait 2m; if that run is gone, free it with "
                           "`rotator unlock -n " + namespace_ + "`");

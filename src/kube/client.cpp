@@ -2,7 +2,11 @@
 
 #include <thread>
 
+#include <nlohmann/detail/output/output_adapters.hpp>
+#include <nlohmann/detail/output/serializer.hpp>
 #include <spdlog/spdlog.h>
+
+#include "util/time.h"
 
 namespace rotator::kube {
 namespace {
@@ -19,6 +23,21 @@ const char* content_type_of(PatchType type) {
 // Paths carry names but never data; queries may carry selectors. Both are safe to log.
 std::string describe(const std::string& method, const std::string& path) {
   return method + " " + path;
+}
+
+/// body.dump(), written straight into a wiping buffer: a dump into a std::string
+/// would leave each grown-out copy of a Secret's data in freed memory. (The
+/// serializer is nlohmann's own, the one dump() uses.)
+util::SecretBuffer serialize(const Json& body) {
+  util::SecretBuffer text;
+  nlohmann::detail::serializer<Json> serializer(
+      nlohmann::detail::output_adapter<char, util::SecretBuffer>(text), ' ', Json::error_handler_t::strict);
+  serializer.dump(body, /*pretty_print=*/false, /*ensure_ascii=*/false, /*indent_step=*/0);
+  return text;
+}
+
+std::string seconds_text(Millis duration) {
+  return util::format_duration(std::chrono::duration_cast<std::chrono::seconds>(duration));
 }
 
 }  // namespace
@@ -41,13 +60,13 @@ std::string url_encode(std::string_view value) {
 Client::Client(ConnectionConfig config, ClientOptions options)
     : config_(std::move(config)),
       options_(options),
-      transport_(config_.tls, options.timeouts),
+      transport_(config_.tls, options.timeouts, config_.proxy),
       jitter_source_(std::random_device{}()) {}
 
 Json Client::get(const std::string& path) { return send("GET", path, {}, {}); }
 
 Json Client::create(const std::string& path, const Json& body) {
-  return send("POST", path, body.dump(), "application/json");
+  return send("POST", path, serialize(body), "application/json");
 }
 
 Json Client::ask(const std::string& path, const Json& body) {
@@ -55,15 +74,15 @@ Json Client::ask(const std::string& path, const Json& body) {
 }
 
 Json Client::replace(const std::string& path, const Json& body) {
-  return send("PUT", path, body.dump(), "application/json");
+  return send("PUT", path, serialize(body), "application/json");
 }
 
 Json Client::patch(const std::string& path, const Json& body, PatchType type) {
-  return send("PATCH", path, body.dump(), content_type_of(type));
+  return send("PATCH", path, serialize(body), content_type_of(type));
 }
 
 Json Client::remove(const std::string& path, const Json& delete_options) {
-  return send("DELETE", path, delete_options.is_null() ? std::string{} : delete_options.dump(),
+  return send("DELETE", path, delete_options.is_null() ? util::SecretBuffer{} : serialize(delete_options),
               delete_options.is_null() ? std::string{} : "application/json");
 }
 
@@ -77,18 +96,29 @@ double Client::next_jitter() {
   return std::uniform_real_distribution<double>(0.0, 1.0)(jitter_source_);
 }
 
-Json Client::send(const std::string& method, const std::string& path, const std::string& body,
+Json Client::send(const std::string& method, const std::string& path, util::SecretBuffer body,
                   const std::string& content_type, const char* counted_as) {
-  const auto started = std::chrono::steady_clock::now();
+  using Clock = std::chrono::steady_clock;
+  const auto started = Clock::now();
+  const auto timeout_expired = [&](const std::string& while_doing) {
+    return ApiError(Reason::timeout, 0,
+                    "gave up on " + describe(method, path) + ": the run's --timeout expired" + while_doing);
+  };
   bool refreshed_credentials = false;
   for (int attempt = 1;; ++attempt) {
-    if (options_.deadline && std::chrono::steady_clock::now() >= *options_.deadline) {
-      throw ApiError(Reason::timeout, 0,
-                     "gave up on " + describe(method, path) + ": the run's --timeout expired");
+    // Each attempt may use only what is left of the run's --timeout, so a
+    // request in flight (a server that trickles, hangs or sends forever) is cut
+    // when the run's time is up, not 30 s later.
+    Millis time_left{0};
+    if (options_.deadline) {
+      // Rounded up: libcurl counts whole milliseconds, and cutting a request a
+      // fraction early would look like a slow server instead of the deadline.
+      time_left = std::chrono::ceil<Millis>(*options_.deadline - Clock::now());
+      if (time_left <= Millis(0)) throw timeout_expired("");
     }
     const Credential credential = config_.credentials ? config_.credentials->current() : Credential{};
-    HttpRequest request{method, config_.server + path, body, content_type, &credential};
-    const auto attempt_started = std::chrono::steady_clock::now();
+    HttpRequest request{method, config_.server + path, body, content_type, &credential, time_left};
+    const auto attempt_started = Clock::now();
     TransportResult result = transport_.send(request);
     {
       std::lock_guard lock(stats_mutex_);
@@ -96,13 +126,13 @@ Json Client::send(const std::string& method, const std::string& path, const std:
       ++stats_.by_method[counted_as != nullptr ? counted_as : method];
       if (attempt > 1) ++stats_.retries;
     }
-    const auto took = std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - attempt_started);
+    const auto took = std::chrono::duration_cast<Millis>(Clock::now() - attempt_started);
 
     if (result.kind == TransportResult::Kind::response) {
       spdlog::debug("{} -> {} ({} ms)", describe(method, path), result.status, took.count());
       if (result.status >= 200 && result.status < 300) {
         if (result.body.empty()) return Json::object();
-        Json json = Json::parse(result.body, nullptr, /*allow_exceptions=*/false);
+        Json json = Json::parse(result.body.begin(), result.body.end(), nullptr, /*allow_exceptions=*/false);
         if (json.is_discarded()) {
           // A truncated or garbled body is a transport fault in disguise: retry it
           // like one, then give up with a clear message.
@@ -121,6 +151,20 @@ Json Client::send(const std::string& method, const std::string& path, const std:
       spdlog::debug("{} failed: {}", describe(method, path), result.error);
     }
 
+    if (result.kind == TransportResult::Kind::too_large) {
+      throw ApiError(Reason::bad_response, 0,
+                     "the answer to " + describe(method, path) + " from " + config_.server +
+                         " is larger than " + std::to_string(max_response_bytes / (1024 * 1024)) +
+                         " MiB, the most rotator reads (a Secret is at most 1 MiB): is it a Kubernetes API "
+                         "server?");
+    }
+    // libcurl's clock and ours differ by a hair: a timeout within a few
+    // milliseconds of the deadline is the deadline.
+    if (result.kind != TransportResult::Kind::response && result.timed_out && options_.deadline &&
+        Clock::now() + Millis(20) >= *options_.deadline) {
+      throw timeout_expired(" while waiting for the answer (" + result.error + ")");
+    }
+
     AttemptOutcome outcome;
     switch (result.kind) {
       case TransportResult::Kind::response:
@@ -137,10 +181,9 @@ Json Client::send(const std::string& method, const std::string& path, const std:
         outcome.kind = AttemptOutcome::Kind::fatal_transport;
         break;
     }
-    const auto elapsed = std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - started);
+    const auto elapsed = std::chrono::duration_cast<Millis>(Clock::now() - started);
     auto delay = next_retry_delay(options_.retry, attempt, outcome, elapsed, next_jitter());
-    if (delay && options_.deadline &&
-        std::chrono::steady_clock::now() + *delay >= *options_.deadline) {
+    if (delay && options_.deadline && *delay >= std::chrono::duration_cast<Millis>(*options_.deadline - Clock::now())) {
       delay.reset();
     }
     if (delay) {
@@ -150,12 +193,23 @@ Json Client::send(const std::string& method, const std::string& path, const std:
       continue;
     }
 
+    // A Retry-After the client will not wait out says so, with the wait asked for.
+    std::string unheeded_retry_after;
+    if (outcome.retry_after && is_retriable_status(outcome.http_status) && attempt < options_.retry.max_attempts) {
+      unheeded_retry_after = "; the API server asked to retry after " + seconds_text(*outcome.retry_after) +
+                             ", longer than this request may still wait (--timeout, or the " +
+                             seconds_text(options_.retry.budget) + " retry budget)";
+    }
     switch (result.kind) {
       case TransportResult::Kind::response:
         if (result.status >= 200 && result.status < 300) {
           throw ApiError(Reason::bad_response, result.status, result.error);
         }
-        throw error_from_response(result.status, result.body);
+        if (!unheeded_retry_after.empty()) {
+          const ApiError error = error_from_response(result.status, result.body.view());
+          throw ApiError(error.reason(), error.http_status(), error.what() + unheeded_retry_after);
+        }
+        throw error_from_response(result.status, result.body.view());
       case TransportResult::Kind::connection_failure:
         throw ApiError(Reason::unreachable, 0,
                        "cannot reach the API server at " + config_.server + " (" + result.error +
@@ -164,6 +218,7 @@ Json Client::send(const std::string& method, const std::string& path, const std:
       case TransportResult::Kind::tls_failure:
         throw ApiError(Reason::tls, 0,
                        "TLS verification of " + config_.server + " failed: " + result.error);
+      case TransportResult::Kind::too_large:
       case TransportResult::Kind::fatal:
         throw ApiError(Reason::unreachable, 0,
                        "request to " + config_.server + " failed: " + result.error);

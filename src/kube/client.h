@@ -23,7 +23,8 @@ using Json = nlohmann::json;
 struct ClientOptions {
   RetryPolicy retry;
   TransportTimeouts timeouts;
-  /// Nothing is sent after this moment (the run's --timeout).
+  /// Nothing is sent after this moment (the run's --timeout), and a request in
+  /// flight is cut when it comes: each attempt may take at most the time left.
   std::optional<std::chrono::steady_clock::time_point> deadline;
 };
 
@@ -42,6 +43,10 @@ enum class PatchType { merge, strategic_merge, json_patch };
 /// A Kubernetes API client: JSON in and out over HttpTransport, with retries for
 /// transient failures, a fresh credential after a 401 where one can be had, and
 /// typed errors. Knows nothing of rotator's steps.
+///
+/// Request bodies are serialized straight into wiping buffers and answers are
+/// read into them; the Json values passed in and returned are ordinary
+/// nlohmann strings, which the caller owns (and cannot wipe).
 class Client {
  public:
   explicit Client(ConnectionConfig config, ClientOptions options = {});
@@ -61,7 +66,7 @@ class Client {
   RequestStats stats() const;
 
  private:
-  Json send(const std::string& method, const std::string& path, const std::string& body,
+  Json send(const std::string& method, const std::string& path, util::SecretBuffer body,
             const std::string& content_type, const char* counted_as = nullptr);
   double next_jitter();
 

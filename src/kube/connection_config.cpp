@@ -6,10 +6,12 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include "util/base64.h"
 #include "util/errors.h"
 #include "util/json_fields.h"
+#include "util/secret_buffer.h"
 
 namespace rotator::kube {
 namespace {
@@ -44,10 +46,14 @@ std::optional<ClientCertificate> client_certificate(const UserEntry& user, const
                          : (user.client_certificate.empty()
                                 ? std::string{}
                                 : read_required(user.client_certificate, "client certificate"));
-  std::string key = !user.client_key_data.empty()
-                        ? user.client_key_data
-                        : (user.client_key.empty() ? std::string{}
-                                                   : read_required(user.client_key, "client key"));
+  util::SecretBuffer key;
+  if (!user.client_key_data.empty()) {
+    key = util::SecretBuffer(user.client_key_data);
+  } else if (!user.client_key.empty()) {
+    std::string from_file = read_required(user.client_key, "client key");
+    key = util::SecretBuffer(from_file);
+    util::wipe(from_file);
+  }
   if (cert.empty() && key.empty()) return std::nullopt;
   if (cert.empty() || key.empty()) {
     throw ConfigError(where + " has a client " + (cert.empty() ? "key" : "certificate") +
@@ -61,11 +67,40 @@ std::string without_trailing_slash(std::string server) {
   return server;
 }
 
+/// tls-server-name must be a DNS name or an IP address: it replaces the host in
+/// the URL libcurl verifies against, so anything else is refused up front.
+void check_tls_server_name(const std::string& name, const std::string& cluster) {
+  const bool plain = !name.empty() && name.size() <= 253 &&
+                     name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") ==
+                         std::string::npos;
+  const bool ipv6 = name.find(':') != std::string::npos &&
+                    name.find_first_not_of("0123456789abcdefABCDEF:.") == std::string::npos;
+  if (!plain && !ipv6) {
+    throw ConfigError("cluster \"" + cluster + "\" has tls-server-name \"" + name +
+                      "\", which is not a host name or IP address");
+  }
+}
+
+/// The connection settings that expose credentials and Secrets to anyone on the
+/// path deserve a line on stderr every run, as they are easy to leave behind.
+void warn_about_plain_connections(const ConnectionConfig& connection, const std::string& cluster) {
+  if (connection.tls.verify == TlsSettings::Verify::skip) {
+    spdlog::warn("cluster \"{}\" sets insecure-skip-tls-verify: the API server's certificate is not checked, so "
+                 "anyone on the network path can read the credentials and the Secrets rotator handles",
+                 cluster);
+  }
+  if (connection.server.starts_with("http://")) {
+    spdlog::warn("cluster \"{}\" has an http:// server: credentials and Secrets cross the network unencrypted",
+                 cluster);
+  }
+}
+
 }  // namespace
 
 ConnectionConfig connection_from_kubeconfig(const Kubeconfig& config,
                                             const ConnectionOptions& options,
-                                            const std::string& source) {
+                                            const std::string& source,
+                                            const EnvLookup& env) {
   const std::string context_name = options.context.value_or(config.current_context);
   if (context_name.empty()) {
     throw ConfigError("no context chosen: " + source +
@@ -110,6 +145,15 @@ ConnectionConfig connection_from_kubeconfig(const Kubeconfig& config,
   } else if (!c.certificate_authority.empty()) {
     connection.tls.ca_pem = read_required(c.certificate_authority, "certificate authority");
   }
+  const std::string cluster_name = context->second.cluster;
+  if (!c.tls_server_name.empty()) {
+    check_tls_server_name(c.tls_server_name, cluster_name);
+    connection.tls.server_name = c.tls_server_name;
+  }
+  connection.proxy = c.proxy_url.empty()
+                         ? proxy_from_environment(connection.server, env)
+                         : proxy_from_kubeconfig(c.proxy_url, "cluster \"" + cluster_name + "\"");
+  warn_about_plain_connections(connection, cluster_name);
 
   UserEntry user;
   if (!context->second.user.empty()) {
@@ -179,6 +223,7 @@ ConnectionConfig in_cluster_connection(const std::string& host, const std::strin
   connection.tls.ca_pem = read_required((service_account_dir / "ca.crt").string(),
                                         "in-cluster certificate authority");
   connection.credentials = std::make_shared<TokenFileCredentials>(token_path.string(), std::nullopt);
+  connection.proxy = proxy_from_environment(connection.server, process_env);
   std::string ns = "default";
   if (auto file = read_file(service_account_dir / "namespace")) ns = trim_newlines(*file);
   connection.namespace_ = options.namespace_.value_or(ns);

@@ -7,6 +7,7 @@
 
 #include "kube/credentials.h"
 #include "kube/kubeconfig.h"
+#include "kube/proxy.h"
 
 namespace rotator::kube {
 
@@ -14,12 +15,16 @@ namespace rotator::kube {
 struct TlsSettings {
   std::string ca_pem;  ///< empty: the system's trust store
   enum class Verify { on, skip } verify = Verify::on;
+  /// tls-server-name: the name the server's certificate is checked against (and
+  /// sent as SNI) instead of the server URL's host. Empty: the URL's host.
+  std::string server_name;
 };
 
 /// Everything needed to talk to one API server as one identity.
 struct ConnectionConfig {
   std::string server;  ///< https://host:port, without a trailing slash
   TlsSettings tls;
+  ProxySettings proxy;  ///< the kubeconfig's proxy-url, else the environment's, as kubectl
   std::shared_ptr<CredentialSource> credentials;
   std::string namespace_;  ///< the namespace to act in when no -n is given
   std::string context;     ///< context name, or "in-cluster"
@@ -39,12 +44,18 @@ struct ConnectionOptions {
 
 /// Builds the connection from an already parsed (and merged) kubeconfig. Reads the
 /// files the kubeconfig names (CA, client certificate and key) into memory.
+/// Applies proxy-url and tls-server-name; without a proxy-url, the proxy
+/// variables of `env` as kubectl reads them (proxy_from_environment). Logs a
+/// warning for insecure-skip-tls-verify and for an http:// server, which expose
+/// the credentials and every Secret rotator reads or writes.
 ConnectionConfig connection_from_kubeconfig(const Kubeconfig& config,
                                             const ConnectionOptions& options,
-                                            const std::string& source);
+                                            const std::string& source,
+                                            const EnvLookup& env = process_env);
 
 /// In-cluster configuration: KUBERNETES_SERVICE_HOST/PORT and the service account
 /// directory (token, ca.crt, namespace). The token is re-read for every request.
+/// Proxy variables apply as for kubectl (client-go's in-cluster config honours them).
 ConnectionConfig in_cluster_connection(const std::string& host, const std::string& port,
                                        const std::filesystem::path& service_account_dir,
                                        const ConnectionOptions& options);

@@ -6,19 +6,22 @@
 #include <string>
 
 #include "kube/kubeconfig.h"
+#include "util/secret_buffer.h"
 #include "util/time.h"
 
 namespace rotator::kube {
 
-/// A TLS client certificate and its key, PEM, handed to libcurl in memory.
+/// A TLS client certificate and its key, PEM, handed to libcurl in memory. The
+/// key lives in a wiping buffer (kubeconfig *-data fields pass through yaml-cpp's
+/// own strings first, which rotator cannot wipe).
 struct ClientCertificate {
   std::string certificate_pem;
-  std::string key_pem;
+  util::SecretBuffer key_pem;
 };
 
-/// What authenticates the next request.
+/// What authenticates the next request. Both halves wipe themselves.
 struct Credential {
-  std::string bearer_token;  ///< empty: none
+  util::SecretBuffer bearer_token;  ///< empty: none
   std::optional<ClientCertificate> client_certificate;
 };
 

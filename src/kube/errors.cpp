@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "util/json_fields.h"
+#include "util/terminal_text.h"
 
 namespace rotator::kube {
 namespace {
@@ -99,8 +100,11 @@ ApiError::ApiError(Reason reason, long http_status, const std::string& message)
 ApiError error_from_response(long http_status, std::string_view body) {
   if (const auto status = parse_status(body)) {
     const Reason reason = classify(http_status, status->reason);
-    std::string message = status->message.empty() ? std::string(reason_name(reason))
-                                                   : status->message;
+    // The server's message is outside text: shown escaped, and cut to a length
+    // that keeps the error one readable line.
+    std::string message = status->message.empty()
+                              ? std::string(reason_name(reason))
+                              : util::escape_for_terminal(util::truncate_for_display(status->message, 2000));
     return ApiError(reason, http_status,
                     message + " (" + std::string(reason_name(reason)) + ", HTTP " +
                         std::to_string(http_status) + ")");

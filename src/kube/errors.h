@@ -48,8 +48,9 @@ std::optional<Status> parse_status(std::string_view body);
 /// 409 Conflict) to a Reason.
 Reason classify(long http_status, std::string_view status_reason);
 
-/// An error from the Kubernetes API. The message is the server's own, which never
-/// carries Secret data; bodies that are not a Status are described, never echoed.
+/// An error from the Kubernetes API. The message is the server's own (escaped for
+/// the terminal, at most 2000 bytes of it), which never carries Secret data;
+/// bodies that are not a Status are described, never echoed.
 class ApiError : public Error {
  public:
   ApiError(Reason reason, long http_status, const std::string& message);

@@ -28,7 +28,8 @@ struct AttemptOutcome {
 /// after how long. Retries only what a Kubernetes server or the network may clear
 /// by themselves: 429, 500, 502, 503, 504 and broken or refused connections; never
 /// another 4xx. `jitter` in [0, 1) spreads clients out (equal jitter: half the
-/// backoff is fixed, half random). Pure, so the policy is unit-tested without I/O.
+/// backoff is fixed, half random). A Retry-After longer than what is left of the
+/// budget is not waited for at all. Pure, so the policy is unit-tested without I/O.
 std::optional<Millis> next_retry_delay(const RetryPolicy& policy, int attempt,
                                        const AttemptOutcome& outcome, Millis elapsed,
                                        double jitter);
@@ -36,7 +37,14 @@ std::optional<Millis> next_retry_delay(const RetryPolicy& policy, int attempt,
 /// Whether an HTTP status is one the policy retries.
 bool is_retriable_status(long http_status);
 
-/// Parses Retry-After: delta-seconds, or an HTTP-date relative to `now`.
+/// The longest wait a Retry-After can ask for, as parse_retry_after reports it:
+/// anything longer (up to 2^63 - 1 seconds, or a date centuries ahead) is
+/// clamped to this. Far beyond any retry budget, so such an answer is never
+/// waited for, yet small enough that adding it to a time point cannot overflow.
+inline constexpr Millis longest_retry_after = std::chrono::hours(24);
+
+/// Parses Retry-After: delta-seconds, or an HTTP-date relative to `now`, clamped
+/// to [0, longest_retry_after]. nullopt when it is neither.
 std::optional<Millis> parse_retry_after(std::string_view value,
                                         std::chrono::system_clock::time_point now);
 

@@ -22,8 +22,8 @@ const char* method_name(PushMethod method) {
 
 // The Pushgateway explains a refused push in a short plain-text body (e.g. an
 // inconsistent family); keep one line of it for the warning.
-std::string first_line(const std::string& body) {
-  std::string line = body.substr(0, body.find('\n'));
+std::string first_line(std::string_view body) {
+  std::string line(body.substr(0, body.find('\n')));
   if (line.size() > 200) line = line.substr(0, 200) + "...";
   return line;
 }
@@ -79,7 +79,7 @@ PushResult send_to_pushgateway(PushMethod method, const PushTarget& target, cons
     return {false, where + ": " + answer.error};
   }
   if (answer.status / 100 != 2) {
-    const std::string reason = first_line(answer.body);
+    const std::string reason = first_line(answer.body.view());
     return {false, where + ": HTTP " + std::to_string(answer.status) + (reason.empty() ? "" : " (" + reason + ")")};
   }
   return {true, ""};

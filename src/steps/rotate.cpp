@@ -6,6 +6,7 @@
 #include "formats/names.h"
 #include "kube/rollout.h"
 #include "util/errors.h"
+#include "util/terminal_text.h"
 
 namespace rotator::steps {
 namespace {
@@ -13,7 +14,8 @@ namespace {
 using formats::RotationKind;
 
 std::string started_text(const formats::RotationRecord& record) {
-  return "started " + util::format_rfc3339(record.started_at) + (record.by.empty() ? "" : " by " + record.by);
+  return "started " + util::format_rfc3339(record.started_at) +
+         (record.by.empty() ? "" : " by " + util::escape_for_terminal(record.by));
 }
 
 std::string workload_resource(kube::WorkloadKind kind) {

@@ -122,7 +122,7 @@ std::string Pushgateway::metrics() const {
   INFO("GET /metrics: " << answer.error << " log: " << log());
   REQUIRE(answer.kind == kube::TransportResult::Kind::response);
   REQUIRE(answer.status == 200);
-  return answer.body;
+  return std::string(answer.body.view());
 }
 
 std::string Pushgateway::log() const { return read_text(dir_ / "pushgateway.log"); }

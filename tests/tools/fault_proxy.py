@@ -83,6 +83,9 @@ Rules
                              #   sleep first; hang: how long (max 60000)
      "reason": "...", "message": "...",  # status action: Status fields
      "body": "...",          # garbage_* actions: replace the body
+     "body_bytes": 314572800, # huge_body: how many bytes (max 4 GiB)
+     "chunked": false,       # huge_body: chunked instead of Content-Length
+     "interval_ms": 1000,    # trickle: pause between two bytes (max 60000)
      "name": "...", "comment": "..."}  # ignored
 
 All "match" fields are optional and all present ones must match.  "nth" and
@@ -118,6 +121,15 @@ Actions
                   the client does not trust: a CA mismatch); this connection
                   is reset so the client has to shake hands again; not
                   forwarded.  Needs --alt-cert/--alt-key
+    huge_body     answer `status` (default 200), Content-Type
+                  application/json, with a body of body_bytes bytes (default
+                  300 MiB) that starts like a Secret and never ends as JSON;
+                  with Content-Length, or chunked when "chunked" is true.
+                  Generated while sent (the proxy holds 64 KiB of it), and
+                  abandoned when the client hangs up; not forwarded
+    trickle       forward, then send the real status line and headers at once
+                  and the body one byte every interval_ms (default 1000), as a
+                  server on a dying link would; gives up (closes) after 60 s
 
 Limitations: HTTP/1.1 only (no h2, no Upgrade: exec/attach/port-forward
 will not work); reset_after/truncate buffer the whole response so they never
@@ -143,10 +155,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit, parse_qs
 
 ACTIONS = ("status", "reset_before", "reset_after", "delay", "truncate",
-           "garbage_html", "garbage_json", "hang", "down", "swap_cert")
+           "garbage_html", "garbage_json", "hang", "down", "swap_cert",
+           "huge_body", "trickle")
 RULE_KEYS = {"match", "action", "times", "probability", "status",
              "retry_after", "delay_ms", "seed", "reason", "message", "body",
-             "comment", "name"}
+             "body_bytes", "chunked", "interval_ms", "comment", "name"}
+MAX_HUGE_BODY = 4 * 1024 * 1024 * 1024
+MAX_TRICKLE_S = 60
 MATCH_KEYS = {"method", "path_regex", "query_regex", "nth", "every",
               "nth_match"}
 MAX_DELAY_MS = 60000
@@ -224,7 +239,7 @@ class Rule:
         self.probability = float(p)
         self.rng = random.Random(_int(spec.get("seed", index), w + "seed"))
         default_status = {"status": 503, "garbage_html": 502,
-                          "garbage_json": 200}.get(self.action, 503)
+                          "garbage_json": 200, "huge_body": 200}.get(self.action, 503)
         self.status = _int(spec.get("status", default_status), w + "status", 100, 599)
         ra = spec.get("retry_after")
         self.retry_after = None if ra is None else _int(ra, w + "retry_after", 0)
@@ -238,6 +253,13 @@ class Rule:
         for k in ("reason", "message", "body"):
             if k in spec and not isinstance(spec[k], str):
                 raise RuleError(w + k + " must be a string")
+        self.body_bytes = _int(spec.get("body_bytes", 300 * 1024 * 1024),
+                               w + "body_bytes", 0, MAX_HUGE_BODY)
+        self.chunked = spec.get("chunked", False)
+        if not isinstance(self.chunked, bool):
+            raise RuleError(w + "chunked must be true or false")
+        self.interval_ms = _int(spec.get("interval_ms", 1000), w + "interval_ms",
+                                1, MAX_DELAY_MS)
         self.fired = 0
         self.matched = 0
 
@@ -568,12 +590,18 @@ class ProxyHandler(BaseHTTPRequestHandler):
         if action == "hang":
             self._hang(rule.delay_ms / 1000.0)
             return
+        if action == "huge_body":
+            state.update(rec, status=rule.status)
+            self._huge_body(rule)
+            return
 
         # forwarded, delay, reset_after, truncate
         q = parse_qs(parts.query)
         watch = (any(v.lower() in ("true", "1") for v in q.get("watch", ()))
                  or "/watch/" in parts.path)
         stream_ok = watch and action in ("forwarded", "delay")
+        if action == "trickle":
+            stream_ok = False
         try:
             status, reason, headers, data, resp, conn = self._forward(body, stream_ok)
         except (OSError, http.client.HTTPException, ssl.SSLError) as e:
@@ -590,7 +618,9 @@ class ProxyHandler(BaseHTTPRequestHandler):
                 self._reset()
                 return
             state.update(rec, status=status, upstream_status=status)
-            if resp is not None:
+            if action == "trickle":
+                self._trickle(status, reason, headers, data, rule.interval_ms)
+            elif resp is not None:
                 self._stream_response(status, reason, headers, resp)
             else:
                 self._write_response(status, reason, headers, data,
@@ -599,6 +629,63 @@ class ProxyHandler(BaseHTTPRequestHandler):
                 self.close_connection = True
         finally:
             conn.close()
+
+    def _huge_body(self, rule):
+        """A body of rule.body_bytes, generated piece by piece while sent."""
+        self.close_connection = True
+        self.send_response_only(rule.status)
+        self.send_header("Content-Type", "application/json")
+        if rule.chunked:
+            self.send_header("Transfer-Encoding", "chunked")
+        else:
+            self.send_header("Content-Length", str(rule.body_bytes))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        head = b'{"kind":"Secret","apiVersion":"v1","data":{"x":"'
+        piece = b"A" * 65536
+        left = rule.body_bytes
+        stop = self.server.state.stop
+        try:
+            first = head[:left]
+            chunks = [first] if first else []
+            left -= len(first)
+            while True:
+                for chunk in chunks:
+                    if rule.chunked:
+                        self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                    else:
+                        self.wfile.write(chunk)
+                if left <= 0 or stop.is_set():
+                    break
+                chunks = [piece[:min(left, len(piece))]]
+                left -= len(chunks[0])
+            if rule.chunked:
+                self.wfile.write(b"0\r\n\r\n")
+        except (OSError, ssl.SSLError):
+            pass  # the client gave up: that is what the test wants to see
+
+    def _trickle(self, status, reason, headers, data, interval_ms):
+        """Headers at once, then the body a byte at a time."""
+        self.close_connection = True
+        self.send_response_only(status, reason)
+        for k, v in headers:
+            if k.lower() != "content-length":
+                self.send_header(k, v)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.flush()
+        deadline = time.monotonic() + MAX_TRICKLE_S
+        stop = self.server.state.stop
+        try:
+            for i in range(len(data)):
+                if stop.is_set() or time.monotonic() > deadline:
+                    return
+                self.wfile.write(data[i:i + 1])
+                self.wfile.flush()
+                stop.wait(interval_ms / 1000.0)
+        except (OSError, ssl.SSLError):
+            pass
 
     def _hang(self, limit_s):
         """Never answer; return when the client goes away or time is up."""

@@ -531,6 +531,34 @@ def tests(d, p, up, ca):
     check(statuses(2) == [200, 200] and p.records()[-1]["nth"] == 2,
           "DELETE /rules clears rules and resets nth")
 
+    print("huge_body and trickle")
+    for chunked in (False, True):
+        p.rules([{"action": "huge_body", "body_bytes": 3 * 65536 + 7, "chunked": chunked, "times": 1}])
+        cl = Client(p.port, ca)
+        r, body = cl.request("GET", "/api/v1/namespaces/x/secrets/big")
+        cl.close()
+        check(r.status == 200 and len(body) == 3 * 65536 + 7 and body.startswith(b'{"kind":"Secret"')
+              and (r.getheader("Transfer-Encoding") == "chunked") == chunked,
+              "huge_body: %d bytes, %s" % (len(body), "chunked" if chunked else "Content-Length"))
+    # A client that hangs up early: the proxy stops generating and lives on.
+    p.rules([{"action": "huge_body", "body_bytes": 1024 * 1024 * 1024, "times": 1}])
+    cl = Client(p.port, ca)
+    cl.conn = http.client.HTTPSConnection("127.0.0.1", p.port, context=cl.ctx, timeout=10)
+    cl.conn.request("GET", "/big")
+    resp = cl.conn.getresponse()
+    first = resp.read(100000)
+    check(resp.getheader("Content-Length") == str(1024 * 1024 * 1024) and len(first) == 100000,
+          "huge_body: 1 GiB announced, read a little")
+    cl.close()
+    check(statuses(1) == [200], "proxy serves on after a client hung up on a huge body")
+    p.rules([{"action": "trickle", "interval_ms": 20, "times": 1}])
+    cl = Client(p.port, ca)
+    r, body = cl.request("GET", "/x")
+    cl.close()
+    check(r.status == 200 and json.loads(body)["path"] == "/x" and p.records()[-1]["action"] == "trickle",
+          "trickle: the whole upstream body arrives, a byte at a time")
+    p.control("DELETE", "/rules")
+
     print("concurrency")
     p.rules([{"action": "delay", "delay_ms": 500}])
     results = []

@@ -325,7 +325,8 @@ TEST_CASE("influxctl config: text that only looks like TOML structure is left al
         "[[profile]]\nname = \"p\"\nauth = { oauth2 = { client_id = \"日本\" }, token = { token_file = \"/new\" } }\n");
 }
 
-TEST_CASE("influxctl config: the file is written 0600 and other profiles compare equal", "[formats][influxctl]") {
+TEST_CASE("influxctl config: an existing file keeps its mode (with a warning when others may read it), a new one is 0600",
+          "[formats][influxctl]") {
   const auto dir = std::filesystem::temp_directory_path() / ("rotator-influxctl-" + crypto::uuid_v4());
   const auto path = dir / "influxctl" / "config.toml";
   std::filesystem::create_directories(path.parent_path());
@@ -333,13 +334,14 @@ TEST_CASE("influxctl config: the file is written 0600 and other profiles compare
   std::filesystem::permissions(path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |
                                          std::filesystem::perms::group_read | std::filesystem::perms::others_read);
   const auto notes = commands::set_influxctl_profile_value(path, "lab", InfluxctlSetting::mgmt_token, "M.V1.lab");
-  CHECK(notes.empty());
+  REQUIRE(notes.size() == 1);
+  CHECK_THAT(notes[0], Catch::Contains("readable by others (mode 0644)") && Catch::Contains("chmod 600"));
   std::stringstream after;
   after << std::ifstream(path, std::ios::binary).rdbuf();
   CHECK(after.str() == several_profiles + "mgmt_token = \"M.V1.lab\"\n");
   struct stat st{};
   REQUIRE(::stat(path.c_str(), &st) == 0);
-  CHECK((st.st_mode & 0777) == 0600);
+  CHECK((st.st_mode & 0777) == 0644);
   CHECK(std::distance(std::filesystem::directory_iterator(path.parent_path()), {}) == 1);  // no temp left
 
   const auto fresh = dir / "new" / "config.toml";

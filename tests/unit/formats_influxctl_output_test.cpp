@@ -4,7 +4,7 @@
 #include <regex>
 #include <sstream>
 
-#include "formats/display_text.h"
+#include "util/terminal_text.h"
 #include "formats/influxctl_output.h"
 
 using namespace rotator;
@@ -216,14 +216,14 @@ TEST_CASE("influxctl output: tables escape what a description could do to a term
                                    std::string(created_token_text(r, "T").view())}) {
     CHECK(table.find('\x1b') == std::string::npos);
     CHECK(table.find("\xe2\x80\xae") == std::string::npos);
-    CHECK_THAT(table, Catch::Contains("evil\\x1b[2J\\n| forged | row |\\u202e"));
+    CHECK_THAT(table, Catch::Contains("evil\\e[2J\\n| forged | row |\\u202E"));
   }
   // Rows stay one line each.
   CHECK(lines_of(management_list_table({r})).size() == 5);
   // Multi-byte characters count as one column: borders still line up.
   r.description = "Grüße";
   const auto lines = lines_of(management_list_table({r}));
-  CHECK(formats::display_width(lines[1]) == formats::display_width(lines[3]));
+  CHECK(util::display_width(lines[1]) == util::display_width(lines[3]));
 }
 
 TEST_CASE("influxctl output: an empty list is a header and valid JSON", "[formats][influxctl]") {
