@@ -51,7 +51,12 @@ class Snapshot {
   bool has(const ObjectRef& ref) const { return entries_.contains(ref); }
   void put(const ObjectRef& ref, Value value) { entries_[ref] = std::move(value); }
   void forget(const ObjectRef& ref) { entries_.erase(ref); }
-  void forget_all() { entries_.clear(); }
+  /// Everything read, and what decisions made on it remembered: decisions made
+  /// before the lock are provisional, remade on what is read under it.
+  void forget_all() {
+    entries_.clear();
+    remembered_.clear();
+  }
   void forget_what_changes_by_itself();
   void assume(const std::string& wait_key) { assumed_.insert(wait_key); }
   /// Drops a pod from every pod list (it was deleted).

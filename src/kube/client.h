@@ -38,7 +38,7 @@ struct RequestStats {
 };
 
 /// The kind of PATCH body.
-enum class PatchType { merge, strategic_merge, json_patch };
+enum class PatchType { merge, strategic_merge };
 
 /// A Kubernetes API client: JSON in and out over HttpTransport, with retries for
 /// transient failures, a fresh credential after a 401 where one can be had, and

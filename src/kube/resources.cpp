@@ -62,16 +62,6 @@ Secret SecretApi::replace(const Secret& secret) {
       secret_to_json(secret)));
 }
 
-Secret SecretApi::patch(const std::string& ns, const std::string& name, const Json& merge_patch) {
-  return secret_from_json(
-      client_.patch(namespaced_path("v1", ns, "secrets", name), merge_patch, PatchType::merge));
-}
-
-void SecretApi::remove(const std::string& ns, const std::string& name,
-                       const Preconditions& preconditions) {
-  client_.remove(namespaced_path("v1", ns, "secrets", name), delete_options(preconditions));
-}
-
 std::vector<Pod> PodApi::list(const std::string& ns, const std::string& label_selector,
                               const std::string& field_selector) {
   std::string path = namespaced_path("v1", ns, "pods");

@@ -26,9 +26,6 @@ class SecretApi {
   Secret create(const Secret& secret);
   /// Replaces with the resourceVersion in secret.metadata; ApiError(conflict) when stale.
   Secret replace(const Secret& secret);
-  /// A JSON merge patch (RFC 7386).
-  Secret patch(const std::string& ns, const std::string& name, const Json& merge_patch);
-  void remove(const std::string& ns, const std::string& name, const Preconditions& preconditions);
 
  private:
   Client& client_;

@@ -8,6 +8,14 @@ using namespace rotator;
 using namespace rotator::testing;
 
 namespace {
+
+/// DeleteOptions preconditioned on one version of one object, as rotator deletes pods.
+kube::Json preconditions(const std::string& uid, const std::string& resource_version) {
+  return {{"apiVersion", "v1"},
+          {"kind", "DeleteOptions"},
+          {"preconditions", {{"uid", uid}, {"resourceVersion", resource_version}}}};
+}
+
 kube::Secret make_secret(const std::string& ns, const std::string& name,
                          std::map<std::string, std::string> data) {
   kube::Secret s;
@@ -46,12 +54,14 @@ TEST_CASE("secrets: create, get, replace and delete on the real API server, kube
   CHECK(kubectl({"-n", ns.name(), "get", "secret", "rsa-keys", "-o", "jsonpath={.data.a}"}).out ==
         util::base64_encode("beta"));
 
-  const auto patched = secrets.patch(ns.name(), "rsa-keys",
-                                     {{"metadata", {{"annotations", {{"rotator.io/test", "yes"}}}}}});
+  const auto patched = kube::secret_from_json(
+      client->patch(kube::namespaced_path("v1", ns.name(), "secrets", "rsa-keys"),
+                    {{"metadata", {{"annotations", {{"rotator.io/test", "yes"}}}}}}, kube::PatchType::merge));
   CHECK(patched.metadata.annotations.at("rotator.io/test") == "yes");
   CHECK(patched.data.at("a") == "beta");
 
-  secrets.remove(ns.name(), "rsa-keys", {patched.metadata.uid, patched.metadata.resource_version});
+  client->remove(kube::namespaced_path("v1", ns.name(), "secrets", "rsa-keys"),
+                 preconditions(patched.metadata.uid, patched.metadata.resource_version));
   CHECK_FALSE(secrets.get(ns.name(), "rsa-keys").has_value());
   CHECK(kubectl({"-n", ns.name(), "get", "secret", "rsa-keys"}).exit_code != 0);
 }
@@ -87,7 +97,8 @@ TEST_CASE("secrets: 409 AlreadyExists, 409 Conflict on a stale resourceVersion, 
 
   // A delete preconditioned on the stale version is refused, and nothing is lost.
   try {
-    secrets.remove(ns.name(), "s", {first.metadata.uid, first.metadata.resource_version});
+    client->remove(kube::namespaced_path("v1", ns.name(), "secrets", "s"),
+                   preconditions(first.metadata.uid, first.metadata.resource_version));
     FAIL("stale delete succeeded");
   } catch (const kube::ApiError& e) {
     CHECK(e.reason() == kube::Reason::conflict);

@@ -25,7 +25,7 @@ TEST_CASE("terminal text: C1 controls, bidi overrides and invalid UTF-8 are esca
   CHECK(escape_for_terminal("cut\xe2\x82") == "cut\\xE2\\x82");     // truncated sequence
 }
 
-TEST_CASE("terminal text: ordinary text, UTF-8 included, passes unchanged; backslashes are doubled") {
+TEST_CASE("terminal text: ordinary text, UTF-8 included, passes unchanged, and backslashes are doubled") {
   CHECK(escape_for_terminal("Secret \"rsa-keys\" not found") == "Secret \"rsa-keys\" not found");
   CHECK(escape_for_terminal("Grüße, 東京, emoji \xf0\x9f\x94\x91") == "Grüße, 東京, emoji \xf0\x9f\x94\x91");
   CHECK(escape_for_terminal("a\\x1b") == "a\\\\x1b");
