@@ -16,9 +16,10 @@ ALLOWED = {
     "formats": {"util", "crypto", "kube", "formats"},
     "frame": {"util", "crypto", "kube", "frame"},
     "steps": {"util", "crypto", "kube", "formats", "frame", "steps"},
+    "health": {"util", "crypto", "kube", "formats", "frame", "health"},
     "metrics": {"util", "kube", "metrics"},
     "cli": {"util", "kube", "cli"},
-    "commands": {"util", "crypto", "kube", "formats", "frame", "steps", "metrics", "cli", "commands"},
+    "commands": {"util", "crypto", "kube", "formats", "frame", "steps", "health", "metrics", "cli", "commands"},
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z_]+)/[^"]+"')
 

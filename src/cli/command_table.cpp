@@ -1,15 +1,24 @@
 #include "cli/command_table.h"
 
 #include <algorithm>
+#include <cstring>
 #include <iostream>
 #include <sstream>
 
 #include "kube/errors.h"
 #include "util/errors.h"
+#include "cli/help_text.h"
 #include "util/log.h"
 
 namespace rotator::cli {
 namespace {
+
+/// The command table and how the binary was invoked ("rotator", or "kubectl
+/// rotator" as a plugin), which help and hints use for the program's name.
+struct Cli {
+  const std::vector<CommandSpec>& table;
+  std::string program;
+};
 
 std::size_t edit_distance(const std::string& a, const std::string& b) {
   std::vector<std::size_t> previous(b.size() + 1), current(b.size() + 1);
@@ -25,31 +34,49 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
   return previous[b.size()];
 }
 
-void print_overview(std::ostream& out, const std::vector<CommandSpec>& table) {
-  out << "rotator: keeps the signing keys and tokens of an InfluxDB Clustered-style installation\n"
-         "on Kubernetes, as idempotent, crash-safe steps that are safe to rerun.\n\n"
-         "Usage: rotator COMMAND [flags]\n\nCommands:\n";
-  for (const auto& command : table) {
-    out << "  " << command.name << std::string(std::max<std::size_t>(2, 22 - command.name.size()), ' ')
-        << command.summary << "\n";
+void print_overview(std::ostream& out, const Cli& cli) {
+  std::string text = cli.program + ": keeps the signing keys and tokens of an InfluxDB Clustered-style "
+                     "installation on Kubernetes, as idempotent, crash-safe steps that are safe to rerun.\n\n"
+                     "Usage:\n  " + cli.program + " COMMAND [flags]\n\nCommands:\n";
+  for (const auto& command : cli.table) {
+    text += wrap("  " + command.name + std::string(std::max<std::size_t>(2, 22 - command.name.size()), ' ') +
+                     command.summary,
+                 help_width, 22) +
+            "\n";
   }
-  out << "\n" << global_options_description() << "\n"
-      << "Exit codes: 0 success (also \"nothing to do\"), 1 failure, 2 usage error,\n"
-         "3 another run holds the lock, 4 not authenticated or not authorized,\n"
-         "5 refused to act on invalid existing data (--force overrides).\n\n"
-         "Run 'rotator COMMAND --help' for a command's flags and examples.\n";
+  std::ostringstream flags;
+  flags << global_options_description();
+  text += "\n" + flags.str() + "\n" +
+          "Exit codes: 0 success (also \"nothing to do\"), 1 failure, 2 usage error, 3 another run holds the lock, "
+          "4 not authenticated or not authorized, 5 refused to act on invalid existing data, 6 and 7 status found "
+          "the installation degraded or broken, 130 and 143 stopped by SIGINT or SIGTERM (lock released).\n\n"
+          "Run '" + cli.program + " COMMAND --help' for a command's flags and examples.\n";
+  out << wrap(text);
 }
 
-void print_command_help(std::ostream& out, const CommandSpec& command) {
-  out << "Usage: rotator " << command.synopsis << "\n\n" << command.summary << "\n";
-  if (!command.details.empty()) out << "\n" << command.details << "\n";
+void print_command_help(std::ostream& out, const Cli& cli, const CommandSpec& command) {
+  std::string text = "Usage:\n  " + cli.program + " " + command.synopsis + "\n\n" + command.summary + "\n";
+  if (!command.details.empty()) text += "\n" + reflow(command.details) + "\n";
+  std::ostringstream flags;
   if (command.add_options) {
-    po::options_description own("Flags");
+    po::options_description own("Flags", help_width, help_width / 2);
     command.add_options(own);
-    out << "\n" << own;
+    flags << "\n" << own;
   }
-  out << "\n" << global_options_description();
-  if (!command.examples.empty()) out << "\nExamples:\n" << command.examples << "\n";
+  flags << "\n" << global_options_description();
+  text += flags.str();
+  if (!command.examples.empty()) text += "\nExamples:\n" + name_program(command.examples, cli.program) + "\n";
+  out << wrap(text, help_width, 4);
+}
+
+/// "--flag" names a command and the global flags know, for "did you mean".
+std::vector<std::string> flag_names(const po::options_description& options) {
+  std::vector<std::string> names;
+  for (const auto& option : options.options()) {
+    const std::string name = option->long_name();
+    if (!name.empty() && name != "positional") names.push_back("--" + name);
+  }
+  return names;
 }
 
 const CommandSpec* find_command(const std::string& name, const std::vector<CommandSpec>& table) {
@@ -81,16 +108,21 @@ std::ptrdiff_t command_position(const std::vector<std::string>& args) {
   return -1;
 }
 
-ExitCode dispatch(const std::vector<std::string>& args, const std::vector<CommandSpec>& table) {
+ExitCode dispatch(const std::vector<std::string>& args, const Cli& cli) {
+  const auto& table = cli.table;
+  if (!args.empty() && args.front() == "--version") {
+    std::cout << cli.program << " " << ROTATOR_VERSION << "\n";
+    return ExitCode::success;
+  }
   const auto position = command_position(args);
   const bool wants_help = std::any_of(args.begin(), args.end(),
                                       [](const std::string& a) { return a == "--help" || a == "-h"; });
   if (position < 0) {
     if (wants_help) {
-      print_overview(std::cout, table);
+      print_overview(std::cout, cli);
       return ExitCode::success;
     }
-    print_overview(std::cerr, table);
+    print_overview(std::cerr, cli);
     throw UsageError("no command given");
   }
   std::string name = args[std::size_t(position)];
@@ -109,12 +141,12 @@ ExitCode dispatch(const std::vector<std::string>& args, const std::vector<Comman
   if (name == "help") {
     const auto topic = command_position(rest);
     if (topic < 0) {
-      print_overview(std::cout, table);
+      print_overview(std::cout, cli);
       return ExitCode::success;
     }
     name = rest[std::size_t(topic)];
     if (const CommandSpec* command = find_command(name, table)) {
-      print_command_help(std::cout, *command);
+      print_command_help(std::cout, cli, *command);
       return ExitCode::success;
     }
   }
@@ -128,11 +160,11 @@ ExitCode dispatch(const std::vector<std::string>& args, const std::vector<Comman
       }
     }
     if (wants_help) {
-      std::cout << "Usage: rotator " << name << " SUBCOMMAND [flags]\n\nSubcommands:\n";
+      std::cout << "Usage: " << cli.program << " " << name << " SUBCOMMAND [flags]\n\nSubcommands:\n";
       for (const auto& entry : table) {
         if (entry.name.starts_with(name + " ")) std::cout << "  " << entry.synopsis << "\n      " << entry.summary << "\n";
       }
-      std::cout << "\nRun 'rotator " << name << " SUBCOMMAND --help' for its flags and examples.\n";
+      std::cout << "\nRun '" << cli.program << " " << name << " SUBCOMMAND --help' for its flags and examples.\n";
       return ExitCode::success;
     }
     throw UsageError("\"" + name + "\" needs a subcommand: " + subcommands);
@@ -147,10 +179,10 @@ ExitCode dispatch(const std::vector<std::string>& args, const std::vector<Comman
       }
       message += "?";
     }
-    throw UsageError(message + " (see 'rotator --help')");
+    throw UsageError(message + " (see '" + cli.program + " --help')");
   }
   if (wants_help) {
-    print_command_help(std::cout, *command);
+    print_command_help(std::cout, cli, *command);
     return ExitCode::success;
   }
 
@@ -169,12 +201,18 @@ ExitCode dispatch(const std::vector<std::string>& args, const std::vector<Comman
 
   Invocation invocation;
   invocation.args = args;
+  invocation.program = cli.program;
   try {
     po::store(po::command_line_parser(rest).options(all).positional(positional).run(),
               invocation.options);
     po::notify(invocation.options);
+  } catch (const po::unknown_option& e) {
+    std::string message = e.what();
+    const auto suggestions = closest(e.get_option_name(), flag_names(all));
+    if (!suggestions.empty()) message += "; did you mean " + suggestions.front() + "?";
+    throw UsageError(message + " (see '" + cli.program + " " + command->name + " --help')");
   } catch (const po::error& e) {
-    throw UsageError(std::string(e.what()) + " (see 'rotator " + command->name + " --help')");
+    throw UsageError(std::string(e.what()) + " (see '" + cli.program + " " + command->name + " --help')");
   }
   if (invocation.options.count("positional")) {
     invocation.positionals = invocation.options["positional"].as<std::vector<std::string>>();
@@ -182,7 +220,7 @@ ExitCode dispatch(const std::vector<std::string>& args, const std::vector<Comman
   if (command->max_positionals >= 0 &&
       invocation.positionals.size() > std::size_t(command->max_positionals)) {
     throw UsageError("unexpected argument \"" + invocation.positionals[std::size_t(command->max_positionals)] +
-                     "\" (see 'rotator " + command->name + " --help')");
+                     "\" (see '" + cli.program + " " + command->name + " --help')");
   }
   invocation.globals = global_options_from(invocation.options);
   log::configure(invocation.globals.log_format, invocation.globals.log_level);
@@ -201,14 +239,12 @@ void report_error(const std::string& message) {
 
 }  // namespace
 
-std::vector<std::string> suggest_commands(const std::string& typo, const std::vector<CommandSpec>& table) {
+std::vector<std::string> closest(const std::string& typo, const std::vector<std::string>& candidates) {
   std::vector<std::pair<std::size_t, std::string>> scored;
-  for (const auto& command : table) {
-    const std::size_t distance = edit_distance(typo, command.name);
-    const bool prefix = command.name.starts_with(typo) && typo.size() >= 3;
-    if (distance <= std::max<std::size_t>(2, typo.size() / 3) || prefix) {
-      scored.emplace_back(prefix ? 0 : distance, command.name);
-    }
+  for (const auto& name : candidates) {
+    const std::size_t distance = edit_distance(typo, name);
+    const bool prefix = name.starts_with(typo) && typo.size() >= 3;
+    if (distance <= std::max<std::size_t>(2, typo.size() / 3) || prefix) scored.emplace_back(prefix ? 0 : distance, name);
   }
   std::sort(scored.begin(), scored.end());
   std::vector<std::string> names;
@@ -216,11 +252,18 @@ std::vector<std::string> suggest_commands(const std::string& typo, const std::ve
   return names;
 }
 
+std::vector<std::string> suggest_commands(const std::string& typo, const std::vector<CommandSpec>& table) {
+  std::vector<std::string> names;
+  for (const auto& command : table) names.push_back(command.name);
+  return closest(typo, names);
+}
+
 int run_command_line(int argc, char** argv, const std::vector<CommandSpec>& table) {
   log::configure(log::Format::text, log::Level::info);
   std::vector<std::string> args(argv + 1, argv + argc);
+  const Cli cli{table, program_name(argc > 0 ? argv[0] : nullptr)};
   try {
-    return static_cast<int>(dispatch(args, table));
+    return static_cast<int>(dispatch(args, cli));
   } catch (const kube::ApiError& e) {
     std::string hint;
     if (e.reason() == kube::Reason::unauthorized) {

@@ -38,4 +38,7 @@ int run_command_line(int argc, char** argv, const std::vector<CommandSpec>& tabl
 /// The closest command names to a typo, for "did you mean".
 std::vector<std::string> suggest_commands(const std::string& typo, const std::vector<CommandSpec>& table);
 
+/// The (at most two) candidates closest to a typo, best first.
+std::vector<std::string> closest(const std::string& typo, const std::vector<std::string>& candidates);
+
 }  // namespace rotator::cli

@@ -27,6 +27,9 @@ po::options_description global_options_description() {
        "wait this long for another run's lock before exiting 3 (default 0; 30s for token commands)")
       ("lock-duration", po::value<std::string>()->default_value("30s")->value_name("DURATION"),
        "how long the lock outlives a run that died holding it")
+      ("pushgateway", po::value<std::string>()->value_name("URL"),
+       "push the run's outcome (status: the status) to this Prometheus Pushgateway (default: "
+       "$ROTATOR_PUSHGATEWAY; off when empty)")
       ("help,h", "show help");
   return options;
 }
@@ -34,7 +37,7 @@ po::options_description global_options_description() {
 bool global_flag_takes_value(const std::string& flag) {
   static const std::set<std::string> with_value = {
       "--kubeconfig", "--context", "--namespace", "-n", "--log-format", "--log-level", "--timeout",
-      "--lock-wait",  "--lock-duration"};
+      "--lock-wait",  "--lock-duration", "--pushgateway"};
   return with_value.contains(flag);
 }
 
@@ -69,21 +72,48 @@ GlobalOptions global_options_from(const po::variables_map& vm) {
     throw UsageError("--lock-duration must be a duration of at least 3s, not \"" + lock_duration + "\"");
   }
   g.lock_duration = std::chrono::duration_cast<std::chrono::seconds>(*duration);
+  if (vm.count("pushgateway")) g.pushgateway = vm["pushgateway"].as<std::string>();
   return g;
 }
 
-void add_output_format_option(po::options_description& options) {
-  options.add_options()("output,o", po::value<std::string>()->default_value("table")->value_name("table|json"),
-                        "output format")
-      ("format", po::value<std::string>()->value_name("table|json"), "same as --output (influxctl's name)");
+const char* output_format_name(OutputFormat format) {
+  switch (format) {
+    case OutputFormat::table: return "table";
+    case OutputFormat::json: return "json";
+    case OutputFormat::yaml: return "yaml";
+    case OutputFormat::prometheus: return "prometheus";
+  }
+  return "table";
 }
 
-OutputFormat output_format_from(const po::variables_map& vm) {
+namespace {
+
+std::string format_names(std::initializer_list<OutputFormat> allowed) {
+  std::string names;
+  for (const auto format : allowed) names += (names.empty() ? "" : "|") + std::string(output_format_name(format));
+  return names;
+}
+
+}  // namespace
+
+void add_output_format_option(po::options_description& options, std::initializer_list<OutputFormat> allowed) {
+  const std::string names = format_names(allowed);
+  options.add_options()("output,o",
+                        po::value<std::string>()->default_value(output_format_name(*allowed.begin()))->value_name(names),
+                        "output format")("format", po::value<std::string>()->value_name(names),
+                                         "same as --output (influxctl's name)");
+}
+
+OutputFormat output_format_from(const po::variables_map& vm, std::initializer_list<OutputFormat> allowed) {
   std::string value = vm["output"].as<std::string>();
   if (vm.count("format")) value = vm["format"].as<std::string>();
-  if (value == "table") return OutputFormat::table;
-  if (value == "json") return OutputFormat::json;
-  throw UsageError("--output must be table or json, not \"" + value + "\"");
+  if (value.starts_with("=")) value.erase(0, 1);  // -o=json: a short flag keeps the '=' in its value
+  for (const auto format : allowed) {
+    if (value == output_format_name(format)) return format;
+  }
+  std::string choices;
+  for (const auto format : allowed) choices += (choices.empty() ? "" : ", ") + std::string(output_format_name(format));
+  throw UsageError("--output must be one of " + choices + ", not \"" + value + "\"");
 }
 
 }  // namespace rotator::cli

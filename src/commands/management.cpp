@@ -4,6 +4,7 @@
 #include "commands/commands.h"
 #include "commands/influxctl_config.h"
 #include "commands/session.h"
+#include "metrics/pushgateway_url.h"
 #include "commands/token_common.h"
 #include "crypto/random.h"
 #include "commands/step_table.h"
@@ -78,6 +79,7 @@ ExitCode run_renew(const cli::Invocation& invocation) {
   const StepKind& kind = *find_step_kind("management renew");
   frame::Plan plan;
   plan.command = kind.name;
+  plan.job = metrics::job_name_for_command(kind.name);
   plan.steps.push_back(kind.bind(invocation.options));
   auto client = connect(invocation.globals);
   const PlanResult result = execute_plan_here(invocation, plan, *client);

@@ -25,6 +25,7 @@ std::string read_job_file(const std::string& path) {
 frame::Plan bind_job(const formats::JobFile& job, const std::string& source) {
   frame::Plan plan;
   plan.command = "run " + job.name;
+  plan.job = job.name;
   for (std::size_t i = 0; i < job.steps.size(); ++i) {
     const auto& entry = job.steps[i];
     const std::string label = "steps[" + std::to_string(i) + "] (" + entry.step + ")";

@@ -7,6 +7,8 @@
 #include "frame/run.h"
 #include "frame/stop.h"
 #include "kube/cluster.h"
+#include "metrics/pushgateway.h"
+#include "metrics/pushgateway_url.h"
 #include "util/errors.h"
 #include "util/log.h"
 
@@ -37,8 +39,8 @@ std::unique_ptr<kube::Client> connect(const cli::GlobalOptions& globals) {
 void report_stats(const cli::GlobalOptions& globals, const kube::Client& client) {
   if (globals.stats != cli::GlobalOptions::Stats::on) return;
   const auto stats = client.stats();
-  log::Fields fields = {{"requests", std::to_string(stats.requests)}, {"retries", std::to_string(stats.retries)}};
-  for (const auto& [method, count] : stats.by_method) fields.emplace_back(method, std::to_string(count));
+  log::Fields fields = {{"requests", stats.requests}, {"retries", stats.retries}};
+  for (const auto& [method, count] : stats.by_method) fields.emplace_back(method, count);
   log::info("api requests", fields);
 }
 
@@ -46,7 +48,7 @@ void add_namespace_selection_options(cli::po::options_description& options) {
   options.add_options()
       ("namespaces", cli::po::value<std::string>()->value_name("NS,NS,..."),
        "act in each of these namespaces (instead of -n), --concurrency at a time")
-      ("all-namespaces", cli::po::bool_switch(),
+      ("all-namespaces,A", cli::po::bool_switch(),
        "act in every namespace (narrowed by --namespace-selector); needs RBAC to list namespaces")
       ("namespace-selector", cli::po::value<std::string>()->value_name("LABELS"),
        "with --all-namespaces: only namespaces with these labels (e.g. app=influxdb)")
@@ -113,16 +115,37 @@ frame::RunSettings run_settings(const cli::GlobalOptions& globals, const kube::C
 
 ExitCode execute_plan(const cli::Invocation& invocation, const frame::Plan& plan,
                       const std::optional<NamespaceSelection>& selection) {
+  const auto pushgateway = metrics::pushgateway_url(invocation.globals.pushgateway);
+  const bool dry_run = invocation.globals.dry_run == cli::GlobalOptions::DryRun::on;
+  // Each namespace's outcome goes to the Pushgateway, failures included (a
+  // failure never overwrites the last success: metrics/pushgateway.h).
+  const auto push = [&](const std::string& ns, ExitCode code, std::chrono::milliseconds took) {
+    if (!pushgateway || dry_run) return;
+    metrics::push_run_outcome({*pushgateway, plan.job, ns}, {static_cast<int>(code), took, util::Clock::now()});
+  };
   auto client = connect(invocation.globals);
   const frame::RunSettings settings = run_settings(invocation.globals, *client);
   frame::stop::install_handlers();
   ExitCode code = ExitCode::success;
   if (selection) {
-    code = frame::run_plan_in_namespaces(*client, plan, resolve_namespaces(*client, *selection), selection->concurrency,
-                                         settings);
+    const auto results = frame::run_plan_in_namespaces(*client, plan, resolve_namespaces(*client, *selection),
+                                                       selection->concurrency, settings);
+    for (const auto& result : results) push(result.namespace_, result.exit_code, result.took);
+    code = frame::aggregate_exit_code(results);
   } else {
-    frame::Reporter reporter(client->config().namespace_, frame::Reporter::Output::print, frame::Reporter::NameInLogs::no);
-    frame::run_plan(*client, plan, client->config().namespace_, settings, reporter);
+    const std::string& ns = client->config().namespace_;
+    const auto started = std::chrono::steady_clock::now();
+    const auto took = [&] {
+      return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+    };
+    frame::Reporter reporter(ns, frame::Reporter::Output::print, frame::Reporter::NameInLogs::no);
+    try {
+      frame::run_plan(*client, plan, ns, settings, reporter);
+    } catch (const Error& e) {
+      push(ns, e.exit_code(), took());
+      throw;
+    }
+    push(ns, ExitCode::success, took());
   }
   report_stats(invocation.globals, *client);
   return code;
@@ -135,9 +158,23 @@ PlanResult execute_plan_here(const cli::Invocation& invocation, const frame::Pla
   // A dry run's plan is its result; a real run's changes are logged, stdout is the command's.
   const auto output = settings.mode == frame::RunSettings::Mode::dry_run ? frame::Reporter::Output::print
                                                                           : frame::Reporter::Output::log;
-  frame::Reporter reporter(client.config().namespace_, output, frame::Reporter::NameInLogs::no);
-  frame::Snapshot seen = frame::run_plan(client, plan, client.config().namespace_, settings, reporter);
-  return {std::move(seen), reporter.changes()};
+  const std::string& ns = client.config().namespace_;
+  frame::Reporter reporter(ns, output, frame::Reporter::NameInLogs::no);
+  const auto pushgateway = metrics::pushgateway_url(invocation.globals.pushgateway);
+  const auto started = std::chrono::steady_clock::now();
+  const auto push = [&](ExitCode code) {
+    if (!pushgateway || settings.mode == frame::RunSettings::Mode::dry_run) return;
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+    metrics::push_run_outcome({*pushgateway, plan.job, ns}, {static_cast<int>(code), took, util::Clock::now()});
+  };
+  try {
+    frame::Snapshot seen = frame::run_plan(client, plan, ns, settings, reporter);
+    push(ExitCode::success);
+    return {std::move(seen), reporter.changes()};
+  } catch (const Error& e) {
+    push(e.exit_code());
+    throw;
+  }
 }
 
 }  // namespace rotator::commands

@@ -7,6 +7,7 @@
 #include "crypto/algorithm.h"
 #include "crypto/random.h"
 #include "formats/key_ring.h"
+#include "metrics/pushgateway_url.h"
 #include "steps/admin_token.h"
 #include "steps/key_gen.h"
 #include "steps/rotate.h"
@@ -235,8 +236,10 @@ const std::vector<StepKind>& step_table() {
           "is recorded on the Secret until it finishes: a plain rerun (a new Job, the\n"
           "CronJob's next run, or by hand) resumes it and never rotates twice; only an\n"
           "incident rotation supersedes an unfinished scheduled one.",
-          "  rotator revoke-and-rotate -n influxdb                          # scheduled: promote, rollout\n"
-          "  rotator revoke-and-rotate -n influxdb --restart delete-pods    # incident: fresh key, delete pods\n"
+          "  # scheduled: promote the staged key, rollout restart\n"
+          "  rotator revoke-and-rotate -n influxdb\n"
+          "  # incident: a fresh key, the old pods deleted at once\n"
+          "  rotator revoke-and-rotate -n influxdb --restart delete-pods\n"
           "  rotator revoke-and-rotate -n influxdb --if-older-than 30d --rotation-id $JOB_UID",
           add_rotate_options,
           [](const cli::po::variables_map& vm) -> std::shared_ptr<const frame::Step> {
@@ -292,6 +295,7 @@ cli::CommandSpec command_for_step(const StepKind& kind) {
           [&kind](const cli::Invocation& invocation) {
             frame::Plan plan;
             plan.command = kind.name;
+            plan.job = metrics::job_name_for_command(kind.name);
             plan.steps.push_back(kind.bind(invocation.options));
             if (kind.rotation_id) plan.rotation_id = kind.rotation_id(*plan.steps.front());
             const auto selection = namespace_selection_from(invocation.options, invocation.globals);

@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "commands/session.h"
+#include "metrics/pushgateway_url.h"
 #include "util/terminal_text.h"
 #include "formats/influxctl_output.h"
 #include "crypto/random.h"
@@ -130,6 +131,7 @@ ExitCode run_create(const cli::Invocation& invocation, TokenKind kind, const std
                                                        record);
   frame::Plan plan;
   plan.command = command;
+  plan.job = metrics::job_name_for_command(command);
   plan.steps.push_back(step);
 
   auto client = connect(invocation.globals);
@@ -174,6 +176,7 @@ ExitCode run_revoke(const cli::Invocation& invocation, TokenKind kind) {
                                                        ids, now);
   frame::Plan plan;
   plan.command = command;
+  plan.job = metrics::job_name_for_command(command);
   plan.steps.push_back(step);
   const PlanResult result = execute_plan_here(invocation, plan, *client, token_lock_wait);
   formats::Registry after;

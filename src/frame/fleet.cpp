@@ -73,6 +73,8 @@ int exit_code_severity(ExitCode code) {
     case ExitCode::failure: return 2;
     case ExitCode::invalid_data: return 3;
     case ExitCode::not_authorized: return 4;
+    case ExitCode::degraded: return 2;
+    case ExitCode::broken: return 3;
     case ExitCode::usage: return 5;
     case ExitCode::terminated: return 6;
     case ExitCode::interrupted: return 7;
@@ -122,21 +124,22 @@ std::string progress_text(std::size_t done, std::size_t total, std::size_t faile
 
 }  // namespace
 
-ExitCode run_plan_in_namespaces(kube::Client& client, const Plan& plan, const std::vector<std::string>& namespaces,
-                                std::size_t concurrency, const RunSettings& settings) {
+std::vector<NamespaceResult> run_plan_in_namespaces(kube::Client& client, const Plan& plan,
+                                                    const std::vector<std::string>& namespaces, std::size_t concurrency,
+                                                    const RunSettings& settings) {
   if (namespaces.empty()) {
     log::warn("no namespace matched: nothing to do");
-    return ExitCode::success;
+    return {};
   }
   const bool terminal = ::isatty(STDERR_FILENO) && log::current_format() == log::Format::text;
   log::info("multi-namespace run",
-            {{"namespaces", std::to_string(namespaces.size())}, {"concurrency", std::to_string(concurrency)}});
+            {{"namespaces", namespaces.size()}, {"concurrency", concurrency}});
   std::size_t failed = 0;
   const auto observer = [&](const NamespaceResult& result, std::size_t done, std::size_t total) {
     if (result.outcome == NamespaceOutcome::failed) ++failed;
     if (!result.output.empty()) log::print_above_status(stdout, prefix_lines(result.output, result.namespace_));
     if (result.outcome == NamespaceOutcome::failed) {
-      log::write(log::Level::error, result.message, {{"exit", std::to_string(static_cast<int>(result.exit_code))}},
+      log::write(log::Level::error, result.message, {{"exit", static_cast<int>(result.exit_code)}},
                  result.namespace_);
     }
     if (terminal) {
@@ -145,7 +148,7 @@ ExitCode run_plan_in_namespaces(kube::Client& client, const Plan& plan, const st
       log::info("namespace done", {{"namespace", result.namespace_},
                                    {"result", outcome_name(result.outcome)},
                                    {"progress", std::to_string(done) + "/" + std::to_string(total)},
-                                   {"ms", std::to_string(result.took.count())}});
+                                   {"ms", result.took.count()}});
     }
   };
   const auto results = run_fleet(
@@ -164,7 +167,7 @@ ExitCode run_plan_in_namespaces(kube::Client& client, const Plan& plan, const st
       observer);
   if (terminal) log::set_status_line("");
   log::print_above_status(stdout, render_summary(results));
-  return aggregate_exit_code(results);
+  return results;
 }
 
 std::string prefix_lines(const std::string& text, const std::string& namespace_) {

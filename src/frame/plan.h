@@ -18,6 +18,7 @@ struct Plan {
   std::string command;  ///< how the lock and messages name the run: "revoke-and-rotate", "run rotate.yaml"
   std::vector<std::shared_ptr<const Step>> steps;
   std::string rotation_id;  ///< the rotation the run works on, for the lock holder; may be empty
+  std::string job;          ///< how metrics name the run: "rotate" (a job file's name), "revoke-and-rotate"
   /// The command that resumes the plan in a namespace, for the message of a run
   /// that stopped half-way (it always names the namespace).
   std::function<std::string(const std::string& ns)> resume_command;

@@ -1,6 +1,8 @@
 #include "kube/connection_config.h"
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <vector>
@@ -253,7 +255,14 @@ ConnectionConfig load_connection(const ConnectionOptions& options) {
       // As kubectl: missing files in a KUBECONFIG list are skipped, an explicit
       // --kubeconfig that cannot be read is an error.
       if (explicit_file || std::filesystem::exists(path)) {
-        throw ConfigError("cannot read kubeconfig " + path.string());
+        // The cause, as the system gives it (ENOENT, EACCES, EISDIR...).
+        std::error_code error;
+        const bool is_directory = std::filesystem::is_directory(path, error);
+        const std::string cause = is_directory ? std::strerror(EISDIR)
+                                  : std::filesystem::exists(path, error) ? std::strerror(EACCES)
+                                                                         : std::strerror(ENOENT);
+        throw ConfigError("cannot read kubeconfig " + path.string() + ": " + cause +
+                          (explicit_file ? " (check --kubeconfig)" : " (check $KUBECONFIG)"));
       }
       continue;
     }

@@ -152,6 +152,17 @@ Lease LeaseApi::update(const Lease& lease) {
                                          lease_to_json(lease)));
 }
 
+std::vector<Json> EventApi::list(const std::string& ns, const std::string& field_selector) {
+  std::string path = namespaced_path("v1", ns, "events");
+  if (!field_selector.empty()) path += "?fieldSelector=" + url_encode(field_selector);
+  const Json list = client_.get(path);
+  std::vector<Json> events;
+  if (const auto items = list.find("items"); items != list.end() && items->is_array()) {
+    for (const auto& item : *items) events.push_back(item);
+  }
+  return events;
+}
+
 void EventApi::create(const EventSpec& event, util::TimePoint now) {
   const std::string time = api_time(now);
   const Json body = {

@@ -89,6 +89,8 @@ class EventApi {
  public:
   explicit EventApi(Client& client) : client_(client) {}
   void create(const EventSpec& event, util::TimePoint now);
+  /// The Events of `ns` matching a field selector (e.g. "source=rotator"), as JSON.
+  std::vector<Json> list(const std::string& ns, const std::string& field_selector);
 
  private:
   Client& client_;

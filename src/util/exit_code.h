@@ -10,6 +10,8 @@ enum class ExitCode : int {
   lock_held = 3,       ///< another run holds the Lease
   not_authorized = 4,  ///< the API server said 401 or 403
   invalid_data = 5,    ///< refused to act on invalid existing data (--force overrides)
+  degraded = 6,        ///< status: the installation works but needs attention
+  broken = 7,          ///< status: the installation does not work as it should
   interrupted = 130,   ///< stopped by SIGINT at a safe point (128 + 2, as shells report it)
   terminated = 143,    ///< stopped by SIGTERM at a safe point (128 + 15)
 };

@@ -71,15 +71,18 @@ std::string render(Level level, std::string_view message, const Fields& fields, 
                            {"level", level_name(level)},
                            {"msg", message}};
     if (!scope.empty()) line["namespace"] = scope;
-    for (const auto& [key, value] : fields) line[key] = value;
+    for (const auto& [key, value] : fields) {
+      std::visit([&, &k = key](const auto& v) { line[k] = v; }, value.value());
+    }
     return line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
   std::string line = scope.empty() ? std::string() : std::string(scope) + ": ";
   line += text_tag(level);
   line += message;
   for (const auto& [key, value] : fields) {
+    const std::string text = value.text();
     line += " " + key + "=";
-    line += needs_quotes(value) ? nlohmann::json(value).dump() : value;
+    line += needs_quotes(text) ? nlohmann::json(text).dump() : text;
   }
   return line;
 }
@@ -116,6 +119,23 @@ class JsonWrappingSink : public spdlog::sinks::base_sink<std::mutex> {
 };
 
 }  // namespace
+
+std::string FieldValue::text() const {
+  return std::visit(
+      [](const auto& v) -> std::string {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, std::string>) {
+          return v;
+        } else if constexpr (std::is_same_v<T, bool>) {
+          return v ? "true" : "false";
+        } else if constexpr (std::is_same_v<T, double>) {
+          return nlohmann::json(v).dump();
+        } else {
+          return std::to_string(v);
+        }
+      },
+      value_);
+}
 
 void configure(Format format, Level level) {
   current_format_ = format;

@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <variant>
 #include <utility>
 #include <vector>
 
@@ -18,9 +20,29 @@ void configure(Format format, Level level);
 /// The format configure() chose last.
 Format current_format();
 
-/// Structured fields, rendered as key=value (text) or JSON members. Never put key or
-/// token material here.
-using Fields = std::vector<std::pair<std::string, std::string>>;
+/// One field's value: text, or a number or boolean that JSON logs keep as such.
+class FieldValue {
+ public:
+  FieldValue(std::string text) : value_(std::move(text)) {}
+  FieldValue(const char* text) : value_(std::string(text)) {}
+  FieldValue(std::string_view text) : value_(std::string(text)) {}
+  template <typename T>
+    requires std::is_integral_v<T> && (!std::is_same_v<T, bool>)
+  FieldValue(T number) : value_(static_cast<long long>(number)) {}
+  FieldValue(double number) : value_(number) {}
+  FieldValue(bool flag) : value_(flag) {}
+
+  const std::variant<std::string, long long, double, bool>& value() const { return value_; }
+  /// As text: numbers and booleans as they read.
+  std::string text() const;
+
+ private:
+  std::variant<std::string, long long, double, bool> value_;
+};
+
+/// Structured fields, rendered as key=value (text) or JSON members (numbers as
+/// numbers). Never put key or token material here.
+using Fields = std::vector<std::pair<std::string, FieldValue>>;
 
 void debug(std::string_view message, const Fields& fields = {});
 void info(std::string_view message, const Fields& fields = {});

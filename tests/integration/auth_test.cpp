@@ -50,8 +50,8 @@ TEST_CASE("auth: an identity without rights gets a 403 Forbidden, and rotator ex
     CHECK_THAT(e.what(), Catch::Contains("User \"nobody\" cannot get resource \"secrets\""));
   }
   const auto run = run_rotator({"status", "--context", "nobody", "-n", ns.name()});
-  CHECK(run.exit_code == 4);
-  CHECK_THAT(run.out, Catch::Contains("forbidden"));
+  CHECK(run.exit_code == 7);  // broken: no right to read rotator's Secrets
+  CHECK_THAT(run.out, Catch::Contains("broken: not allowed to read") && Catch::Contains("forbidden"));
 }
 
 TEST_CASE("auth: a bad token gets a 401 Unauthorized, and rotator exits 4 with one clear line") {
@@ -82,7 +82,7 @@ TEST_CASE("auth: client certificates, from files and from inline data") {
     auto client = client_from(kubeconfig);
     CHECK_FALSE(kube::SecretApi(*client).get(ns.name(), "none").has_value());
     const auto whoami = run_rotator({"status", "--kubeconfig", kubeconfig.string(), "-n", ns.name()});
-    CHECK(whoami.exit_code == 0);
+    CHECK(whoami.exit_code == 7);  // nothing bootstrapped there: broken
     CHECK_THAT(whoami.out, Catch::Contains("client certificate of user \"u\""));
   }
 }
@@ -216,14 +216,15 @@ TEST_CASE("auth: in-cluster configuration from a service account directory") {
                                                {"KUBERNETES_SERVICE_HOST", "127.0.0.1"},
                                                {"KUBERNETES_SERVICE_PORT", std::to_string(c.port)},
                                                {"ROTATOR_SERVICEACCOUNT_DIR", sa_dir.path().string()}});
-  CHECK(run_in_pod.exit_code == 4);  // may read rsa-keys, not admin-token
+  CHECK(run_in_pod.exit_code == 7);  // may read rsa-keys, not admin-token: broken
   CHECK_THAT(run_in_pod.out, Catch::Contains("in-cluster") && Catch::Contains(ns.name()));
 }
 
 TEST_CASE("config: an explicit --kubeconfig that cannot be read is a clear error") {
   const auto run = run_rotator({"status", "--kubeconfig=/nonexistent/kubeconfig"});
   CHECK(run.exit_code == 1);
-  CHECK(run.err == "rotator: error: cannot read kubeconfig /nonexistent/kubeconfig\n");
+  CHECK(run.err ==
+        "rotator: error: cannot read kubeconfig /nonexistent/kubeconfig: No such file or directory (check --kubeconfig)\n");
 }
 
 TEST_CASE("tls: a CA that did not sign the server is refused without retries, insecure-skip works") {

@@ -292,7 +292,7 @@ TEST_CASE("bad input: every malformed input ends with one clear line and its exi
   usage("--timeout soon", {"status", "-n", "{NS}", "--timeout", "soon"}, "");
   usage("--log-level loud", {"status", "-n", "{NS}", "--log-level", "loud"}, "");
   usage("--log-format xml", {"status", "-n", "{NS}", "--log-format", "xml"}, "");
-  usage("-o yaml", {"status", "-n", "{NS}", "-o", "yaml"}, "");
+  usage("-o xml", {"status", "-n", "{NS}", "-o", "xml"}, "");
   usage("extra argument", {"status", "extra"}, "extra");
   usage("--ttl -1h", {"create-admin-token", "-n", "{NS}", "--ttl", "-1h"}, "");
   usage("--renew-before longer than --ttl", {"create-admin-token", "-n", "{NS}", "--ttl", "1h", "--renew-before", "2h"}, "renew-before");

@@ -12,22 +12,24 @@ TEST_CASE("cli: status reports the cluster, keys, admin token and restart target
   const auto secret = kube::SecretApi(*TestCluster::get().client()).get(ns.name(), "rsa-keys");
   const std::string kid = secret->data.at("kid");
 
+  // No admin token yet: broken (exit 7), and the table says why first.
   const auto table = run_rotator({"status", "-n", ns.name()});
-  REQUIRE(table.exit_code == 0);
+  REQUIRE(table.exit_code == 7);
+  CHECK_THAT(table.out, Catch::Contains("Verdict:      broken: no admin token"));
   CHECK_THAT(table.out, Catch::Contains(TestCluster::get().server) && Catch::Contains("v1.20"));
-  CHECK_THAT(table.out, Catch::Contains("Signing keys (Secret rsa-keys)") && Catch::Contains(kid) &&
+  CHECK_THAT(table.out, Catch::Contains("Signing keys") && Catch::Contains(kid) &&
                             Catch::Contains("RS256 (RSA 2048 bits)"));
   CHECK_THAT(table.out, !Catch::Contains("PRIVATE KEY"));
 
   const auto json = run_rotator({"status", "-n", ns.name(), "-o", "json"});
-  REQUIRE(json.exit_code == 0);
+  REQUIRE(json.exit_code == 7);
   const auto parsed = nlohmann::json::parse(json.out);
-  CHECK(parsed["cluster"]["namespace"] == ns.name());
+  CHECK(parsed["namespace"] == ns.name());
   CHECK(parsed["keys"]["state"] == "ok");
   CHECK(parsed["keys"]["kid"] == kid);
-  CHECK_FALSE(parsed["keys"]["staged_kid"].get<std::string>().empty());
+  CHECK_FALSE(parsed["keys"]["stagedKid"].get<std::string>().empty());
   CHECK(parsed["adminToken"]["state"] == "absent");
-  CHECK(parsed["workload"]["state"] == "absent");
+  CHECK(parsed["restart"]["state"] == "absent");
 
   REQUIRE(run_rotator({"create-admin-token", "-n", ns.name()}).exit_code == 0);
   const auto after = nlohmann::json::parse(run_rotator({"status", "-n", ns.name(), "-o", "json"}).out);
@@ -40,7 +42,7 @@ TEST_CASE("cli: usage errors exit 2 with a hint, version and help need no cluste
   CHECK(typo.exit_code == 2);
   CHECK_THAT(typo.err, Catch::Contains("did you mean status?"));
   CHECK(run_rotator({"status", "--no-such-flag"}).exit_code == 2);
-  CHECK(run_rotator({"status", "-o", "yaml"}).exit_code == 2);
+  CHECK(run_rotator({"status", "-o", "xml"}).exit_code == 2);
   CHECK(run_rotator({"status", "--timeout", "soon"}).exit_code == 2);
   CHECK(run_rotator({"status", "extra"}).exit_code == 2);
   CHECK(run_rotator({}).exit_code == 2);
@@ -55,10 +57,11 @@ TEST_CASE("cli: usage errors exit 2 with a hint, version and help need no cluste
 TEST_CASE("cli: JSON logs for Jobs and a request count with --stats") {
   TestNamespace ns;
   const auto run = run_rotator({"status", "-n", ns.name(), "--log-format", "json", "--stats"});
-  REQUIRE(run.exit_code == 0);
+  REQUIRE(run.exit_code == 7);  // nothing bootstrapped there: broken
   const auto line = nlohmann::json::parse(run.err.substr(0, run.err.find('\n')));
   CHECK(line["msg"] == "api requests");
-  CHECK(line["requests"] == "4");  // /version, two Secrets, the restart target
+  // The namespace, /version, the four Secrets, the restart target, its pods and the Lease.
+  CHECK(line["requests"] == 9);
 }
 
 TEST_CASE("cli: kubectl finds rotator as a plugin") {

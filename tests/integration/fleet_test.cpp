@@ -52,7 +52,7 @@ long reported_requests(const std::string& json_stderr) {
   std::istringstream in(json_stderr);
   for (std::string line; std::getline(in, line);) {
     const auto json = Json::parse(line, nullptr, false);
-    if (json.is_object() && json.value("msg", "") == "api requests") return std::stol(json.value("requests", "-1"));
+    if (json.is_object() && json.value("msg", "") == "api requests") return json.value("requests", -1L);
   }
   FAIL("no api requests line in: " << json_stderr);
   return -1;

@@ -109,9 +109,11 @@ TEST_CASE("completion: values of flags with a fixed set, in every spelling", "[c
   CHECK(complete({"rotator", "revoke-and-rotate", "--restart", ""}) ==
         std::vector<std::string>{"rollout", "delete-pods", "none"});
   CHECK(complete({"rotator", "revoke-and-rotate", "--restart", "de"}) == std::vector<std::string>{"delete-pods"});
-  CHECK(complete({"rotator", "status", "-o", ""}) == std::vector<std::string>{"table", "json"});
+  CHECK(complete({"rotator", "status", "-o", ""}) ==
+        std::vector<std::string>{"table", "json", "yaml", "prometheus"});
   CHECK(complete({"rotator", "status", "--output", "=", "j"}) == std::vector<std::string>{"json"});
-  CHECK(complete({"rotator", "status", "--output", "="}) == std::vector<std::string>{"table", "json"});
+  CHECK(complete({"rotator", "status", "--output", "="}) ==
+        std::vector<std::string>{"table", "json", "yaml", "prometheus"});
   CHECK(complete({"rotator", "--log-format", "j"}) == std::vector<std::string>{"json"});
   CHECK(complete({"rotator", "key-gen", "--algorithm", ""}) == std::vector<std::string>{"RS256", "ES256", "EdDSA"});
   // A free value (a name, a duration) completes to nothing rather than to flags.
