@@ -276,10 +276,11 @@ TEST_CASE("packaging: status as the ServiceAccount reads its Secrets, other Secr
 
   const auto status = run_rotator({"status", "-o", "json"}, env);
   INFO(status.out << status.err);
-  REQUIRE(status.exit_code == 0);
+  REQUIRE(status.exit_code == 7);  // read fine, judged broken: nothing is bootstrapped
+  CHECK(nlohmann::json::parse(status.out)["verdict"] == "broken");
   const auto report = nlohmann::json::parse(status.out);
   CHECK(report["cluster"]["context"] == "in-cluster");
-  CHECK(report["cluster"]["namespace"] == ns);
+  CHECK(report["namespace"] == ns);
   CHECK(report["keys"]["state"] == "absent");  // allowed to look: 404, not 403
   CHECK(report["adminToken"]["state"] == "absent");
 
@@ -289,16 +290,16 @@ TEST_CASE("packaging: status as the ServiceAccount reads its Secrets, other Secr
   keys.data = {{"kid", "k1"}};
   kube::SecretApi(*installation.admin).create(keys);
   const auto present = run_rotator({"status", "-o", "json"}, env);
-  REQUIRE(present.exit_code == 0);
+  REQUIRE(present.exit_code == 7);
   // Read, and found wanting (no private key): "invalid", not "forbidden".
   CHECK(nlohmann::json::parse(present.out)["keys"]["state"] == "invalid");
 
   const auto other_secret = run_rotator({"status", "--keys-secret=some-other-secret"}, env);
-  CHECK(other_secret.exit_code == 4);
+  CHECK(other_secret.exit_code == 7);  // no rights to read it: broken
   CHECK_THAT(other_secret.out, Catch::Contains("some-other-secret") && Catch::Contains("forbidden"));
 
   const auto other_namespace = run_rotator({"status", "-n", installation.other.name()}, env);
-  CHECK(other_namespace.exit_code == 4);
+  CHECK(other_namespace.exit_code == 7);
   CHECK_THAT(other_namespace.out, Catch::Contains("forbidden"));
 
   // The same token through rotator's client: the restart target is reachable,

@@ -11,6 +11,7 @@
 #include "cli/command_table.h"
 #include "cli/completion.h"
 #include "commands/commands.h"
+#include "test_support.h"
 #include "util/subprocess.h"
 
 using namespace rotator;
@@ -20,22 +21,15 @@ namespace {
 class ScriptFile {
  public:
   explicit ScriptFile(const std::string& text) {
-    std::string pattern = (std::filesystem::temp_directory_path() / "rotator-completion-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    dir_ = pattern;
-    std::ofstream(dir_ / "completion-script.bash") << text;
+    dir_.write("completion-script.bash", text);
     // A file for file-name completion to find.
-    std::ofstream(dir_ / "rotate-job.yaml") << "steps: []\n";
+    dir_.write("rotate-job.yaml", "steps: []\n");
   }
-  ~ScriptFile() {
-    std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
-  }
-  std::filesystem::path script() const { return dir_ / "completion-script.bash"; }
-  std::filesystem::path dir() const { return dir_; }
+  std::filesystem::path script() const { return dir_.path() / "completion-script.bash"; }
+  std::filesystem::path dir() const { return dir_.path(); }
 
  private:
-  std::filesystem::path dir_;
+  testing::ScratchDir dir_;
 };
 
 const ScriptFile& bash_script() {

@@ -14,6 +14,8 @@
 #include "crypto/random.h"
 #include "util/base64.h"
 
+#include "test_support.h"
+
 namespace {
 
 using namespace rotator::crypto;
@@ -70,23 +72,15 @@ std::string run_and_capture(const std::string& command) {
   return output;
 }
 
-/// A public PEM written to a private temporary file, removed afterwards.
+/// A public PEM in a scratch directory of its own, removed afterwards.
 class TempPublicPem {
  public:
-  explicit TempPublicPem(const EVP_PKEY& key)
-      : path_(fs::temp_directory_path() / ("rotator-crypto-jwk-" + uuid_v4() + ".pem")) {
-    std::ofstream(path_) << public_key_to_pem(key);
-  }
-  ~TempPublicPem() {
-    std::error_code ignored;
-    fs::remove(path_, ignored);
-  }
-  TempPublicPem(const TempPublicPem&) = delete;
-  TempPublicPem& operator=(const TempPublicPem&) = delete;
-  std::string path() const { return path_.string(); }
+  explicit TempPublicPem(const EVP_PKEY& key) : path_(dir_.write("public.pem", public_key_to_pem(key))) {}
+  const std::string& path() const { return path_; }
 
  private:
-  fs::path path_;
+  rotator::testing::ScratchDir dir_;
+  std::string path_;
 };
 
 std::string set_error(const std::string& text) {

@@ -21,6 +21,8 @@
 #include "crypto/random.h"
 #include "util/base64.h"
 
+#include "test_support.h"
+
 namespace {
 
 using namespace rotator::crypto;
@@ -72,34 +74,7 @@ std::optional<JwtFailure> failure_of(const std::string& token, const EVP_PKEY& k
   return verify_jwt(token, key, fixed_now, options).failure;
 }
 
-/// A private scratch directory, removed with everything in it.
-class ScratchDir {
- public:
-  ScratchDir() : path_(fs::temp_directory_path() / ("rotator-crypto-jwt-" + uuid_v4())) {
-    fs::create_directories(path_);
-  }
-  ~ScratchDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-
-  std::string write(const std::string& name, std::string_view content) const {
-    std::ofstream(path_ / name, std::ios::binary) << content;
-    return (path_ / name).string();
-  }
-  std::string read(const std::string& name) const {
-    std::ifstream in(path_ / name, std::ios::binary);
-    std::ostringstream content;
-    content << in.rdbuf();
-    return content.str();
-  }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
-};
+using rotator::testing::ScratchDir;
 
 int run_quietly(const std::string& command) {
   const int status = std::system((command + " >/dev/null 2>&1").c_str());

@@ -16,41 +16,14 @@
 #include "crypto/pem.h"
 #include "crypto/random.h"
 
+#include "test_support.h"
+
 namespace {
 
 using namespace rotator::crypto;
 namespace fs = std::filesystem;
 
-/// A private scratch directory, removed with everything in it.
-class ScratchDir {
- public:
-  ScratchDir() : path_(fs::temp_directory_path() / ("rotator-crypto-keys-" + uuid_v4())) {
-    fs::create_directories(path_);
-  }
-  ~ScratchDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
-  std::string write(const std::string& name, std::string_view content) const {
-    std::ofstream(file(name), std::ios::binary) << content;
-    return file(name);
-  }
-
-  std::string read(const std::string& name) const {
-    std::ifstream in(file(name), std::ios::binary);
-    std::ostringstream content;
-    content << in.rdbuf();
-    return content.str();
-  }
-
- private:
-  fs::path path_;
-};
+using rotator::testing::ScratchDir;
 
 /// Exit status of a shell command, output discarded.
 int run_quietly(const std::string& command) {

@@ -9,10 +9,11 @@
 #include <nlohmann/json.hpp>
 
 #include "commands/influxctl_config.h"
-#include "crypto/random.h"
 #include "formats/influxctl_config.h"
 #include "util/errors.h"
 #include "util/subprocess.h"
+
+#include "test_support.h"
 
 using namespace rotator;
 using namespace rotator::formats;
@@ -77,18 +78,18 @@ std::string edited(std::optional<std::string_view> text, const InfluxctlConfigRe
   return edit_influxctl_config(text, r).text;
 }
 
+/// Runs tests/tools/influxctl_config_check.py on `text` in a scratch directory.
+util::ProcessResult run_checker(const std::string& text, util::ChildStderr stderr_to) {
+  const testing::ScratchDir dir;
+  return util::run_process({"python3", std::string(ROTATOR_TEST_DATA) + "/../tools/influxctl_config_check.py",
+                            dir.write("config.toml", text)},
+                           {}, std::chrono::seconds(30), util::ChildStdin::null, stderr_to);
+}
+
 /// Runs tests/tools/influxctl_config_check.py (Python's tomllib: an independent
 /// TOML reader) on `text`; its JSON summary of the profiles, or a failed check.
 Json independent_reading(const std::string& text) {
-  const auto path = std::filesystem::temp_directory_path() / ("rotator-influxctl-check-" + crypto::uuid_v4() + ".toml");
-  {
-    std::ofstream out(path, std::ios::binary);
-    out << text;
-  }
-  const auto result = util::run_process(
-      {"python3", std::string(ROTATOR_TEST_DATA) + "/../tools/influxctl_config_check.py", path.string()}, {},
-      std::chrono::seconds(30), util::ChildStdin::null, util::ChildStderr::inherit);
-  std::filesystem::remove(path);
+  const auto result = run_checker(text, util::ChildStderr::inherit);
   INFO(text);
   REQUIRE(result.exit_code == 0);
   return Json::parse(result.stdout_text);
@@ -105,13 +106,7 @@ TEST_CASE("influxctl config: the independent checker refuses keys in the wrong p
   for (const std::string& text :
        {std::string("[[profile]]\nname = \"p\"\n[profile.auth.token]\nmgmt_token = \"M.V1.x\"\n"),
         std::string("[[profile]]\nname = \"p\"\nport = 443\n"), std::string("token_file = \"/x\"\n")}) {
-    const auto path = std::filesystem::temp_directory_path() / ("rotator-influxctl-bad-" + crypto::uuid_v4());
-    std::ofstream(path) << text;
-    const auto result =
-        util::run_process({"python3", std::string(ROTATOR_TEST_DATA) + "/../tools/influxctl_config_check.py", path.string()},
-                          {}, std::chrono::seconds(30), util::ChildStdin::null, util::ChildStderr::discard);
-    std::filesystem::remove(path);
-    CHECK(result.exit_code == 1);
+    CHECK(run_checker(text, util::ChildStderr::discard).exit_code == 1);
   }
 }
 
@@ -199,13 +194,7 @@ TEST_CASE("influxctl config: rotator's earlier mgmt_token under [profile.auth.to
     CHECK(result.text == "[[profile]]\n  name = \"prod\"\n  host = \"h\"\n  mgmt_token = \"M.V1.new\"\n");
     CHECK(independent_reading(result.text) == Json::array({summary("prod", "M.V1.new", nullptr)}));
     // The old file is what influxctl 2.0.1+ refuses: the checker agrees.
-    const auto path = std::filesystem::temp_directory_path() / ("rotator-influxctl-old-" + crypto::uuid_v4());
-    std::ofstream(path) << old_write;
-    CHECK(util::run_process({"python3", std::string(ROTATOR_TEST_DATA) + "/../tools/influxctl_config_check.py",
-                             path.string()},
-                            {}, std::chrono::seconds(30), util::ChildStdin::null, util::ChildStderr::discard)
-              .exit_code == 1);
-    std::filesystem::remove(path);
+    CHECK(run_checker(old_write, util::ChildStderr::discard).exit_code == 1);
   }
   SECTION("setting token_file moves the misplaced token, with its value as written") {
     const auto result =
@@ -327,7 +316,8 @@ TEST_CASE("influxctl config: text that only looks like TOML structure is left al
 
 TEST_CASE("influxctl config: an existing file keeps its mode (with a warning when others may read it), a new one is 0600",
           "[formats][influxctl]") {
-  const auto dir = std::filesystem::temp_directory_path() / ("rotator-influxctl-" + crypto::uuid_v4());
+  const testing::ScratchDir scratch;
+  const auto& dir = scratch.path();
   const auto path = dir / "influxctl" / "config.toml";
   std::filesystem::create_directories(path.parent_path());
   std::ofstream(path) << several_profiles;
@@ -350,5 +340,4 @@ TEST_CASE("influxctl config: an existing file keeps its mode (with a warning whe
   commands::set_influxctl_profile_value(fresh, "default", InfluxctlSetting::mgmt_token, "M.V1.x", {"h", "443"});
   REQUIRE(::stat(fresh.c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0600);
-  std::filesystem::remove_all(dir);
 }

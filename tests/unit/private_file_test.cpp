@@ -4,35 +4,21 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include <catch2/catch.hpp>
 
-#include "crypto/random.h"
 #include "util/errors.h"
 #include "util/private_file.h"
+
+#include "test_support.h"
 
 using namespace rotator;
 namespace fs = std::filesystem;
 
 namespace {
 
-/// A scratch directory, removed afterwards.
-struct Scratch {
-  fs::path dir = fs::temp_directory_path() / ("rotator-private-file-" + crypto::uuid_v4());
-  Scratch() { fs::create_directories(dir); }
-  ~Scratch() {
-    std::error_code ignored;
-    fs::remove_all(dir, ignored);
-  }
-};
-
-std::string read(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
+using testing::read_file;
+using Scratch = testing::ScratchDir;
 
 void write(const fs::path& path, const std::string& content, mode_t mode) {
   {
@@ -56,35 +42,35 @@ std::size_t entries(const fs::path& dir) {
 
 TEST_CASE("private file: a new file is 0600 whatever the umask, and no temporary file is left") {
   Scratch s;
-  const auto target = s.dir / "token.json";
+  const auto target = s.path() / "token.json";
   const mode_t old_umask = ::umask(0);  // the most permissive umask: the mode must not depend on it
   const auto written = util::write_file_atomically(target, "{\"access_token\":\"x\"}");
   ::umask(old_umask);
-  CHECK(read(target) == "{\"access_token\":\"x\"}");
+  CHECK(read_file(target) == "{\"access_token\":\"x\"}");
   CHECK(mode_of(target) == 0600);
   CHECK(written.mode == 0600);
   CHECK(written.owner == ::geteuid());
-  CHECK(entries(s.dir) == 1);
+  CHECK(entries(s.path()) == 1);
 }
 
 TEST_CASE("private file: a replaced token file becomes 0600 even if it was world-readable") {
   Scratch s;
-  const auto target = s.dir / "token.json";
+  const auto target = s.path() / "token.json";
   write(target, "old", 0666);
   util::write_file_atomically(target, "new");
-  CHECK(read(target) == "new");
+  CHECK(read_file(target) == "new");
   CHECK(mode_of(target) == 0600);
 }
 
 TEST_CASE("private file: planted files and symlinks at the temporary name are never opened") {
   Scratch s;
-  const auto target = s.dir / "token.json";
-  const auto victim = s.dir / "victim";
+  const auto target = s.path() / "token.json";
+  const auto victim = s.path() / "victim";
   write(victim, "precious", 0644);
   // The writer's first two choices of temporary name are taken: a symlink to
   // another file, then a world-writable file an attacker could read later.
-  fs::create_symlink(victim, s.dir / "planted-link");
-  write(s.dir / "planted-file", "", 0666);
+  fs::create_symlink(victim, s.path() / "planted-link");
+  write(s.path() / "planted-file", "", 0666);
   int calls = 0;
   util::FileWriteOptions options;
   options.temp_name = [&](std::string_view name) {
@@ -95,46 +81,46 @@ TEST_CASE("private file: planted files and symlinks at the temporary name are ne
   };
   util::write_file_atomically(target, "secret token", options);
   CHECK(calls == 3);
-  CHECK(read(target) == "secret token");
+  CHECK(read_file(target) == "secret token");
   CHECK(mode_of(target) == 0600);
-  CHECK(read(victim) == "precious");               // the symlink was not followed
-  CHECK(read(s.dir / "planted-file").empty());     // the planted file received nothing
-  CHECK(mode_of(s.dir / "planted-file") == 0666);  // and was not touched
-  CHECK(fs::is_symlink(s.dir / "planted-link"));
+  CHECK(read_file(victim) == "precious");               // the symlink was not followed
+  CHECK(read_file(s.path() / "planted-file").empty());     // the planted file received nothing
+  CHECK(mode_of(s.path() / "planted-file") == 0666);  // and was not touched
+  CHECK(fs::is_symlink(s.path() / "planted-link"));
 }
 
 TEST_CASE("private file: create_exclusive refuses an existing name of any kind") {
   Scratch s;
-  const auto victim = s.dir / "victim";
+  const auto victim = s.path() / "victim";
   write(victim, "precious", 0644);
-  fs::create_symlink(victim, s.dir / "link");
-  fs::create_symlink(s.dir / "nowhere", s.dir / "dangling");
-  util::Fd dir(::open(s.dir.c_str(), O_RDONLY | O_DIRECTORY));
+  fs::create_symlink(victim, s.path() / "link");
+  fs::create_symlink(s.path() / "nowhere", s.path() / "dangling");
+  util::Fd dir(::open(s.path().c_str(), O_RDONLY | O_DIRECTORY));
   for (const char* name : {"victim", "link", "dangling"}) {
     INFO(name);
     errno = 0;
     CHECK_FALSE(util::create_exclusive(dir.get(), name, 0600).valid());
     CHECK(errno == EEXIST);
   }
-  CHECK(read(victim) == "precious");
-  CHECK_FALSE(fs::exists(s.dir / "nowhere"));  // a dangling link is not created through either
+  CHECK(read_file(victim) == "precious");
+  CHECK_FALSE(fs::exists(s.path() / "nowhere"));  // a dangling link is not created through either
 }
 
 TEST_CASE("private file: a symlink at the target is replaced, never written through") {
   Scratch s;
-  const auto victim = s.dir / "victim";
+  const auto victim = s.path() / "victim";
   write(victim, "precious", 0644);
-  const auto target = s.dir / "token.json";
+  const auto target = s.path() / "token.json";
   fs::create_symlink(victim, target);
   util::write_file_atomically(target, "token");
   CHECK_FALSE(fs::is_symlink(target));
-  CHECK(read(target) == "token");
-  CHECK(read(victim) == "precious");
+  CHECK(read_file(target) == "token");
+  CHECK(read_file(victim) == "precious");
 }
 
 TEST_CASE("private file: keep_owner_and_mode keeps the owner bits and drops the rest beyond max_mode") {
   Scratch s;
-  const auto target = s.dir / "config.toml";
+  const auto target = s.path() / "config.toml";
   util::FileWriteOptions options;
   options.existing = util::ExistingFile::keep_owner_and_mode;
   options.max_mode = 0600;
@@ -168,33 +154,33 @@ TEST_CASE("private file: keep_owner_and_mode keeps the owner bits and drops the 
     CHECK(st.st_uid == 4242);
     CHECK(st.st_gid == 4343);
     CHECK(written.owner == 4242);
-    CHECK(read(target) == "b");
+    CHECK(read_file(target) == "b");
   }
 }
 
 TEST_CASE("private file: a failure leaves the target as it was and no temporary file") {
   Scratch s;
-  const auto target = s.dir / "token.json";
+  const auto target = s.path() / "token.json";
   write(target, "old", 0600);
   SECTION("every temporary name taken") {
-    write(s.dir / "taken", "", 0600);
+    write(s.path() / "taken", "", 0600);
     util::FileWriteOptions options;
     options.temp_name = [](std::string_view) { return std::string("taken"); };
     CHECK_THROWS_WITH(util::write_file_atomically(target, "new", options), Catch::Contains("names in a row were taken"));
-    CHECK(entries(s.dir) == 2);
+    CHECK(entries(s.path()) == 2);
   }
   SECTION("the target is a directory") {
     fs::remove(target);
     fs::create_directory(target);
     CHECK_THROWS_WITH(util::write_file_atomically(target, "new"), Catch::Contains("is a directory"));
     CHECK(fs::is_directory(target));
-    CHECK(entries(s.dir) == 1);
+    CHECK(entries(s.path()) == 1);
   }
   SECTION("the directory does not exist") {
-    CHECK_THROWS_WITH(util::write_file_atomically(s.dir / "missing" / "token.json", "new"),
+    CHECK_THROWS_WITH(util::write_file_atomically(s.path() / "missing" / "token.json", "new"),
                       Catch::Contains("cannot open its directory"));
   }
-  if (fs::exists(target) && fs::is_regular_file(target)) CHECK(read(target) == "old");
+  if (fs::exists(target) && fs::is_regular_file(target)) CHECK(read_file(target) == "old");
 }
 
 TEST_CASE("private file: temporary names are unpredictable and hidden") {
@@ -208,7 +194,7 @@ TEST_CASE("private file: temporary names are unpredictable and hidden") {
 TEST_CASE("private file: devices and pipes are written into, never replaced") {
   Scratch s;
   // A FIFO with a reader: written into, and still a FIFO afterwards.
-  const auto fifo = s.dir / "fifo";
+  const auto fifo = s.path() / "fifo";
   REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
   util::Fd reader(::open(fifo.c_str(), O_RDONLY | O_NONBLOCK));
   REQUIRE(reader.valid());
@@ -218,7 +204,7 @@ TEST_CASE("private file: devices and pipes are written into, never replaced") {
   CHECK(std::string(buffer) == "token");
   CHECK(fs::is_fifo(fifo));
   // A symlink of ours to it is followed, and stays a symlink.
-  const auto link = s.dir / "out";
+  const auto link = s.path() / "out";
   fs::create_symlink(fifo, link);
   util::write_file_atomically(link, "again");
   CHECK(fs::is_symlink(link));
@@ -229,5 +215,5 @@ TEST_CASE("private file: devices and pipes are written into, never replaced") {
     util::write_file_atomically("/dev/null", "token");
     CHECK(fs::is_character_file("/dev/null"));
   }
-  CHECK_THROWS_WITH(util::write_file_atomically(s.dir, "x"), Catch::Contains("is a directory"));
+  CHECK_THROWS_WITH(util::write_file_atomically(s.path(), "x"), Catch::Contains("is a directory"));
 }

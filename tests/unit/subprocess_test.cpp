@@ -8,26 +8,21 @@
 
 #include <catch2/catch.hpp>
 
-#include "crypto/random.h"
 #include "util/errors.h"
 #include "util/fd.h"
 #include "util/subprocess.h"
+
+#include "test_support.h"
 
 using namespace rotator;
 namespace fs = std::filesystem;
 
 namespace {
 
-struct Scratch {
-  fs::path dir = fs::temp_directory_path() / ("rotator-subprocess-" + crypto::uuid_v4());
-  Scratch() { fs::create_directories(dir); }
-  ~Scratch() {
-    std::error_code ignored;
-    fs::remove_all(dir, ignored);
-  }
+/// A scratch directory that can hold executable scripts.
+struct Scratch : testing::ScratchDir {
   fs::path script(const std::string& name, const std::string& body) const {
-    const auto path = dir / name;
-    std::ofstream(path) << "#!/bin/sh\n" << body;
+    const fs::path path = write(name, "#!/bin/sh\n" + body);
     fs::permissions(path, fs::perms::owner_all);
     return path;
   }
@@ -45,14 +40,14 @@ struct ScopedCwd {
 TEST_CASE("subprocess: a command found through a relative PATH entry is refused, as kubectl refuses it") {
   Scratch s;
   s.script("plugin", "echo ran\n");
-  ScopedCwd cwd(s.dir);
+  ScopedCwd cwd(s.path());
   for (const char* path : {":/usr/bin", "/usr/bin::/bin", ".:/usr/bin", "/nonexistent:."}) {
     INFO(path);
     CHECK_THROWS_WITH(util::find_executable("plugin", path),
                       Catch::Contains("relative PATH entry") && Catch::Contains("refusing"));
   }
   // The same name in an absolute directory earlier in PATH wins and is allowed.
-  CHECK(util::find_executable("plugin", (s.dir.string() + "::/usr/bin")) == s.dir.string() + "/plugin");
+  CHECK(util::find_executable("plugin", (s.path().string() + "::/usr/bin")) == s.path().string() + "/plugin");
   // A relative entry that does not hold the command is harmless.
   CHECK(util::find_executable("sh", "relative-dir:/bin:/usr/bin") == "/bin/sh");
   CHECK_THROWS_WITH(util::find_executable("no-such-plugin-xyz", "/bin:/usr/bin"), Catch::Contains("not found on PATH"));
@@ -63,7 +58,7 @@ TEST_CASE("subprocess: a command found through a relative PATH entry is refused,
 TEST_CASE("subprocess: run_process resolves PATH itself and never runs from the current directory") {
   Scratch s;
   s.script("plugin-in-cwd", "echo ran\n");
-  ScopedCwd cwd(s.dir);
+  ScopedCwd cwd(s.path());
   const char* saved = std::getenv("PATH");
   const std::string old_path = saved ? saved : "";
   ::setenv("PATH", "/usr/bin:/bin:", 1);
@@ -79,7 +74,7 @@ TEST_CASE("subprocess: the child inherits no descriptor but 0, 1 and 2") {
   int pair[2];
   REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM, 0, pair) == 0);
   util::Fd a(pair[0]), b(pair[1]);
-  util::Fd file(::open((s.dir / "secret").c_str(), O_WRONLY | O_CREAT, 0600));
+  util::Fd file(::open((s.path() / "secret").c_str(), O_WRONLY | O_CREAT, 0600));
   REQUIRE(file.valid());
   // The shell lists its own descriptors (the one the glob used is gone by the
   // time readlink looks at it, hence `true`); only sockets and our file's path
@@ -90,7 +85,7 @@ TEST_CASE("subprocess: the child inherits no descriptor but 0, 1 and 2") {
   REQUIRE(result.exit_code == 0);
   INFO(result.stdout_text);
   CHECK(result.stdout_text.find("socket:") == std::string::npos);
-  CHECK(result.stdout_text.find((s.dir / "secret").string()) == std::string::npos);
+  CHECK(result.stdout_text.find((s.path() / "secret").string()) == std::string::npos);
   CHECK(result.stdout_text.find("pipe:") != std::string::npos);  // stdout is there
 }
 

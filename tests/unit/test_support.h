@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "formats/key_ring.h"
 #include "frame/snapshot.h"
@@ -53,7 +54,12 @@ class ScratchDir {
   ScratchDir(const ScratchDir&) = delete;
   ScratchDir& operator=(const ScratchDir&) = delete;
   const std::filesystem::path& path() const { return path_; }
-  std::filesystem::path file(const std::string& name) const { return path_ / name; }
+  /// The path of `name` in it, as a string (for command lines).
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+  /// Writes `content` to `name`; returns its path.
+  std::string write(const std::string& name, std::string_view content) const;
+  /// The content of `name` ("" when it cannot be read).
+  std::string read(const std::string& name) const;
 
  private:
   std::filesystem::path path_;
