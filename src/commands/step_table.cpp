@@ -223,9 +223,8 @@ const std::vector<StepKind>& step_table() {
       },
       {
           "revoke-and-rotate",
-          "revoke-and-rotate [--rotation-id ID] [--restart rollout|delete-pods|none] [--target deployment/token-management]\n"
-          "                          [--selector app=token-management] [--wait-timeout 5m] [--if-older-than DURATION]\n"
-          "                          [--fresh] [--grace DURATION]",
+          "revoke-and-rotate [--rotation-id ID] [--restart rollout|delete-pods|none] [--target deployment/token-management] "
+          "[--selector app=token-management] [--wait-timeout 5m] [--if-older-than DURATION] [--fresh] [--grace DURATION]",
           "rotate the signing key, issue a new admin token, restart token-management",
           "Replaces the key in one preconditioned write (there is never a moment without a\n"
           "valid key), mints a new admin token, restarts the service and waits for it, then\n"

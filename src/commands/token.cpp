@@ -100,8 +100,8 @@ void add_include_revoked(cli::po::options_description& options) {
 cli::CommandSpec token_create_command() {
   return {
       .name = "token create",
-      .synopsis = "token create \"DESCRIPTION\" [--read-database DB]... [--write-database DB]...\n"
-                  "                     [--expires-at RFC3339] [-o table|json]",
+      .synopsis = "token create \"DESCRIPTION\" [--read-database DB]... [--write-database DB]... "
+                  "[--expires-at RFC3339] [-o table|json]",
       .summary = "create a database token (shown once)",
       .details = "Creates a database token (apiv1_<64 base64url characters>, 384 random bits) with read and/or write\n"
                  "permission on databases ('*': all databases) and records its SHA-512 hash, never\n"
