@@ -107,6 +107,7 @@ std::vector<frame::ObjectRef> RotateStep::reads() const {
 }
 
 std::vector<kube::Access> RotateStep::rights(const frame::Snapshot& seen) const {
+  if (skips(seen)) return {};  // a key too young to rotate: this run writes nothing
   std::vector<kube::Access> rights = {{"update", "", "secrets", options_.keys_secret_name},
                                       secret_write_right(seen, options_.admin.secret_name)};
   if (options_.restart.mode == RestartMode::rollout) {
@@ -117,16 +118,22 @@ std::vector<kube::Access> RotateStep::rights(const frame::Snapshot& seen) const 
   return rights;
 }
 
-void RotateStep::preflight(const frame::Snapshot& seen) const {
+bool RotateStep::skips(const frame::Snapshot& seen) const {
+  if (!options_.if_older_than) return false;
   const auto& keys = seen.secret(options_.keys_secret_name);
-  if (keys && !formats::is_placeholder(*keys)) {
-    try {
-      const auto ring = formats::read_key_ring(*keys, util::Clock::now(), formats::WantStaged::no).ring;
-      if (choose_rotation(ring, options_, util::Clock::now()).action == RotationChoice::Action::too_young) return;
-    } catch (const InvalidDataError&) {
-      // decide() refuses it with the full hint.
-    }
+  // No keys yet: an earlier step (key-gen in rotate.yaml) makes them now, and a
+  // key made now is too young for --if-older-than.
+  if (!keys || formats::is_placeholder(*keys)) return true;
+  try {
+    const auto ring = formats::read_key_ring(*keys, util::Clock::now(), formats::WantStaged::no).ring;
+    return choose_rotation(ring, options_, util::Clock::now()).action == RotationChoice::Action::too_young;
+  } catch (const InvalidDataError&) {
+    return false;  // decide() refuses it with the full hint
   }
+}
+
+void RotateStep::preflight(const frame::Snapshot& seen) const {
+  if (skips(seen)) return;
   const std::string& ns = seen.namespace_name();
   const std::string target = kube::to_string(options_.restart.target);
   if (options_.restart.mode == RestartMode::rollout && !seen.workload(options_.restart.target)) {

@@ -65,6 +65,10 @@ class RotateStep : public frame::Step {
   const RotateOptions& options() const { return options_; }
 
  private:
+  /// True when --if-older-than makes this run write nothing: the key is too young
+  /// (or made by an earlier step of the same run) and no rotation is unfinished.
+  /// Such a run needs no restart target and no rights.
+  bool skips(const frame::Snapshot& seen) const;
   frame::Decision restart(const frame::Snapshot& seen, const formats::KeyRing& ring, const kube::Secret& keys,
                           util::TimePoint now) const;
   frame::Change keys_change(kube::Secret secret, const formats::KeyRing& ring) const;

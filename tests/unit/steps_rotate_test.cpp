@@ -260,6 +260,16 @@ TEST_CASE("rotation pre-flight: a missing restart target fails before any write,
   aged.if_older_than = hours(24 * 365 * 100);
   CHECK_NOTHROW(RotateStep(aged, std::make_shared<testing::FastKeys>()).preflight(seen));
 
+  // No keys yet (absent, or the install's empty Secret): key-gen before it makes a
+  // key too young for --if-older-than, so nothing will be restarted; without
+  // --if-older-than the new key is rotated at once and the target is needed.
+  for (const auto& keys : {std::optional<kube::Secret>(), std::optional<kube::Secret>(kube::Secret{})}) {
+    auto empty = testing::snapshot_of({{"rsa-keys", keys}});
+    empty.put(frame::ObjectRef::workload(options.restart.target), std::optional<kube::Json>());
+    CHECK_NOTHROW(RotateStep(aged, std::make_shared<testing::FastKeys>()).preflight(empty));
+    CHECK_THROWS_WITH(step.preflight(empty), Catch::Contains("not found"));
+  }
+
   auto deleting = options_with(std::nullopt, RotationKind::incident);
   deleting.restart.mode = RestartMode::delete_pods;
   seen.put(frame::ObjectRef::pods(deleting.restart.selector), std::vector<kube::Pod>{});
