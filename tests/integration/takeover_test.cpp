@@ -123,6 +123,9 @@ TEST_CASE("takeover: key-gen completes a bare rsa-keys without touching its priv
     CHECK_FALSE(kubectl({"-n", ns.name(), "get", "secret", "rsa-keys", "-o",
                          "jsonpath={.metadata.annotations.rotator\\.io/key-created-at}"}).out.empty());
     CHECK(keys_valid_by_openssl(ns.name()));
+    // status names the form (it exits 6 or 7 here: no token-management to restart).
+    const auto status = run_rotator({"status", "-n", ns.name(), "-o", "json"});
+    CHECK(Json::parse(status.out)["keys"]["keyForm"] == form);
 
     // Complete now: a rerun writes nothing.
     const std::string version = resource_version(ns.name());
