@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "crypto/jwk.h"
+#include "formats/key_form.h"
 #include "formats/names.h"
 #include "kube/rollout.h"
 #include "util/errors.h"
@@ -64,9 +65,12 @@ RotationChoice choose_rotation(const formats::KeyRing& ring, const RotateOptions
 formats::KeyRing rotated_ring(formats::KeyRing ring, const RotationChoice& choice, const RotateOptions& options,
                               util::TimePoint now, const std::string& actor,
                               const std::function<formats::SigningKey()>& fresh_key) {
+  // The form goes with the ring, not with whatever form the staged key was given.
+  const auto form = formats::form_for_new_keys(options.key_form, &ring.current);
   formats::SigningKey retired = std::move(ring.current);
   const bool promote = choice.kind == RotationKind::scheduled && ring.next;
   ring.current = promote ? std::move(*ring.next) : fresh_key();
+  formats::set_form(ring.current, form);
   ring.next.reset();  // staged anew when the rotation finishes, off the critical path
   const auto forget = [&](const std::string& kid) { ring.former_kids.push_back(kid); };
   if (choice.kind == RotationKind::incident) {
@@ -240,6 +244,7 @@ frame::Decision RotateStep::next_phase(const frame::Snapshot& seen, const frame:
     std::string outcome;
     if (!ring.next) {
       ring.next = keys_->key_like(ns + "/rotation:" + choice.id + "/next", ring.current);
+      formats::set_form(*ring.next, formats::form_for_new_keys(options_.key_form, &ring.current));
       outcome = "staged kid=" + ring.next->kid;
     }
     const bool finishing = ring.in_progress.has_value();
