@@ -98,7 +98,7 @@ void run_ok(std::vector<std::string> args, const std::string& ns) {
 
 }  // namespace
 
-TEST_CASE("takeover: key-gen completes a bare rsa-keys without touching its private key; the form is kept across a rotation") {
+TEST_CASE("takeover: key-gen completes a bare rsa-keys without touching its private key, and the form is kept across a rotation") {
   for (const bool pkcs1 : {true, false}) {
     const std::string form = pkcs1 ? "PKCS#1" : "PKCS#8";
     const std::string header = pkcs1 ? pkcs1_header : pkcs8_header;

@@ -93,7 +93,7 @@ TEST_CASE("key ring: a Secret with only private.pem and public.pem, PKCS#1 or PK
   }
 }
 
-TEST_CASE("key ring: a key in another form is encoded anew in it; one in its own form keeps its text") {
+TEST_CASE("key ring: a key in another form is encoded anew in it, one in its own form keeps its text") {
   SigningKey key = signing_key_from_pem(rsa_pem(1, PrivateKeyForm::pkcs1));
   set_form(key, PrivateKeyForm::pkcs1);
   const bool kept = private_pem_of(key).view() == rsa_pem(1, PrivateKeyForm::pkcs1);

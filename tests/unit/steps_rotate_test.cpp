@@ -278,7 +278,7 @@ TEST_CASE("rotation pre-flight: a missing restart target fails before any write,
                     Catch::Contains("no pods match --selector app=token-management"));
 }
 
-TEST_CASE("rotation keeps the ring's key form: the current key's, or --key-form; a staged key in it keeps its text") {
+TEST_CASE("rotation keeps the ring's key form: the current key's, or --key-form, and a staged key in it keeps its text") {
   using crypto::PrivateKeyForm;
   const auto key = [](int which, PrivateKeyForm form) {
     return formats::signing_key_from_pem(testing::rsa_pem(which, form));

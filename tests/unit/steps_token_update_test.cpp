@@ -63,7 +63,7 @@ formats::TokenRecord written(const frame::Decision& decision, const std::string&
 
 }  // namespace
 
-TEST_CASE("token update: description, permissions or both, in one write; the hash never changes") {
+TEST_CASE("token update: description, permissions or both, in one write, and the hash never changes") {
   const auto before = formats::parse_registry(registry_secret().data.at(std::string(formats::registry_data_key)),
                                               formats::TokenKind::database);
   const std::vector<formats::Permission> two = {{"read", "logs"}, {"write", "*"}};
@@ -92,7 +92,7 @@ TEST_CASE("token update: description, permissions or both, in one write; the has
   }
 }
 
-TEST_CASE("token update: nothing to change is no write; a revoked or unknown token is refused") {
+TEST_CASE("token update: nothing to change is no write, and a revoked or unknown token is refused") {
   CHECK(decide(live_id, {"grafana", std::nullopt}).finished());
   CHECK(decide(live_id, {std::nullopt, std::vector<formats::Permission>{{"read", "telemetry"}}}).finished());
   CHECK_THROWS_WITH(decide(revoked_id, {"new", std::nullopt}), Catch::Contains("cannot be updated"));
