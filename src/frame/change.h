@@ -46,6 +46,10 @@ struct Change {
   std::string reason;   ///< why; shown in plans and reports; never key or token material
   std::string outcome;  ///< what it made (e.g. "kid=..."), shown once it is made
   std::optional<EventNote> event;
+  /// A moment an operator times, logged with the time since the run began once
+  /// this write is made: "revocation in force" for the write that takes a leaked
+  /// key out of rsa-keys. Empty for most changes.
+  std::string milestone;
 
   /// create, replace, patch or delete.
   std::string verb() const;

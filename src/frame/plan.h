@@ -33,6 +33,8 @@ struct RunSettings {
   /// How often a long wait reports where it stands.
   std::chrono::milliseconds progress_interval{5000};
   std::string user;  ///< who runs it, for the lock holder
+  /// When the run began: milestones (Change::milestone) are timed from here.
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };
 
 }  // namespace rotator::frame

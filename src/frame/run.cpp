@@ -148,6 +148,12 @@ class NamespaceRun {
           }
           wrote_ = true;
           if (applied == Applied::done) reporter_.applied(name, change);
+          if (applied == Applied::done && !change.milestone.empty()) {
+            const auto after = std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::steady_clock::now() - settings_.started);
+            reporter_.log(log::Level::info, change.milestone,
+                          {{"after_ms", static_cast<long>(after.count())}, {"object", change.target(ns())}});
+          }
         }
         continue;
       }

@@ -225,6 +225,9 @@ frame::Decision RotateStep::next_phase(const frame::Snapshot& seen, const frame:
     change.reason = rotation + ": " + why;
     change.outcome = outcome;
     change.event = frame::EventNote{"KeyRotated", "rotation " + choice.id + ": " + outcome, std::nullopt};
+    // From this write on, tokens signed by the old key stop verifying wherever
+    // rsa-keys is read afresh: the moment an incident is timed by.
+    if (trusted == next.retired.end()) change.milestone = "revocation in force: kid=" + old_kid + " is out of rsa-keys";
     return frame::Decision::apply(std::move(change));
   }
 

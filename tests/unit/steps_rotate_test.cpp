@@ -175,6 +175,30 @@ TEST_CASE("rotation: scheduled rotations keep every promise, an incident keeps n
   CHECK_THAT(writes[0], Catch::Contains("incident rotation"));
 }
 
+TEST_CASE("rotation: only the write that takes the old key out is timed as the revocation, and it needs one key") {
+  for (const auto kind : {RotationKind::scheduled, RotationKind::incident}) {
+    auto keys = std::make_shared<testing::FastKeys>();
+    auto options = options_with(std::nullopt, kind);
+    options.grace = kind == RotationKind::scheduled ? hours(1) : hours(0);
+    const RotateStep step(options, keys);
+    auto seen = snapshot(fresh_ring());
+    const auto first = step.decide(seen, {t0, "revoke-and-rotate by test", "user test"});
+    REQUIRE(first.changes.size() == 1);
+    if (kind == RotationKind::incident) {
+      CHECK_THAT(first.changes[0].milestone, Catch::StartsWith("revocation in force: kid="));
+      // One key generated before the revoking write: the staged key comes after it.
+      CHECK(keys->generated == 1);
+    } else {
+      CHECK(first.changes[0].milestone.empty());  // the old key stays trusted for its grace
+      CHECK(keys->generated == 0);                // the staged key is promoted
+    }
+    frame::simulate(first.changes[0], seen);
+    seen.remember(first.remember);
+    const auto second = step.decide(seen, {t0, "revoke-and-rotate by test", "user test"});
+    for (const auto& change : second.changes) CHECK(change.milestone.empty());
+  }
+}
+
 TEST_CASE("rotation: the phases, each decided on what the previous write left") {
   auto keys = std::make_shared<testing::FastKeys>();
   SECTION("no restart: keys, admin token, then the staged key that finishes it") {
