@@ -12,6 +12,7 @@
 #include <catch2/catch.hpp>
 
 #include "kube/resources.h"
+#include "util/base64.h"
 #include "packaging_support.h"
 
 using namespace rotator;
@@ -539,4 +540,42 @@ TEST_CASE("packaging: an absent Secret the ServiceAccount may not create is one 
   const auto created = run_rotator({"token", "create", "rbac test", "--read-database", "db"}, sa.pod_env());
   INFO("after kubectl create: exit " << created.exit_code << "\nstderr: " << created.err);
   CHECK(ran_cleanly(created));
+}
+
+TEST_CASE("packaging: an empty Secret of another type than Opaque is refused, never filled") {
+  // Only the install's Opaque placeholder is filled: a Secret's type never
+  // changes, and another type (a service-account-token Secret, say) is not
+  // rotator's to write into.
+  Installation installation;
+  const std::string ns = installation.ns.name();
+  auto& admin = *installation.admin;
+  ServiceAccountFiles sa(ns, "rotator");
+  const auto replace_with_type = [&](const std::string& name, const Json& data) {
+    admin.remove(kube::namespaced_path("v1", ns, "secrets", name));
+    admin.create(kube::namespaced_path("v1", ns, "secrets"), {{"apiVersion", "v1"},
+                                                               {"kind", "Secret"},
+                                                               {"metadata", {{"name", name}}},
+                                                               {"type", "rotator.test/other"},
+                                                               {"data", data}});
+  };
+
+  replace_with_type("rsa-keys", Json::object());
+  const auto keys = run_rotator({"key-gen"}, sa.pod_env());
+  INFO("key-gen: exit " << keys.exit_code << "\nstderr: " << keys.err);
+  CHECK(keys.exit_code == 5);
+  CHECK_THAT(keys.err, Catch::Contains("not Opaque"));
+  const auto forced = run_rotator({"key-gen", "--force"}, sa.pod_env());
+  INFO("key-gen --force: exit " << forced.exit_code << "\nstderr: " << forced.err);
+  CHECK(forced.exit_code != 0);  // the API server keeps the type: nothing written
+  CHECK(kube::SecretApi(admin).get(ns, "rsa-keys")->data.empty());
+
+  replace_with_type("management-token", {{"mgmt_token", util::base64_encode("x")}});
+  const auto renew = shipped_runs(installation, {"rotator-renew-management-token-run"}).at(0);
+  auto env = sa.pod_env();
+  env.insert(env.end(), renew.env.begin(), renew.env.end());
+  const auto renewed = run_rotator(renew.args, env);
+  INFO("renewal: exit " << renewed.exit_code << "\nstderr: " << renewed.err);
+  CHECK(renewed.exit_code == 5);
+  CHECK_THAT(renewed.err, Catch::Contains("not Opaque"));
+  CHECK(kube::SecretApi(admin).get(ns, "management-token")->data.size() == 1);
 }
