@@ -579,3 +579,29 @@ TEST_CASE("packaging: an empty Secret of another type than Opaque is refused, ne
   CHECK_THAT(renewed.err, Catch::Contains("not Opaque"));
   CHECK(kube::SecretApi(admin).get(ns, "management-token")->data.size() == 1);
 }
+
+TEST_CASE("packaging: a refused create is the same one line when the rights review could not run") {
+  // On a cluster that does not answer the SelfSubjectRulesReview (404 here, from
+  // the fault proxy), rotator skips the review and the API server's 403 on the
+  // create is what it sees: mapped to the same message and exit code.
+  TestNamespace ns("rbac-proxy");
+  FaultProxy proxy;
+  TempDir dir;
+  const auto via_proxy = admin_kubeconfig(dir, proxy.url());
+  proxy.set_rules(Json::array({
+      {{"match", {{"method", "POST"}, {"path_regex", "selfsubjectrulesreviews"}}}, {"action", "status"}, {"status", 404}},
+      {{"match", {{"method", "POST"}, {"path_regex", "^/api/v1/namespaces/[^/]+/secrets$"}}},
+       {"action", "status"},
+       {"status", 403}},
+  }));
+  const auto refused = run_rotator({"token", "create", "rbac test", "--read-database", "db", "-n", ns.name(),
+                                    "--kubeconfig", via_proxy.string()});
+  INFO("exit " << refused.exit_code << "\nstderr: " << refused.err);
+  CHECK(refused.exit_code == 4);
+  CHECK_THAT(refused.err, Catch::Contains("rotator: error: Secret " + ns.name() + "/database-tokens does not exist and "
+                                          "rotator may not create it"));
+  CHECK(std::count(refused.err.begin(), refused.err.end(), '\n') == 1);
+  bool review_skipped = false;
+  for (const auto& r : proxy.requests()) review_skipped = review_skipped || r["status"] == 404;
+  CHECK(review_skipped);
+}
