@@ -55,7 +55,8 @@ void print_overview(std::ostream& out, const Cli& cli) {
 }
 
 void print_command_help(std::ostream& out, const Cli& cli, const CommandSpec& command) {
-  std::string text = "Usage:\n  " + cli.program + " " + command.synopsis + "\n\n" + command.summary + "\n";
+  std::string text =
+      "Usage:\n  " + cli.program + " " + bind_option_groups(command.synopsis) + "\n\n" + command.summary + "\n";
   if (!command.details.empty()) text += "\n" + reflow(command.details) + "\n";
   std::ostringstream flags;
   if (command.add_options) {
@@ -66,7 +67,7 @@ void print_command_help(std::ostream& out, const Cli& cli, const CommandSpec& co
   flags << "\n" << global_options_description();
   text += flags.str();
   if (!command.examples.empty()) text += "\nExamples:\n" + name_program(command.examples, cli.program) + "\n";
-  out << wrap(text, help_width, 4);
+  out << unbind_option_groups(wrap(text, help_width, 4));
 }
 
 /// "--flag" names a command and the global flags know, for "did you mean".

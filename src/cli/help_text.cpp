@@ -35,6 +35,30 @@ std::string wrap(std::string_view text, std::size_t width, std::size_t hanging) 
   return out;
 }
 
+namespace {
+// A control character no help text contains, standing for a bound space.
+constexpr char bound_space = '\x1f';
+}  // namespace
+
+std::string bind_option_groups(std::string_view synopsis) {
+  std::string out(synopsis);
+  int depth = 0;
+  for (char& c : out) {
+    if (c == '[') ++depth;
+    if (c == ']' && depth > 0) --depth;
+    if (c == ' ' && depth > 0) c = bound_space;
+  }
+  return out;
+}
+
+std::string unbind_option_groups(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    if (c == bound_space) c = ' ';
+  }
+  return out;
+}
+
 std::string reflow(std::string_view text) {
   std::string out;
   bool joinable = false;  // the last line written is prose a next prose line continues

@@ -14,6 +14,14 @@ inline constexpr std::size_t help_width = 80;
 /// line at the margin (prose) starts at the margin.
 std::string wrap(std::string_view text, std::size_t width = help_width, std::size_t hanging = 2);
 
+/// `synopsis` with the spaces inside each [...] group bound, so that wrap() breaks
+/// a usage line between options and never inside one ("[-o table|json]" whole).
+/// A group longer than the line is still left whole, as a long word is.
+std::string bind_option_groups(std::string_view synopsis);
+
+/// `text` with the spaces bind_option_groups() bound made plain again.
+std::string unbind_option_groups(std::string_view text);
+
 /// `text` with the lines of each paragraph at the margin joined into one line,
 /// for wrap() to break at the help width. Blank lines (paragraph breaks) and
 /// indented lines (lists, examples) stay as they are.

@@ -22,7 +22,9 @@ const std::vector<cli::CommandSpec>& command_table() {
     commands.push_back(token_create_command());
     commands.push_back(token_list_command());
     commands.push_back(token_get_command());
-    commands.push_back(token_revoke_command());
+    commands.push_back(token_update_command());
+    commands.push_back(token_revoke_command("token revoke"));
+    commands.push_back(token_revoke_command("token delete"));
     commands.push_back(version_command());
     commands.push_back(completion_command());
     return commands;

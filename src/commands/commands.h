@@ -24,6 +24,8 @@ cli::CommandSpec management_renew_command();
 cli::CommandSpec token_create_command();
 cli::CommandSpec token_list_command();
 cli::CommandSpec token_get_command();
-cli::CommandSpec token_revoke_command();
+cli::CommandSpec token_update_command();
+/// `token revoke`, or its alias `token delete` (influxctl's name before 2.10).
+cli::CommandSpec token_revoke_command(const std::string& name);
 
 }  // namespace rotator::commands

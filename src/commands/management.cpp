@@ -95,8 +95,8 @@ ExitCode run_renew(const cli::Invocation& invocation) {
 cli::CommandSpec management_create_command() {
   return {
       .name = "management create",
-      .synopsis = "management create --description TEXT [--expires-at RFC3339] [-o table|json]\n"
-                  "                          [--influxctl-config PATH [--profile NAME]]",
+      .synopsis = "management create --description TEXT [--expires-at RFC3339] [-o table|json] "
+                  "[--influxctl-config PATH [--profile NAME]]",
       .summary = "create a management token (shown once)",
       .details = "Creates a management token (M.V1.<64 base64 characters>, 384 random bits) and records its\n"
                  "SHA-512 hash, never the token, in the management-tokens Secret. The token is\n"

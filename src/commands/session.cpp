@@ -1,5 +1,6 @@
 #include "commands/session.h"
 
+#include <cstdlib>
 #include <set>
 
 #include "frame/fleet.h"
@@ -19,8 +20,9 @@ constexpr std::size_t max_concurrency = 64;
 
 /// Flags that choose namespaces, with whether they take a value: a rerun in one
 /// namespace leaves them out and says -n instead.
-const std::set<std::string> namespace_flags_with_value = {"-n", "--namespace", "--namespaces",
-                                                          "--namespace-selector", "--concurrency"};
+const std::set<std::string> namespace_flags_with_value = {"-n",          "--namespace",     "--namespaces",
+                                                          "--namespace-selector", "--concurrency", "--shard",
+                                                          "--shard-count"};
 const std::set<std::string> namespace_switches = {"--all-namespaces", "-A"};
 
 }  // namespace
@@ -53,7 +55,11 @@ void add_namespace_selection_options(cli::po::options_description& options) {
       ("namespace-selector", cli::po::value<std::string>()->value_name("LABELS"),
        "with --all-namespaces: only namespaces with these labels (e.g. app=influxdb)")
       ("concurrency", cli::po::value<int>()->default_value(8)->value_name("N"),
-       "namespaces worked on at once in a multi-namespace run (1-64)");
+       "namespaces worked on at once in a multi-namespace run (1-64)")
+      ("shard", cli::po::value<std::string>()->value_name("INDEX/COUNT"),
+       "with --namespaces or -A: only shard INDEX (from 0) of COUNT; the shards together cover each namespace once")
+      ("shard-count", cli::po::value<std::string>()->value_name("COUNT"),
+       "as --shard, with INDEX from $JOB_COMPLETION_INDEX (the pods of an Indexed Job)");
 }
 
 std::optional<NamespaceSelection> namespace_selection_from(const cli::po::variables_map& vm,
@@ -61,7 +67,10 @@ std::optional<NamespaceSelection> namespace_selection_from(const cli::po::variab
   const bool listed = vm.count("namespaces") > 0;
   const bool all = vm.count("all-namespaces") && vm["all-namespaces"].as<bool>();
   const bool selector = vm.count("namespace-selector") > 0;
+  const bool sharded = vm.count("shard") > 0 || vm.count("shard-count") > 0;
   if (selector && !all) throw UsageError("--namespace-selector goes with --all-namespaces");
+  if (vm.count("shard") && vm.count("shard-count")) throw UsageError("--shard and --shard-count exclude each other");
+  if (sharded && !listed && !all) throw UsageError("--shard and --shard-count split --namespaces or --all-namespaces");
   if (!listed && !all) return std::nullopt;
   if (listed && all) throw UsageError("--namespaces and --all-namespaces exclude each other");
   if (globals.connection.namespace_) throw UsageError("-n/--namespace and --namespaces/--all-namespaces exclude each other");
@@ -77,12 +86,21 @@ std::optional<NamespaceSelection> namespace_selection_from(const cli::po::variab
     throw UsageError("--concurrency must be between 1 and " + std::to_string(max_concurrency));
   }
   selection.concurrency = static_cast<std::size_t>(concurrency);
+  if (vm.count("shard")) selection.shard = frame::parse_shard(vm["shard"].as<std::string>());
+  if (vm.count("shard-count")) {
+    selection.shard =
+        frame::shard_from_completion_index(vm["shard-count"].as<std::string>(), std::getenv("JOB_COMPLETION_INDEX"));
+  }
   return selection;
 }
 
 std::vector<std::string> resolve_namespaces(kube::Client& client, const NamespaceSelection& selection) {
-  if (!selection.all) return selection.names;
-  return kube::NamespaceApi(client).list(selection.selector);
+  std::vector<std::string> names = selection.all ? kube::NamespaceApi(client).list(selection.selector) : selection.names;
+  if (!selection.shard) return names;
+  auto chosen = frame::namespaces_of_shard(names, *selection.shard);
+  log::info("shard " + std::to_string(selection.shard->index) + "/" + std::to_string(selection.shard->count) + ": " +
+                std::to_string(chosen.size()) + " of " + std::to_string(names.size()) + " namespaces");
+  return chosen;
 }
 
 std::string rerun_command(const cli::Invocation& invocation, const std::string& ns) {

@@ -7,6 +7,7 @@
 
 #include "cli/command_table.h"
 #include "frame/plan.h"
+#include "frame/shard.h"
 #include "frame/snapshot.h"
 #include "kube/client.h"
 
@@ -25,9 +26,13 @@ struct NamespaceSelection {
   bool all = false;                ///< --all-namespaces
   std::string selector;            ///< --namespace-selector, with --all-namespaces
   std::size_t concurrency = 8;
+  /// --shard INDEX/COUNT, or --shard-count COUNT with $JOB_COMPLETION_INDEX: only
+  /// this share of the selected namespaces (frame/shard.h).
+  std::optional<frame::Shard> shard;
 };
 
-/// Adds --namespaces, --all-namespaces, --namespace-selector and --concurrency.
+/// Adds --namespaces, --all-namespaces, --namespace-selector, --concurrency,
+/// --shard and --shard-count.
 void add_namespace_selection_options(cli::po::options_description& options);
 
 /// The selection the flags ask for, or nullopt for a one-namespace run. Throws
@@ -36,7 +41,8 @@ std::optional<NamespaceSelection> namespace_selection_from(const cli::po::variab
                                                            const cli::GlobalOptions& globals);
 
 /// The namespaces of a selection: as listed, or the cluster's that match the
-/// selector (one list request; needs a ClusterRole that may list namespaces).
+/// selector (one list request; needs a ClusterRole that may list namespaces);
+/// with a shard, only that shard's (logged: "shard 1/4: 23 of 91 namespaces").
 std::vector<std::string> resolve_namespaces(kube::Client& client, const NamespaceSelection& selection);
 
 /// The command that runs `invocation` again in `ns`: a plain rerun resumes

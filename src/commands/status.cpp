@@ -72,6 +72,7 @@ Json report_json(const NamespaceStatus& status, util::TimePoint now) {
   if (!r.keys.kid.empty()) {
     keys["kid"] = r.keys.kid;
     keys["algorithm"] = r.keys.algorithm;
+    keys["keyForm"] = r.keys.key_form;
     keys["createdAt"] = time_or_null(r.keys.created_at);
     keys["ageSeconds"] = r.keys.created_at ? Json(seconds_since(*r.keys.created_at, now)) : Json(nullptr);
     keys["stagedKid"] = r.keys.staged_kid ? Json(*r.keys.staged_kid) : Json(nullptr);
@@ -203,6 +204,7 @@ void print_report(const NamespaceStatus& status, util::TimePoint now) {
   if (!r.keys.kid.empty()) {
     line("kid", r.keys.kid);
     line("algorithm", r.keys.algorithm);
+    line("key form", r.keys.key_form);
     line("created", r.keys.created_at ? util::format_rfc3339(*r.keys.created_at) + " (" +
                                             age_text(r.keys.created_at, now) + " ago)"
                                       : "");

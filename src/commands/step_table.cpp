@@ -6,6 +6,7 @@
 #include "commands/session.h"
 #include "crypto/algorithm.h"
 #include "crypto/random.h"
+#include "formats/key_form.h"
 #include "formats/key_ring.h"
 #include "metrics/pushgateway_url.h"
 #include "steps/admin_token.h"
@@ -44,11 +45,22 @@ std::string name_option(const cli::po::variables_map& vm, const char* name) {
   return text;
 }
 
+constexpr const char* key_form_help =
+    "PEM form of the private keys rotator generates: pkcs8 (BEGIN PRIVATE KEY) or pkcs1 (BEGIN RSA PRIVATE "
+    "KEY, RS256 only). Default: the form of the current key in the Secret (kept across rotations), pkcs8 for a "
+    "new Secret. A key found in the Secret is never re-encoded";
+
+std::optional<crypto::PrivateKeyForm> key_form_option(const cli::po::variables_map& vm) {
+  if (!vm.count("key-form")) return std::nullopt;
+  return formats::parse_key_form_flag(vm["key-form"].as<std::string>());
+}
+
 void add_key_options(cli::po::options_description& o) {
   o.add_options()
       ("secret", value<std::string>()->default_value("rsa-keys")->value_name("NAME"), "Secret holding the signing keys")
       ("algorithm", value<std::string>()->default_value("RS256")->value_name("ALG"), "RS256, ES256 or EdDSA")
       ("rsa-bits", value<int>()->value_name("BITS"), "RSA modulus size for RS256: 2048 (default), 3072 or 4096")
+      ("key-form", value<std::string>()->value_name("FORM"), key_form_help)
       ("repair", cli::po::bool_switch(),
        "rebuild public.pem, kid and jwks.json from a valid private.pem (keeps the key and every token)")
       ("force", cli::po::bool_switch(),
@@ -67,6 +79,8 @@ steps::KeyGenOptions key_gen_options(const cli::po::variables_map& vm) {
     if (bits != 2048 && bits != 3072 && bits != 4096) throw UsageError("--rsa-bits must be 2048, 3072 or 4096");
     options.rsa_bits = bits;
   }
+  options.key_form = key_form_option(vm);
+  if (options.key_form) formats::check_key_form(*options.key_form, options.algorithm);
   options.force = vm["force"].as<bool>() ? steps::Force::yes : steps::Force::no;
   options.repair = vm["repair"].as<bool>() ? steps::Repair::yes : steps::Repair::no;
   if (options.force == steps::Force::yes && options.repair == steps::Repair::yes) {
@@ -115,6 +129,7 @@ void add_rotate_options(cli::po::options_description& o) {
       ("fresh", cli::po::bool_switch(), "incident: generate a fresh key instead of promoting the staged one")
       ("grace", value<std::string>()->default_value("1h")->value_name("DURATION"),
        "keep trusting the old public key this long after a scheduled rotation")
+      ("key-form", value<std::string>()->value_name("FORM"), key_form_help)
       ("keys-secret", value<std::string>()->default_value("rsa-keys")->value_name("NAME"), "Secret holding the signing keys")
       ("admin-token-secret", value<std::string>()->default_value("admin-token")->value_name("NAME"),
        "Secret holding the admin token file")
@@ -143,6 +158,7 @@ steps::RotateOptions rotate_options(const cli::po::variables_map& vm) {
   const bool incident = vm["fresh"].as<bool>() || options.restart.mode == steps::RestartMode::delete_pods;
   options.kind = incident ? formats::RotationKind::incident : formats::RotationKind::scheduled;
   options.grace = duration_option(vm, "grace");
+  options.key_form = key_form_option(vm);
   if (incident && !vm["grace"].defaulted() && options.grace.count() > 0) {
     throw UsageError("--grace applies to scheduled rotations: an incident rotation (--fresh or --restart delete-pods) "
                      "trusts the old key no longer");
@@ -188,15 +204,20 @@ const std::vector<StepKind>& step_table() {
   static const std::vector<StepKind> table = {
       {
           "key-gen",
-          "key-gen [--secret rsa-keys] [--algorithm RS256] [--rsa-bits 2048|3072|4096] [--repair | --force]",
+          "key-gen [--secret rsa-keys] [--algorithm RS256] [--rsa-bits 2048|3072|4096] [--key-form pkcs8|pkcs1]"
+          " [--repair | --force]",
           "make sure the signing-key Secret holds a valid key pair (and a staged next key)",
           "Creates the Secret when it is absent (or fills it when the install created it\n"
           "empty). Leaves valid keys alone (no write). Fills gaps (a missing staged key or\n"
           "jwks.json, a retired key past its promised time) without touching the current\n"
           "key. Refuses invalid data with exit 5: --repair rebuilds public.pem, kid and\n"
           "jwks.json from a valid private.pem; --force replaces unreadable keys with new\n"
-          "ones in one preconditioned write (every token they signed becomes invalid).",
+          "ones in one preconditioned write (every token they signed becomes invalid).\n"
+          "An existing installation's Secret with only private.pem and public.pem (PKCS#1\n"
+          "or PKCS#8) is completed with kid, jwks.json and a staged key in the same form;\n"
+          "its private.pem and public.pem are kept byte for byte.",
           "  rotator key-gen -n influxdb\n  rotator key-gen -n influxdb --rsa-bits 4096 --dry-run\n"
+          "  rotator key-gen -n influxdb --key-form pkcs1\n"
           "  rotator key-gen -n influxdb --repair",
           add_key_options,
           [](const cli::po::variables_map& vm) -> std::shared_ptr<const frame::Step> {
@@ -223,9 +244,9 @@ const std::vector<StepKind>& step_table() {
       },
       {
           "revoke-and-rotate",
-          "revoke-and-rotate [--rotation-id ID] [--restart rollout|delete-pods|none] [--target deployment/token-management]\n"
-          "                          [--selector app=token-management] [--wait-timeout 5m] [--if-older-than DURATION]\n"
-          "                          [--fresh] [--grace DURATION]",
+          "revoke-and-rotate [--rotation-id ID] [--restart rollout|delete-pods|none] [--target deployment/token-management] "
+          "[--selector app=token-management] [--wait-timeout 5m] [--if-older-than DURATION] [--fresh] [--grace DURATION] "
+          "[--key-form pkcs8|pkcs1]",
           "rotate the signing key, issue a new admin token, restart token-management",
           "Replaces the key in one preconditioned write (there is never a moment without a\n"
           "valid key), mints a new admin token, restarts the service and waits for it, then\n"
@@ -235,7 +256,8 @@ const std::vector<StepKind>& step_table() {
           "Before the first write it checks the restart target and its rights. The rotation\n"
           "is recorded on the Secret until it finishes: a plain rerun (a new Job, the\n"
           "CronJob's next run, or by hand) resumes it and never rotates twice; only an\n"
-          "incident rotation supersedes an unfinished scheduled one.",
+          "incident rotation supersedes an unfinished scheduled one. The new key keeps the\n"
+          "PEM form of the key it replaces unless --key-form says otherwise.",
           "  # scheduled: promote the staged key, rollout restart\n"
           "  rotator revoke-and-rotate -n influxdb\n"
           "  # incident: a fresh key, the old pods deleted at once\n"

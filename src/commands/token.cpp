@@ -7,6 +7,9 @@
 #include "crypto/random.h"
 #include "formats/token_string.h"
 #include "formats/influxctl_output.h"
+#include "frame/plan.h"
+#include "metrics/pushgateway_url.h"
+#include "steps/token_commands.h"
 #include "util/errors.h"
 
 namespace rotator::commands {
@@ -21,6 +24,10 @@ std::vector<std::string> databases(const cli::Invocation& invocation, const char
     if (name.empty()) throw UsageError(std::string("--") + option + " needs a database name (or '*' for all)");
   }
   return names;
+}
+
+bool permissions_given(const cli::Invocation& invocation) {
+  return invocation.options.count("read-database") > 0 || invocation.options.count("write-database") > 0;
 }
 
 std::vector<formats::Permission> permissions_from(const cli::Invocation& invocation) {
@@ -41,6 +48,15 @@ ExitCode create_database_token(const cli::Invocation& invocation) {
   const std::string description = invocation.positionals.empty() ? "" : invocation.positionals.front();
   formats::validate_description(description);
   return run_create(invocation, TokenKind::database, description, permissions_from(invocation));
+}
+
+/// Prints one record as `token get` does.
+void print_record(const formats::TokenRecord& record, cli::OutputFormat format) {
+  if (format == cli::OutputFormat::json) {
+    std::cout << formats::database_token_json(record, util::Clock::now()).dump(2) << std::endl;
+  } else {
+    std::cout << formats::database_list_table({record}) << std::flush;
+  }
 }
 
 ExitCode run_list(const cli::Invocation& invocation) {
@@ -76,19 +92,53 @@ ExitCode run_get(const cli::Invocation& invocation) {
   auto client = connect(invocation.globals);
   const auto registry =
       read_registry(*client, client->config().namespace_, registry_secret_name(invocation), TokenKind::database);
-  const formats::TokenRecord* record = formats::find_by_id(registry, id);
-  if (record == nullptr) throw Error("no database token with id " + id);
+  const formats::TokenRecord* record = formats::find_by_id(registry, resolve_token_id(registry, id));
   if (record->revoked_at && !invocation.options["include-revoked"].as<bool>()) {
-    throw Error("database token " + id + " was revoked at " + util::format_rfc3339(*record->revoked_at) +
+    throw Error("database token " + record->id + " was revoked at " + util::format_rfc3339(*record->revoked_at) +
                 " (--include-revoked shows it)");
   }
-  if (format == cli::OutputFormat::json) {
-    std::cout << formats::database_token_json(*record, util::Clock::now()).dump(2) << std::endl;
-  } else {
-    std::cout << formats::database_list_table({*record}) << std::flush;
-  }
+  print_record(*record, format);
   report_stats(invocation.globals, *client);
   return ExitCode::success;
+}
+
+ExitCode run_update(const cli::Invocation& invocation) {
+  const auto format = cli::output_format_from(invocation.options);
+  if (invocation.positionals.size() != 1) throw UsageError("give one token ID");
+  steps::TokenUpdate update;
+  if (invocation.options.count("description")) {
+    update.description = invocation.options["description"].as<std::string>();
+    formats::validate_description(*update.description);
+  }
+  if (permissions_given(invocation)) update.permissions = permissions_from(invocation);
+  if (!update.description && !update.permissions) {
+    throw UsageError("nothing to update: give --description and/or --read-database/--write-database");
+  }
+  const std::string registry = registry_secret_name(invocation);
+  auto client = connect(invocation.globals);
+  const std::string id = resolve_token_id(
+      read_registry(*client, client->config().namespace_, registry, TokenKind::database), invocation.positionals[0]);
+  const std::string command = "token update";
+  frame::Plan plan;
+  plan.command = command;
+  plan.job = metrics::job_name_for_command(command);
+  plan.steps.push_back(std::make_shared<steps::TokenUpdateStep>(
+      command, steps::RegistryRef{registry, TokenKind::database, steps::Force::no}, id, update));
+  const PlanResult result = execute_plan_here(invocation, plan, *client);
+  if (invocation.globals.dry_run == cli::GlobalOptions::DryRun::on) return ExitCode::success;
+  const auto* secret = result.seen.find_secret(registry);
+  const auto after = registry_of(secret ? *secret : std::nullopt, TokenKind::database);
+  if (const auto* record = formats::find_by_id(after, id)) print_record(*record, format);
+  report_stats(invocation.globals, *client);
+  return ExitCode::success;
+}
+
+void add_permission_options(cli::po::options_description& options) {
+  options.add_options()
+      ("read-database", cli::po::value<std::vector<std::string>>()->composing()->value_name("DB"),
+       "grant read on DB ('*': all); repeatable")
+      ("write-database", cli::po::value<std::vector<std::string>>()->composing()->value_name("DB"),
+       "grant write on DB ('*': all); repeatable");
 }
 
 void add_include_revoked(cli::po::options_description& options) {
@@ -100,8 +150,8 @@ void add_include_revoked(cli::po::options_description& options) {
 cli::CommandSpec token_create_command() {
   return {
       .name = "token create",
-      .synopsis = "token create \"DESCRIPTION\" [--read-database DB]... [--write-database DB]...\n"
-                  "                     [--expires-at RFC3339] [-o table|json]",
+      .synopsis = "token create \"DESCRIPTION\" [--read-database DB]... [--write-database DB]... "
+                  "[--expires-at RFC3339] [-o table|json]",
       .summary = "create a database token (shown once)",
       .details = "Creates a database token (apiv1_<64 base64url characters>, 384 random bits) with read and/or write\n"
                  "permission on databases ('*': all databases) and records its SHA-512 hash, never\n"
@@ -111,12 +161,9 @@ cli::CommandSpec token_create_command() {
       .add_options =
           [](cli::po::options_description& options) {
             cli::add_output_format_option(options);
-            options.add_options()
-                ("read-database", cli::po::value<std::vector<std::string>>()->composing()->value_name("DB"),
-                 "grant read on DB ('*': all); repeatable")
-                ("write-database", cli::po::value<std::vector<std::string>>()->composing()->value_name("DB"),
-                 "grant write on DB ('*': all); repeatable")
-                ("expires-at", cli::po::value<std::string>()->value_name("RFC3339"), "expiry time (default: never)");
+            add_permission_options(options);
+            options.add_options()("expires-at", cli::po::value<std::string>()->value_name("RFC3339"),
+                                  "expiry time (default: never)");
             add_registry_option(options, TokenKind::database);
           },
       .max_positionals = 1,
@@ -162,14 +209,44 @@ cli::CommandSpec token_get_command() {
   };
 }
 
-cli::CommandSpec token_revoke_command() {
+cli::CommandSpec token_update_command() {
   return {
-      .name = "token revoke",
-      .synopsis = "token revoke [--force] ID [ID...]",
-      .summary = "revoke database tokens (immediate, cannot be undone)",
-      .details = "Asks for confirmation on a terminal; without a terminal it needs --force (else exit 2).\n"
-                 "Goes on with the other IDs when one fails; exit 1 if any ID was not found.",
-      .examples = "  rotator token revoke --force 3f0c...",
+      .name = "token update",
+      .synopsis = "token update [--description TEXT] [--read-database DB]... [--write-database DB]... "
+                  "[-o table|json] ID",
+      .summary = "change a database token's description or permissions",
+      .details = "Changes the description and/or replaces the permissions (all of them, when any\n"
+                 "--read-database or --write-database is given) of a live token, in one registry\n"
+                 "write with an Event. The token itself stays valid and unchanged. ID may be an\n"
+                 "unambiguous start of the id (at least 4 characters). A revoked token cannot be\n"
+                 "updated.",
+      .examples = "  rotator token update 3f0c --description \"grafana (read-only)\"\n"
+                  "  rotator token update 3f0c --read-database telemetry --read-database logs",
+      .add_options =
+          [](cli::po::options_description& options) {
+            cli::add_output_format_option(options);
+            options.add_options()("description", cli::po::value<std::string>()->value_name("TEXT"),
+                                  "the new description");
+            add_permission_options(options);
+            add_registry_option(options, TokenKind::database);
+          },
+      .max_positionals = 1,
+      .run = run_update,
+  };
+}
+
+cli::CommandSpec token_revoke_command(const std::string& name) {
+  const bool alias = name != "token revoke";
+  return {
+      .name = name,
+      .synopsis = name + " [--force] ID [ID...]",
+      .summary = alias ? "revoke database tokens (alias of token revoke, influxctl's name before 2.10)"
+                       : "revoke database tokens (immediate, cannot be undone)",
+      .details = "Each ID may be an unambiguous start of a token's id (at least 4 characters). Unknown\n"
+                 "or ambiguous IDs are reported first and never asked about. Asks for confirmation on\n"
+                 "a terminal (answering no revokes nothing, exit 0); without a terminal it needs --force\n"
+                 "(else exit 2). Exit 1 if any ID was not found.",
+      .examples = "  rotator " + name + " --force 3f0c9a2e",
       .add_options = [](cli::po::options_description& options) { add_revoke_options(options, TokenKind::database); },
       .max_positionals = -1,
       .run = [](const cli::Invocation& invocation) { return run_revoke(invocation, TokenKind::database); },

@@ -48,7 +48,7 @@ bool confirm(const std::vector<std::string>& ids, const formats::Registry& regis
             << " token(s). Revoking is immediate and cannot be undone:\n";
   for (const auto& id : ids) {
     const auto* record = formats::find_by_id(registry, id);
-    std::cerr << "  " << id << (record ? "  \"" + util::escape_for_terminal(record->description) + "\"" : "  (not found)") << "\n";
+    std::cerr << "  " << id << "  \"" << (record ? util::escape_for_terminal(record->description) : "") << "\"\n";
   }
   std::cerr << "Revoke? [y/N] " << std::flush;
   std::string answer;
@@ -57,7 +57,29 @@ bool confirm(const std::vector<std::string>& ids, const formats::Registry& regis
 }
 
 
+std::string list_command(TokenKind kind) {
+  return kind == TokenKind::management ? "management list" : "token list --include-revoked";
+}
+
 }  // namespace
+
+std::string resolve_token_id(const formats::Registry& registry, const std::string& given) {
+  const std::string kind(formats::kind_name(registry.kind));
+  const std::string shown = util::escape_for_terminal(given);
+  const auto match = formats::resolve_id(registry, given);
+  switch (match.outcome) {
+    case formats::IdMatch::Outcome::found: return match.id;
+    case formats::IdMatch::Outcome::ambiguous:
+      throw Error("\"" + shown + "\" is the start of " + std::to_string(match.candidates) + " " + kind +
+                  " token ids: give more of the id (list them with rotator " + list_command(registry.kind) + ")");
+    case formats::IdMatch::Outcome::too_short:
+      throw Error("no " + kind + " token with id \"" + shown + "\" (a short id needs at least " +
+                  std::to_string(formats::min_id_prefix) + " characters)");
+    case formats::IdMatch::Outcome::unknown: break;
+  }
+  throw Error("no " + kind + " token with id \"" + shown + "\" (list them with rotator " + list_command(registry.kind) +
+              ")");
+}
 
 void add_registry_option(cli::po::options_description& options, TokenKind kind) {
   options.add_options()("registry-secret",
@@ -153,8 +175,8 @@ void add_revoke_options(cli::po::options_description& options, TokenKind kind) {
 }
 
 ExitCode run_revoke(const cli::Invocation& invocation, TokenKind kind) {
-  const std::vector<std::string>& ids = invocation.positionals;
-  if (ids.empty()) throw UsageError("give at least one token ID to revoke");
+  const std::vector<std::string>& given = invocation.positionals;
+  if (given.empty()) throw UsageError("give at least one token ID to revoke");
   const bool force = invocation.options["force"].as<bool>();
   const bool dry_run = invocation.globals.dry_run == cli::GlobalOptions::DryRun::on;
   if (!force && !dry_run && !::isatty(STDIN_FILENO)) {
@@ -164,12 +186,32 @@ ExitCode run_revoke(const cli::Invocation& invocation, TokenKind kind) {
   const std::string kind_text(formats::kind_name(kind));
   auto client = connect(invocation.globals);
   const std::string ns = client->config().namespace_;
-  if (!force && !dry_run) {
-    if (!confirm(ids, read_registry(*client, ns, registry, kind), kind)) {
-      std::cerr << "Nothing revoked." << std::endl;
-      return ExitCode::usage;
+
+  // Ids are resolved before anything is asked or written: an unknown one is
+  // reported, not offered for confirmation.
+  const formats::Registry before = read_registry(*client, ns, registry, kind);
+  std::vector<std::string> ids;
+  std::size_t unresolved = 0;
+  for (const auto& text : given) {
+    try {
+      const std::string id = resolve_token_id(before, text);
+      if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
+    } catch (const Error& e) {
+      ++unresolved;
+      std::cerr << "rotator: error: " << e.what() << std::endl;
     }
   }
+  const auto summary = [&] {
+    std::cerr << "rotator: error: " << unresolved << " of " << given.size() << " " << kind_text
+              << " token ID(s) could not be revoked" << std::endl;
+    return ExitCode::failure;
+  };
+  if (ids.empty()) return summary();
+  if (!force && !dry_run && !confirm(ids, before, kind)) {
+    std::cerr << "Nothing revoked." << std::endl;
+    return unresolved > 0 ? summary() : ExitCode::success;
+  }
+
   const util::TimePoint now = util::Clock::now();
   const std::string command = std::string(kind == TokenKind::management ? "management" : "token") + " revoke";
   auto step = std::make_shared<steps::TokenRevokeStep>(command, steps::RegistryRef{registry, kind, steps::Force::no},
@@ -183,12 +225,13 @@ ExitCode run_revoke(const cli::Invocation& invocation, TokenKind kind) {
   after.kind = kind;
   if (const auto* secret = result.seen.find_secret(registry); secret && *secret) after = registry_of(*secret, kind);
 
-  int failed = 0;
   for (const auto& id : ids) {
     const formats::TokenRecord* record = formats::find_by_id(after, id);
     if (record == nullptr) {
-      ++failed;
-      std::cerr << "rotator: error: no " << kind_text << " token with id " << id << std::endl;
+      // Records are never removed; only a registry replaced meanwhile loses one.
+      ++unresolved;
+      std::cerr << "rotator: error: " << kind_text << " token " << id << " is no longer in Secret " << ns << "/"
+                << registry << std::endl;
     } else if (result.changes > 0 && record->revoked_at == step->revoked_at()) {
       // This run's write revoked it (all its revocations carry the same time).
       std::cout << (dry_run ? "would revoke " : "revoked ") << id << std::endl;
@@ -197,12 +240,7 @@ ExitCode run_revoke(const cli::Invocation& invocation, TokenKind kind) {
     }
   }
   report_stats(invocation.globals, *client);
-  if (failed > 0) {
-    std::cerr << "rotator: error: " << failed << " of " << ids.size() << " " << kind_text
-              << " token(s) could not be revoked" << std::endl;
-    return ExitCode::failure;
-  }
-  return ExitCode::success;
+  return unresolved > 0 ? summary() : ExitCode::success;
 }
 
 }  // namespace rotator::commands

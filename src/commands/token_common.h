@@ -40,9 +40,15 @@ ExitCode run_create(const cli::Invocation& invocation, formats::TokenKind kind, 
                     const std::vector<formats::Permission>& permissions,
                     const std::function<void(const std::string& token)>& after_created = {});
 
-/// `management revoke` and `token revoke`: confirmation (a terminal, or --force),
-/// one registry write for all ids, a line per id, an Event for the revocation.
-/// Exit 1 when any id was not found, 2 when confirmation was impossible or refused.
+/// The full id `given` names (the id, or an unambiguous prefix of at least
+/// formats::min_id_prefix characters); an Error saying why not otherwise.
+std::string resolve_token_id(const formats::Registry& registry, const std::string& given);
+
+/// `management revoke` and `token revoke`/`delete`: the ids are resolved first (an
+/// unknown or ambiguous one is reported, never asked about), then confirmation (a
+/// terminal, or --force), one registry write for all of them, a line per id, an
+/// Event. Exit 1 when any id was not resolved, 2 when confirmation was impossible
+/// (no terminal, no --force); answering no revokes nothing and exits 0.
 ExitCode run_revoke(const cli::Invocation& invocation, formats::TokenKind kind);
 
 /// Flags of the revoke commands.

@@ -121,6 +121,18 @@ class Reader {
   util::TimePoint now_;
 };
 
+/// Whether `secret` already holds the public half of `current` as public.pem: kept
+/// byte for byte then, as the installation that wrote it left it.
+bool holds_public_of(const kube::Secret& secret, const SigningKey& current) {
+  const auto it = secret.data.find(key_secret::public_pem);
+  if (it == secret.data.end()) return false;
+  try {
+    return crypto::public_matches_private(*crypto::load_public_key_pem(it->second), *current.private_key);
+  } catch (const crypto::CryptoError&) {
+    return false;
+  }
+}
+
 }  // namespace
 
 const char* rotation_kind_name(RotationKind kind) {
@@ -133,10 +145,24 @@ bool KeyRing::rotation_recorded(const std::string& id) const {
 
 SigningKey signing_key_from_pem(std::string_view pem) {
   SigningKey key;
-  key.private_key = crypto::load_private_key_pem(pem);
+  crypto::LoadedPrivateKey loaded = crypto::load_private_key_pem_with_form(pem);
+  key.private_key = std::move(loaded.key);
+  key.form = loaded.form;
+  key.pem = crypto::SecretString(pem.data(), pem.size());
   key.description = crypto::describe_key(*key.private_key);
   key.kid = crypto::key_thumbprint(*key.private_key);
   return key;
+}
+
+void set_form(SigningKey& key, crypto::PrivateKeyForm form) {
+  if (key.form == form) return;
+  key.form = form;
+  key.pem = crypto::SecretString();
+}
+
+crypto::SecretString private_pem_of(const SigningKey& key) {
+  if (!key.pem.empty()) return crypto::SecretString(key.pem.data(), key.pem.size());
+  return crypto::private_key_to_pem(*key.private_key, key.form);
 }
 
 bool valid_rotation_id(const std::string& id) {
@@ -297,16 +323,19 @@ nlohmann::json key_set_of(const KeyRing& ring) {
 
 void store_key_ring(const KeyRing& ring, kube::Secret& secret) {
   secret.type = "Opaque";
-  secret.data.clear();
+  const bool public_kept = holds_public_of(secret, ring.current);
+  for (const char* key : {key_secret::private_pem, key_secret::kid, key_secret::jwks, key_secret::next_pem}) {
+    secret.data.erase(key);
+  }
+  if (!public_kept) secret.data[key_secret::public_pem] = crypto::public_key_to_pem(*ring.current.private_key);
   {
-    crypto::SecretString pem = crypto::private_key_to_pem(*ring.current.private_key);
+    crypto::SecretString pem = private_pem_of(ring.current);
     secret.data[key_secret::private_pem] = std::string(pem.view());
   }
-  secret.data[key_secret::public_pem] = crypto::public_key_to_pem(*ring.current.private_key);
   secret.data[key_secret::kid] = ring.current.kid;
   secret.data[key_secret::jwks] = key_set_of(ring).dump();
   if (ring.next) {
-    crypto::SecretString pem = crypto::private_key_to_pem(*ring.next->private_key);
+    crypto::SecretString pem = private_pem_of(*ring.next);
     secret.data[key_secret::next_pem] = std::string(pem.view());
   }
 

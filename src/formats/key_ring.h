@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "crypto/keys.h"
+#include "crypto/pem.h"
 #include "kube/objects.h"
 #include "util/time.h"
 
@@ -20,10 +21,25 @@ struct SigningKey {
   crypto::PkeyHandle private_key;
   std::string kid;  ///< RFC 7638 thumbprint of the public key
   crypto::KeyDescription description{crypto::Algorithm::rs256, 0};
+  /// The PEM form it is written in. A key read from the Secret keeps the form it
+  /// was found in (an installation taken over may need PKCS#1).
+  crypto::PrivateKeyForm form = crypto::PrivateKeyForm::pkcs8;
+  /// The exact text it was read from, written back byte for byte: rotator never
+  /// re-encodes a key it found. Empty for a key rotator made (or re-formed).
+  crypto::SecretString pem;
 };
 
-/// The key and names of a private key in PEM form. Throws CryptoError.
+/// The key and names of a private key in PEM form, keeping the text and its form.
+/// Throws CryptoError.
 SigningKey signing_key_from_pem(std::string_view pem);
+
+/// Gives `key` the form `form`; a key in another form loses its kept text and is
+/// encoded anew when stored.
+void set_form(SigningKey& key, crypto::PrivateKeyForm form);
+
+/// The PEM text stored for `key`: the text it was read from, else `key` encoded in
+/// its form. Throws CryptoError when the form does not hold the key's type.
+crypto::SecretString private_pem_of(const SigningKey& key);
 
 /// A key that no longer signs, kept in jwks.json until `trusted_until`, as the
 /// rotation that retired it promised, so tokens issued just before a scheduled
@@ -95,7 +111,9 @@ KeyRingReading read_key_ring(const kube::Secret& secret, util::TimePoint now, Wa
 nlohmann::json key_set_of(const KeyRing& ring);
 
 /// Writes the ring into `secret` (type, data and rotator.io annotations), keeping
-/// the Secret's other metadata (resourceVersion for the precondition, labels).
+/// the Secret's other metadata (resourceVersion for the precondition, labels) and
+/// the data keys rotator does not own (an installation taken over may have its
+/// own). A public.pem already there that is the current key's is kept as it is.
 void store_key_ring(const KeyRing& ring, kube::Secret& secret);
 
 /// Whether `id` is a usable rotation id (it goes into an annotation list).

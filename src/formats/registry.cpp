@@ -216,6 +216,32 @@ const TokenRecord* find_by_id(const Registry& registry, std::string_view id) {
   return nullptr;
 }
 
+IdMatch resolve_id(const Registry& registry, std::string_view given) {
+  IdMatch match;
+  if (const auto* exact = find_by_id(registry, given)) {
+    match.outcome = IdMatch::Outcome::found;
+    match.id = exact->id;
+    return match;
+  }
+  if (given.size() < min_id_prefix) {
+    match.outcome = IdMatch::Outcome::too_short;
+    return match;
+  }
+  for (const auto& r : registry.records) {
+    if (r.id.starts_with(given)) {
+      ++match.candidates;
+      match.id = r.id;
+    }
+  }
+  if (match.candidates == 1) {
+    match.outcome = IdMatch::Outcome::found;
+  } else if (match.candidates > 1) {
+    match.outcome = IdMatch::Outcome::ambiguous;
+    match.id.clear();
+  }
+  return match;
+}
+
 const TokenRecord* find_by_hash(const Registry& registry, std::string_view sha512_hex) {
   // Every record is compared, so the time taken does not tell which one matched.
   const TokenRecord* found = nullptr;

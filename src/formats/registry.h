@@ -76,6 +76,18 @@ Registry parse_registry(std::string_view text, TokenKind expected_kind);
 /// The record with this id, or null.
 const TokenRecord* find_by_id(const Registry& registry, std::string_view id);
 
+/// What an ID given on the command line names: a record's full id, or a prefix of
+/// exactly one record's id (at least min_id_prefix characters, as `git` takes
+/// short hashes), or nothing.
+struct IdMatch {
+  enum class Outcome { found, unknown, ambiguous, too_short };
+  Outcome outcome = Outcome::unknown;
+  std::string id;              ///< the full id, when found
+  std::size_t candidates = 0;  ///< how many ids start with it, when ambiguous
+};
+inline constexpr std::size_t min_id_prefix = 4;
+IdMatch resolve_id(const Registry& registry, std::string_view given);
+
 /// The record whose hash equals `sha512_hex`, or null. Every record is compared
 /// in constant time, so the time taken does not tell which one matched. Throws
 /// InvalidDataError when two records match (never the case for a parsed registry).

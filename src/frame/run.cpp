@@ -63,8 +63,9 @@ class NamespaceRun {
       }
       return snapshot_;
     } catch (const Error& e) {
-      if (!wrote_) throw;
-      throw Error(std::string(e.what()) + unfinished_note(), e.exit_code());
+      const std::string note = unfinished_note();
+      if (note.empty()) throw;
+      throw Error(std::string(e.what()) + note, e.exit_code());
     }
   }
 
@@ -72,12 +73,16 @@ class NamespaceRun {
   const std::string& ns() const { return snapshot_.namespace_name(); }
   bool dry_run() const { return settings_.mode == RunSettings::Mode::dry_run; }
 
+  /// What a failure leaves unfinished and the command that resumes it: after a
+  /// write of this run, or when a step still sees work left (a resumed rotation
+  /// that failed again before writing); "" when the run changed nothing.
   std::string unfinished_note() const {
     std::string note;
     for (std::size_t i = current_; i < plan_.steps.size(); ++i) {
       const std::string left = plan_.steps[i]->unfinished(snapshot_);
       if (!left.empty()) note += "; " + left;
     }
+    if (note.empty() && !wrote_) return note;
     if (plan_.resume_command) note += "; resume with: " + plan_.resume_command(ns());
     return note;
   }

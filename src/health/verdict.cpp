@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "crypto/keys.h"
+#include "crypto/pem.h"
 #include "formats/admin_token.h"
 #include "formats/names.h"
 #include "formats/registry.h"
@@ -76,6 +77,7 @@ std::optional<formats::KeyRing> judge_keys(const Observed& seen, const Options& 
   formats::KeyRing& ring = reading.ring;
   report.kid = ring.current.kid;
   report.algorithm = crypto::to_string(ring.current.description);
+  report.key_form = std::string(crypto::form_name(ring.current.form));
   report.created_at = ring.created_at;
   if (ring.next) report.staged_kid = ring.next->kid;
   report.retired = ring.retired;

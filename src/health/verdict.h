@@ -23,6 +23,7 @@ struct KeysReport {
   std::string message;
   std::string kid;
   std::string algorithm;
+  std::string key_form;  ///< PEM form of private.pem: "PKCS#8", "PKCS#1" (kept by rotations) or "SEC1"
   std::optional<util::TimePoint> created_at;
   std::optional<std::string> staged_kid;
   std::vector<formats::RetiredKey> retired;

@@ -1,6 +1,7 @@
 #include "steps/key_gen.h"
 
 #include "crypto/crypto_error.h"
+#include "formats/key_form.h"
 #include "formats/names.h"
 #include "util/errors.h"
 
@@ -44,7 +45,15 @@ KeyGenAssessment assess_key_gen(const std::optional<kube::Secret>& observed, con
     return {Action::replace_invalid, std::string(key_gen_reason::forced) + " (" + problem + ")", std::nullopt};
   }
   if (reading.gaps.empty()) {
-    return {Action::nothing, "valid key kid=" + reading.ring.current.kid, std::move(reading)};
+    std::string reason = "valid key kid=" + reading.ring.current.kid + " (" +
+                         std::string(crypto::form_name(reading.ring.current.form)) + ")";
+    if (options.key_form && *options.key_form != reading.ring.current.form) {
+      // The current key is never re-encoded; the form changes when a rotation
+      // makes a key current.
+      reason += "; --key-form applies to keys rotator generates: revoke-and-rotate -n " + ns + " --key-form " +
+                (*options.key_form == crypto::PrivateKeyForm::pkcs1 ? "pkcs1" : "pkcs8") + " changes the form";
+    }
+    return {Action::nothing, reason, std::move(reading)};
   }
   return {Action::complete, joined(reading.gaps) + " " + key_gen_reason::complete, std::move(reading)};
 }
@@ -79,6 +88,9 @@ frame::Decision KeyGenStep::decide(const frame::Snapshot& seen, const frame::Dec
   if (assessment.action == Action::create || assessment.action == Action::replace_invalid) {
     ring.current = keys_->key(slot + "current", options_.algorithm, options_.rsa_bits);
     ring.next = keys_->key(slot + "next", options_.algorithm, options_.rsa_bits);
+    const auto form = formats::form_for_new_keys(options_.key_form, nullptr);
+    formats::set_form(ring.current, form);
+    formats::set_form(*ring.next, form);
     ring.created_at = context.now;
     change.outcome = "kid=" + ring.current.kid;
     if (assessment.action == Action::create) {
@@ -97,6 +109,7 @@ frame::Decision KeyGenStep::decide(const frame::Snapshot& seen, const frame::Dec
     ring = std::move(assessment.existing->ring);
     if (!ring.next) {
       ring.next = keys_->key_like(slot + "next-for-" + ring.current.kid, ring.current);
+      formats::set_form(*ring.next, formats::form_for_new_keys(options_.key_form, &ring.current));
       change.outcome = "staged kid=" + ring.next->kid;
     }
     if (!ring.created_at) ring.created_at = context.now;

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "crypto/algorithm.h"
+#include "crypto/pem.h"
 #include "formats/key_ring.h"
 #include "frame/step.h"
 #include "steps/key_source.h"
@@ -20,6 +21,9 @@ struct KeyGenOptions {
   std::optional<int> rsa_bits;  ///< RS256 only; default 2048
   Force force = Force::no;      ///< replace keys that cannot be read (every token becomes invalid)
   Repair repair = Repair::no;   ///< rebuild public.pem, kid and jwks.json from a valid private.pem
+  /// --key-form: the PEM form of the keys key-gen generates. Without it, a new
+  /// ring is PKCS#8 and keys added to a ring take its current key's form.
+  std::optional<crypto::PrivateKeyForm> key_form;
 };
 
 /// Why key-gen does what it does: the reasons its reports and Events give.

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "crypto/jwk.h"
+#include "formats/key_form.h"
 #include "formats/names.h"
 #include "kube/rollout.h"
 #include "util/errors.h"
@@ -64,9 +65,12 @@ RotationChoice choose_rotation(const formats::KeyRing& ring, const RotateOptions
 formats::KeyRing rotated_ring(formats::KeyRing ring, const RotationChoice& choice, const RotateOptions& options,
                               util::TimePoint now, const std::string& actor,
                               const std::function<formats::SigningKey()>& fresh_key) {
+  // The form goes with the ring, not with whatever form the staged key was given.
+  const auto form = formats::form_for_new_keys(options.key_form, &ring.current);
   formats::SigningKey retired = std::move(ring.current);
   const bool promote = choice.kind == RotationKind::scheduled && ring.next;
   ring.current = promote ? std::move(*ring.next) : fresh_key();
+  formats::set_form(ring.current, form);
   ring.next.reset();  // staged anew when the rotation finishes, off the critical path
   const auto forget = [&](const std::string& kid) { ring.former_kids.push_back(kid); };
   if (choice.kind == RotationKind::incident) {
@@ -107,6 +111,7 @@ std::vector<frame::ObjectRef> RotateStep::reads() const {
 }
 
 std::vector<kube::Access> RotateStep::rights(const frame::Snapshot& seen) const {
+  if (skips(seen)) return {};  // a key too young to rotate: this run writes nothing
   std::vector<kube::Access> rights = {{"update", "", "secrets", options_.keys_secret_name},
                                       secret_write_right(seen, options_.admin.secret_name)};
   if (options_.restart.mode == RestartMode::rollout) {
@@ -117,16 +122,22 @@ std::vector<kube::Access> RotateStep::rights(const frame::Snapshot& seen) const 
   return rights;
 }
 
-void RotateStep::preflight(const frame::Snapshot& seen) const {
+bool RotateStep::skips(const frame::Snapshot& seen) const {
+  if (!options_.if_older_than) return false;
   const auto& keys = seen.secret(options_.keys_secret_name);
-  if (keys && !formats::is_placeholder(*keys)) {
-    try {
-      const auto ring = formats::read_key_ring(*keys, util::Clock::now(), formats::WantStaged::no).ring;
-      if (choose_rotation(ring, options_, util::Clock::now()).action == RotationChoice::Action::too_young) return;
-    } catch (const InvalidDataError&) {
-      // decide() refuses it with the full hint.
-    }
+  // No keys yet: an earlier step (key-gen in rotate.yaml) makes them now, and a
+  // key made now is too young for --if-older-than.
+  if (!keys || formats::is_placeholder(*keys)) return true;
+  try {
+    const auto ring = formats::read_key_ring(*keys, util::Clock::now(), formats::WantStaged::no).ring;
+    return choose_rotation(ring, options_, util::Clock::now()).action == RotationChoice::Action::too_young;
+  } catch (const InvalidDataError&) {
+    return false;  // decide() refuses it with the full hint
   }
+}
+
+void RotateStep::preflight(const frame::Snapshot& seen) const {
+  if (skips(seen)) return;
   const std::string& ns = seen.namespace_name();
   const std::string target = kube::to_string(options_.restart.target);
   if (options_.restart.mode == RestartMode::rollout && !seen.workload(options_.restart.target)) {
@@ -233,6 +244,7 @@ frame::Decision RotateStep::next_phase(const frame::Snapshot& seen, const frame:
     std::string outcome;
     if (!ring.next) {
       ring.next = keys_->key_like(ns + "/rotation:" + choice.id + "/next", ring.current);
+      formats::set_form(*ring.next, formats::form_for_new_keys(options_.key_form, &ring.current));
       outcome = "staged kid=" + ring.next->kid;
     }
     const bool finishing = ring.in_progress.has_value();

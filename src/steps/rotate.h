@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "crypto/pem.h"
 #include "formats/key_ring.h"
 #include "frame/step.h"
 #include "steps/admin_token.h"
@@ -22,6 +23,9 @@ struct RotateOptions {
   formats::RotationKind kind = formats::RotationKind::scheduled;
   std::optional<std::chrono::milliseconds> if_older_than;
   std::chrono::milliseconds grace{std::chrono::hours(1)};
+  /// --key-form: the PEM form of the key made current and of the new staged key;
+  /// without it, the form of the current key is kept.
+  std::optional<crypto::PrivateKeyForm> key_form;
   AdminTokenOptions admin;
   RestartOptions restart;
 };
@@ -43,7 +47,8 @@ RotationChoice choose_rotation(const formats::KeyRing& ring, const RotateOptions
                                const std::optional<std::string>& chosen = std::nullopt);
 
 /// The ring after replacing its key (pure apart from the fresh key `fresh`, used
-/// for an incident or when no key is staged).
+/// for an incident or when no key is staged). The new current key takes the form
+/// formats::form_for_new_keys gives (a promoted staged key is re-encoded if needed).
 formats::KeyRing rotated_ring(formats::KeyRing ring, const RotationChoice& choice, const RotateOptions& options,
                               util::TimePoint now, const std::string& actor,
                               const std::function<formats::SigningKey()>& fresh_key);
@@ -65,6 +70,10 @@ class RotateStep : public frame::Step {
   const RotateOptions& options() const { return options_; }
 
  private:
+  /// True when --if-older-than makes this run write nothing: the key is too young
+  /// (or made by an earlier step of the same run) and no rotation is unfinished.
+  /// Such a run needs no restart target and no rights.
+  bool skips(const frame::Snapshot& seen) const;
   frame::Decision restart(const frame::Snapshot& seen, const formats::KeyRing& ring, const kube::Secret& keys,
                           util::TimePoint now) const;
   frame::Change keys_change(kube::Secret secret, const formats::KeyRing& ring) const;

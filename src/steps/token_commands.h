@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,29 @@ class TokenRevokeStep : public frame::Step {
   RegistryRef registry_;
   std::vector<std::string> ids_;
   util::TimePoint revoked_at_;
+};
+
+/// What `token update` changes; an absent field is kept as it is.
+struct TokenUpdate {
+  std::optional<std::string> description;
+  std::optional<std::vector<formats::Permission>> permissions;  ///< replaces them all
+};
+
+/// token update: changes the description and/or the permissions of one live
+/// token in one registry write. The token itself and its hash never change.
+class TokenUpdateStep : public frame::Step {
+ public:
+  TokenUpdateStep(std::string command, RegistryRef registry, std::string id, TokenUpdate update);
+  std::string name() const override { return command_; }
+  std::vector<frame::ObjectRef> reads() const override;
+  frame::Decision decide(const frame::Snapshot& seen, const frame::DecisionContext& context) const override;
+  std::vector<kube::Access> rights(const frame::Snapshot& seen) const override;
+
+ private:
+  std::string command_;
+  RegistryRef registry_;
+  std::string id_;
+  TokenUpdate update_;
 };
 
 }  // namespace rotator::steps

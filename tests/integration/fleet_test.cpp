@@ -147,7 +147,41 @@ TEST_CASE("fleet: --all-namespaces with a selector lists namespaces through the 
   CHECK(kubectl({"-n", namespaces[2]->name(), "get", "secret", "rsa-keys"}).exit_code != 0);
 }
 
+TEST_CASE("fleet: two shards over 7 namespaces bootstrap each exactly once, as an Indexed Job's pods would") {
+  auto namespaces = make_namespaces(7);
+  const std::string label = "rotator-shard-test=" + unique_suffix();
+  for (const auto& ns : namespaces) REQUIRE(kubectl({"label", "namespace", ns->name(), label}).exit_code == 0);
+  // Shard 0 by --shard, shard 1 as the second pod of an Indexed Job sees it.
+  const auto first = run_rotator({"run", bootstrap_job, "--all-namespaces", "--namespace-selector", label, "--shard", "0/2"});
+  const auto second = run_rotator({"run", bootstrap_job, "--all-namespaces", "--namespace-selector", label,
+                                   "--shard-count", "2"},
+                                  {{"JOB_COMPLETION_INDEX", "1"}});
+  INFO(first.out << first.err << second.out << second.err);
+  REQUIRE(first.exit_code == 0);
+  REQUIRE(second.exit_code == 0);
+  std::size_t in_first = 0;
+  for (const auto& ns : namespaces) {
+    INFO(ns->name());
+    const bool a = summary_row(first.out, ns->name()).first == "ok";
+    const bool b = summary_row(second.out, ns->name()).first == "ok";
+    CHECK(a != b);  // in exactly one shard
+    in_first += a ? 1 : 0;
+    CHECK(kubectl({"-n", ns->name(), "get", "secret", "rsa-keys", "admin-token"}).exit_code == 0);
+  }
+  CHECK_THAT(first.err, Catch::Contains("shard 0/2: " + std::to_string(in_first) + " of 7 namespaces"));
+  CHECK_THAT(second.err, Catch::Contains("shard 1/2: " + std::to_string(7 - in_first) + " of 7 namespaces"));
+  // Run again, both shards find their namespaces converged: nothing written twice.
+  const auto again = run_rotator({"run", bootstrap_job, "--all-namespaces", "--namespace-selector", label, "--shard", "0/2"});
+  CHECK(again.exit_code == 0);
+  CHECK_THAT(again.out, Catch::Contains(std::to_string(in_first) + " namespaces: 0 ok, " + std::to_string(in_first) +
+                                        " unchanged"));
+}
+
 TEST_CASE("fleet: conflicting namespace flags are usage errors") {
+  CHECK(run_rotator({"key-gen", "-n", "a", "--shard", "0/2"}).exit_code == 2);
+  CHECK(run_rotator({"key-gen", "--namespaces", "a,b", "--shard", "2/2"}).exit_code == 2);
+  CHECK(run_rotator({"key-gen", "--namespaces", "a,b", "--shard", "0/2", "--shard-count", "2"}).exit_code == 2);
+  CHECK(run_rotator({"key-gen", "--namespaces", "a,b", "--shard-count", "2"}, {{"JOB_COMPLETION_INDEX", ""}}).exit_code == 2);
   CHECK(run_rotator({"key-gen", "-n", "a", "--namespaces", "b"}).exit_code == 2);
   CHECK(run_rotator({"key-gen", "--namespaces", "a", "--all-namespaces"}).exit_code == 2);
   CHECK(run_rotator({"key-gen", "--namespace-selector", "a=b"}).exit_code == 2);

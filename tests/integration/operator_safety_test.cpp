@@ -80,7 +80,10 @@ TEST_CASE("safety: a rotation whose rollout times out is resumed by a plain reru
 
   // Rerun as told, still not Ready: the same rotation, no new key.
   const auto second = run_rotator(resume_command(first.err));
+  INFO(second.err);
   CHECK(second.exit_code == 1);
+  // It wrote nothing, and still says how to resume.
+  CHECK(resume_command(second.err) == resume_command(first.err));
   CHECK(kid_of(ns.name()) == rotated_kid);
   CHECK(rotation_history(ns.name()) == history);
 

@@ -246,7 +246,7 @@ TEST_CASE("tokens cli: revoke needs a terminal or --force, and goes on past an u
   const std::string missing = crypto::uuid_v4();
   const auto partial = run_rotator({"management", "revoke", "--force", "-n", ns.name(), a["id"], missing, b["id"]});
   CHECK(partial.exit_code == 1);
-  CHECK_THAT(partial.err, Catch::Contains("no management token with id " + missing) &&
+  CHECK_THAT(partial.err, Catch::Contains("no management token with id \"" + missing + "\"") &&
                               Catch::Contains("1 of 3"));
   CHECK_THAT(partial.out, Catch::Contains("revoked " + a["id"].get<std::string>()) &&
                               Catch::Contains("revoked " + b["id"].get<std::string>()));
@@ -258,6 +258,45 @@ TEST_CASE("tokens cli: revoke needs a terminal or --force, and goes on past an u
   CHECK(run_rotator({"token", "revoke", "-n", ns.name(), d["id"]}).exit_code == 2);
   CHECK(run_rotator({"token", "revoke", "--force", "-n", ns.name(), d["id"], missing}).exit_code == 1);
   CHECK(verify(ns.name(), d["token"]).status == formats::TokenVerification::Status::revoked);
+}
+
+TEST_CASE("tokens cli: token update changes description and permissions, and get, revoke and delete take a short id") {
+  TestNamespace ns("tok");
+  const auto a = create_json({"token", "create", "grafana", "-n", ns.name(), "--read-database", "telemetry"});
+  const std::string id = a["id"];
+  const std::string short_id = id.substr(0, 8);
+
+  const auto updated = run_rotator({"token", "update", short_id, "-n", ns.name(), "--description", "grafana (ro)",
+                                    "--read-database", "telemetry", "--read-database", "logs", "-o", "json"});
+  INFO(updated.err);
+  REQUIRE(updated.exit_code == 0);
+  const auto shown = Json::parse(updated.out);
+  CHECK(shown["id"] == id);
+  CHECK(shown["description"] == "grafana (ro)");
+  CHECK(shown["permissions"] == Json::parse(R"([{"action":"read","resource":"logs"},{"action":"read","resource":"telemetry"}])"));
+  CHECK(verify(ns.name(), a["token"]).valid());  // the token itself is unchanged
+  CHECK_THAT(kubectl({"-n", ns.name(), "get", "events", "--field-selector", "reason=TokenUpdated", "-o",
+                      "jsonpath={.items[*].message}"}).out,
+             Catch::Contains("updated: description \"grafana\" -> \"grafana (ro)\""));
+  // The same again writes nothing.
+  const std::string rv = resource_version(ns.name(), "database-tokens");
+  CHECK(run_rotator({"token", "update", id, "-n", ns.name(), "--description", "grafana (ro)"}).exit_code == 0);
+  CHECK(resource_version(ns.name(), "database-tokens") == rv);
+  // Nothing asked, too short an id, an unknown id: refused, nothing written.
+  CHECK(run_rotator({"token", "update", id, "-n", ns.name()}).exit_code == 2);
+  const auto too_short = run_rotator({"token", "get", id.substr(0, 3), "-n", ns.name()});
+  CHECK(too_short.exit_code == 1);
+  CHECK_THAT(too_short.err, Catch::Contains("at least 4 characters"));
+  CHECK(Json::parse(run_rotator({"token", "get", short_id, "-n", ns.name(), "-o", "json"}).out)["id"] == id);
+
+  // `token delete` is influxctl's older name for revoke.
+  const auto deleted = run_rotator({"token", "delete", "--force", short_id, "-n", ns.name()});
+  CHECK(deleted.exit_code == 0);
+  CHECK_THAT(deleted.out, Catch::Contains("revoked " + id));
+  CHECK(verify(ns.name(), a["token"]).status == formats::TokenVerification::Status::revoked);
+  const auto after_revoke = run_rotator({"token", "update", id, "-n", ns.name(), "--description", "again"});
+  CHECK(after_revoke.exit_code == 1);
+  CHECK_THAT(after_revoke.err, Catch::Contains("cannot be updated"));
 }
 
 TEST_CASE("tokens cli: concurrent creates and revokes never lose a record (409 retries)") {
@@ -419,13 +458,26 @@ TEST_CASE("tokens cli: on a terminal, revoke asks and only 'y' revokes") {
                          "printf '" + answer + "\\n' | script -qec \"$0 management revoke -n $1 $2\" /dev/null",
                          ROTATOR_BINARY, ns.name(), id});
   };
+  // Answering no is a choice, not a usage error.
   const auto declined = on_terminal("n");
-  CHECK(declined.exit_code == 2);
+  CHECK(declined.exit_code == 0);
   CHECK_THAT(declined.out, Catch::Contains("Revoke? [y/N]") && Catch::Contains("Nothing revoked"));
   CHECK(verify(ns.name(), created["token"]).valid());
-  const auto accepted = on_terminal("y");
-  CHECK(accepted.exit_code == 0);
-  CHECK_THAT(accepted.out, Catch::Contains("revoked " + id));
+  // An unknown id is reported before the question and not asked about; the known one
+  // (given as a short prefix) is revoked; the unknown one makes it exit 1.
+  const std::string unknown = "0000ffff-0000-4000-8000-000000000000";
+  const auto accepted = testing::run(
+      {"sh", "-c", "printf 'y\\n' | script -qec \"$0 management revoke -n $1 $2 $3\" /dev/null", ROTATOR_BINARY,
+       ns.name(), unknown, id.substr(0, 8)});
+  INFO(accepted.out);
+  CHECK(accepted.exit_code == 1);
+  const auto error_at = accepted.out.find("no management token with id \"" + unknown + "\"");
+  const auto question_at = accepted.out.find("Revoke? [y/N]");
+  REQUIRE(error_at != std::string::npos);
+  REQUIRE(question_at != std::string::npos);
+  CHECK(error_at < question_at);
+  CHECK_THAT(accepted.out, Catch::Contains("About to revoke 1 management token(s)") &&
+                               Catch::Contains("revoked " + id) && Catch::Contains("1 of 2"));
   CHECK(verify(ns.name(), created["token"]).status == formats::TokenVerification::Status::revoked);
 }
 

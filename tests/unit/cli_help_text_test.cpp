@@ -33,6 +33,19 @@ TEST_CASE("help text: prose wraps flush at the margin, indented lines hang") {
   CHECK(wrap(std::string(50, 'x'), 40) == std::string(50, 'x'));
 }
 
+TEST_CASE("help text: a usage line breaks between options, never inside one") {
+  const std::string usage = "  rotator token create \"DESCRIPTION\" [--read-database DB]... [--write-database DB]... "
+                            "[--expires-at RFC3339] [-o table|json]";
+  const auto wrapped = lines_of(unbind_option_groups(wrap(bind_option_groups(usage), 60, 4)));
+  REQUIRE(wrapped.size() == 3);
+  CHECK(wrapped[0] == "  rotator token create \"DESCRIPTION\" [--read-database DB]...");
+  CHECK(wrapped[1] == "      [--write-database DB]... [--expires-at RFC3339]");
+  CHECK(wrapped[2] == "      [-o table|json]");
+  // Nested groups bind too: "[--influxctl-config PATH [--profile NAME]]" is one piece.
+  CHECK(bind_option_groups("a [b [c d] e] f") == "a [b\x1f" "[c\x1f" "d]\x1f" "e] f");
+  CHECK(unbind_option_groups(bind_option_groups("a [b [c d] e] f")) == "a [b [c d] e] f");
+}
+
 TEST_CASE("help text: paragraphs at the margin are joined, lists and breaks kept") {
   CHECK(reflow("one\ntwo\n\nthree\n  - a\n  - b\nfour") == "one two\n\nthree\n  - a\n  - b\nfour");
   CHECK(reflow("") == "");

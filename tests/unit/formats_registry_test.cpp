@@ -278,3 +278,35 @@ TEST_CASE("tokens registry: capacity of one Secret, measured, and a clear error 
   CHECK(serialize_registry(full).size() > max_secret_data_bytes);
   CHECK_THROWS_WITH(check_capacity(full, where), Catch::Contains("is full") && Catch::Contains("nothing was written"));
 }
+
+TEST_CASE("tokens registry: an ID on the command line is a full id or an unambiguous start of one", "[formats][tokens]") {
+  Registry registry{TokenKind::database, {sample_record("a"), sample_record("b"), sample_record("c")}};
+  registry.records[0].id = "3f0c9a2e-0000-4000-8000-000000000001";
+  registry.records[1].id = "3f0c9a2e-0000-4000-8000-000000000002";
+  registry.records[2].id = "a1b2c3d4-0000-4000-8000-000000000003";
+  struct Case {
+    std::string given;
+    IdMatch::Outcome outcome;
+    std::string id;
+    std::size_t candidates;
+  };
+  const std::vector<Case> cases = {
+      {"3f0c9a2e-0000-4000-8000-000000000001", IdMatch::Outcome::found, "3f0c9a2e-0000-4000-8000-000000000001", 0},
+      {"a1b2", IdMatch::Outcome::found, "a1b2c3d4-0000-4000-8000-000000000003", 1},
+      {"a1b2c3d4-0000", IdMatch::Outcome::found, "a1b2c3d4-0000-4000-8000-000000000003", 1},
+      {"3f0c", IdMatch::Outcome::ambiguous, "", 2},
+      {"3f0c9a2e-0000-4000-8000-00000000000", IdMatch::Outcome::ambiguous, "", 2},
+      {"a1b", IdMatch::Outcome::too_short, "", 0},
+      {"", IdMatch::Outcome::too_short, "", 0},
+      {"ffff", IdMatch::Outcome::unknown, "", 0},
+      {"A1B2", IdMatch::Outcome::unknown, "", 0},  // ids are lower case, as written
+      {"a1b2c3d4-0000-4000-8000-0000000000031", IdMatch::Outcome::unknown, "", 0},
+  };
+  for (const auto& c : cases) {
+    INFO(c.given);
+    const auto match = resolve_id(registry, c.given);
+    CHECK(match.outcome == c.outcome);
+    CHECK(match.id == c.id);
+    if (c.outcome == IdMatch::Outcome::ambiguous) CHECK(match.candidates == c.candidates);
+  }
+}

@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "crypto/pem.h"
 #include "formats/names.h"
 #include "steps/key_gen.h"
 #include "test_support.h"
@@ -124,4 +125,58 @@ TEST_CASE("key-gen decides the write: a Secret created or replaced on the versio
 
   const auto converged = step.decide(snapshot_of({{"rsa-keys", secret_of(fresh_ring())}}), {t0, "test", ""});
   CHECK(converged.finished());
+}
+
+TEST_CASE("key-gen takes over a bare Secret: the key kept byte for byte, the staged key in its form or --key-form") {
+  using crypto::PrivateKeyForm;
+  auto keys = std::make_shared<steps::KeySource>();  // RSA: the forms differ for RSA only
+  struct Case {
+    const char* name;
+    PrivateKeyForm found;
+    std::optional<PrivateKeyForm> asked;
+    PrivateKeyForm staged;
+  };
+  const Case cases[] = {
+      {"PKCS#1", PrivateKeyForm::pkcs1, std::nullopt, PrivateKeyForm::pkcs1},
+      {"PKCS#8", PrivateKeyForm::pkcs8, std::nullopt, PrivateKeyForm::pkcs8},
+      {"PKCS#1, --key-form pkcs8", PrivateKeyForm::pkcs1, PrivateKeyForm::pkcs8, PrivateKeyForm::pkcs8},
+      {"PKCS#8, --key-form pkcs1", PrivateKeyForm::pkcs8, PrivateKeyForm::pkcs1, PrivateKeyForm::pkcs1},
+  };
+  for (const auto& c : cases) {
+    INFO(c.name);
+    KeyGenOptions options;
+    options.key_form = c.asked;
+    const KeyGenStep step(options, keys);
+    const auto bare = testing::bare_key_secret(testing::rsa_pem(0, c.found));
+    const auto decision = step.decide(snapshot_of({{"rsa-keys", bare}}), {t0, "test", ""});
+    REQUIRE(decision.changes.size() == 1);
+    CHECK(decision.changes[0].verb() == "replace");
+    CHECK(decision.changes[0].event->reason == "KeyRingUpdated");
+    const auto& written = std::get<frame::WriteSecret>(decision.changes[0].operation).secret;
+    const bool private_kept = written.data.at("private.pem") == bare.data.at("private.pem");
+    const bool public_kept = written.data.at("public.pem") == bare.data.at("public.pem");
+    CHECK(private_kept);
+    CHECK(public_kept);
+    CHECK(crypto::private_key_pem_form(written.data.at("next.pem")) == c.staged);
+    CHECK(written.metadata.annotations.contains(formats::key_secret::created_at_annotation));
+    // Complete now: the next run has nothing to do, whatever --key-form says.
+    CHECK(step.decide(snapshot_of({{"rsa-keys", written}}), {t0, "test", ""}).finished());
+  }
+}
+
+TEST_CASE("key-gen: --key-form on a new Secret, and on a complete one (which it never re-encodes)") {
+  auto keys = std::make_shared<steps::KeySource>();
+  KeyGenOptions options;
+  options.key_form = crypto::PrivateKeyForm::pkcs1;
+  const KeyGenStep step(options, keys);
+  const auto created = step.decide(snapshot_of({{"rsa-keys", std::nullopt}}), {t0, "test", ""});
+  REQUIRE(created.changes.size() == 1);
+  const auto& secret = std::get<frame::WriteSecret>(created.changes[0].operation).secret;
+  CHECK(crypto::private_key_pem_form(secret.data.at("private.pem")) == crypto::PrivateKeyForm::pkcs1);
+  CHECK(crypto::private_key_pem_form(secret.data.at("next.pem")) == crypto::PrivateKeyForm::pkcs1);
+
+  options.key_form = crypto::PrivateKeyForm::pkcs8;
+  const auto assessment = assess_key_gen(secret, options, t0);
+  CHECK(assessment.action == Action::nothing);
+  CHECK_THAT(assessment.reason, Catch::Contains("(PKCS#1)") && Catch::Contains("revoke-and-rotate -n ns --key-form pkcs8"));
 }

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "crypto/jwk.h"
+#include "crypto/pem.h"
 #include "formats/names.h"
 #include "kube/rollout.h"
 #include "frame/simulate.h"
@@ -260,9 +261,71 @@ TEST_CASE("rotation pre-flight: a missing restart target fails before any write,
   aged.if_older_than = hours(24 * 365 * 100);
   CHECK_NOTHROW(RotateStep(aged, std::make_shared<testing::FastKeys>()).preflight(seen));
 
+  // No keys yet (absent, or the install's empty Secret): key-gen before it makes a
+  // key too young for --if-older-than, so nothing will be restarted; without
+  // --if-older-than the new key is rotated at once and the target is needed.
+  for (const auto& keys : {std::optional<kube::Secret>(), std::optional<kube::Secret>(kube::Secret{})}) {
+    auto empty = testing::snapshot_of({{"rsa-keys", keys}});
+    empty.put(frame::ObjectRef::workload(options.restart.target), std::optional<kube::Json>());
+    CHECK_NOTHROW(RotateStep(aged, std::make_shared<testing::FastKeys>()).preflight(empty));
+    CHECK_THROWS_WITH(step.preflight(empty), Catch::Contains("not found"));
+  }
+
   auto deleting = options_with(std::nullopt, RotationKind::incident);
   deleting.restart.mode = RestartMode::delete_pods;
   seen.put(frame::ObjectRef::pods(deleting.restart.selector), std::vector<kube::Pod>{});
   CHECK_THROWS_WITH(RotateStep(deleting, std::make_shared<testing::FastKeys>()).preflight(seen),
                     Catch::Contains("no pods match --selector app=token-management"));
+}
+
+TEST_CASE("rotation keeps the ring's key form: the current key's, or --key-form, and a staged key in it keeps its text") {
+  using crypto::PrivateKeyForm;
+  const auto key = [](int which, PrivateKeyForm form) {
+    return formats::signing_key_from_pem(testing::rsa_pem(which, form));
+  };
+  struct Case {
+    const char* name;
+    PrivateKeyForm current;
+    std::optional<PrivateKeyForm> staged;  ///< nullopt: none staged, a fresh key
+    RotationKind kind;
+    std::optional<PrivateKeyForm> asked;
+    PrivateKeyForm form;
+    bool staged_text_kept;
+  };
+  const Case cases[] = {
+      {"PKCS#1 promoted", PrivateKeyForm::pkcs1, PrivateKeyForm::pkcs1, RotationKind::scheduled, std::nullopt,
+       PrivateKeyForm::pkcs1, true},
+      {"PKCS#8 staged in a PKCS#1 ring (written by hand)", PrivateKeyForm::pkcs1, PrivateKeyForm::pkcs8,
+       RotationKind::scheduled, std::nullopt, PrivateKeyForm::pkcs1, false},
+      {"PKCS#1, no staged key", PrivateKeyForm::pkcs1, std::nullopt, RotationKind::scheduled, std::nullopt,
+       PrivateKeyForm::pkcs1, false},
+      {"PKCS#1 incident", PrivateKeyForm::pkcs1, PrivateKeyForm::pkcs1, RotationKind::incident, std::nullopt,
+       PrivateKeyForm::pkcs1, false},
+      {"PKCS#8 promoted", PrivateKeyForm::pkcs8, PrivateKeyForm::pkcs8, RotationKind::scheduled, std::nullopt,
+       PrivateKeyForm::pkcs8, true},
+      {"PKCS#1 ring, --key-form pkcs8", PrivateKeyForm::pkcs1, PrivateKeyForm::pkcs1, RotationKind::scheduled,
+       PrivateKeyForm::pkcs8, PrivateKeyForm::pkcs8, false},
+      {"PKCS#8 ring, --key-form pkcs1", PrivateKeyForm::pkcs8, PrivateKeyForm::pkcs8, RotationKind::incident,
+       PrivateKeyForm::pkcs1, PrivateKeyForm::pkcs1, false},
+  };
+  for (const auto& c : cases) {
+    INFO(c.name);
+    formats::KeyRing ring;
+    ring.current = key(0, c.current);
+    if (c.staged) ring.next = key(1, *c.staged);
+    ring.created_at = t0;
+    auto options = options_with("r1", c.kind);
+    options.key_form = c.asked;
+    const RotationChoice choice{Action::start, "r1", c.kind, {}};
+    const auto rotated = rotated_ring(std::move(ring), choice, options, t0 + hours(1), "test",
+                                      [&] { return formats::signing_key_from_pem(testing::rsa_pem(2, PrivateKeyForm::pkcs8)); });
+    CHECK(rotated.current.form == c.form);
+    CHECK(rotated.current.pem.empty() == !c.staged_text_kept);
+    const auto secret = secret_of(rotated);
+    CHECK(crypto::private_key_pem_form(secret.data.at("private.pem")) == c.form);
+    if (c.staged_text_kept) {
+      const bool staged_text = secret.data.at("private.pem") == testing::rsa_pem(1, c.form);
+      CHECK(staged_text);
+    }
+  }
 }

@@ -2,9 +2,11 @@
 
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 #include "crypto/jwk.h"
 #include "crypto/keys.h"
+#include "crypto/pem.h"
 #include "crypto/random.h"
 
 namespace rotator::testing {
@@ -36,6 +38,26 @@ kube::Secret secret_of(const formats::KeyRing& ring, const std::string& name) {
   secret.metadata.namespace_ = "ns";
   secret.metadata.resource_version = "7";
   formats::store_key_ring(ring, secret);
+  return secret;
+}
+
+std::string rsa_pem(int which, crypto::PrivateKeyForm form) {
+  static const std::vector<crypto::PkeyHandle> keys = [] {
+    std::vector<crypto::PkeyHandle> made;
+    for (int i = 0; i < 3; ++i) made.push_back(crypto::generate_key(crypto::Algorithm::rs256).private_key);
+    return made;
+  }();
+  return std::string(crypto::private_key_to_pem(*keys.at(static_cast<std::size_t>(which)), form).view());
+}
+
+kube::Secret bare_key_secret(const std::string& private_pem) {
+  kube::Secret secret;
+  secret.metadata.name = "rsa-keys";
+  secret.metadata.namespace_ = "ns";
+  secret.metadata.resource_version = "5";
+  secret.type = "Opaque";
+  secret.data["private.pem"] = private_pem;
+  secret.data["public.pem"] = crypto::public_key_to_pem(*crypto::load_private_key_pem(private_pem));
   return secret;
 }
 

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "crypto/pem.h"
 #include "formats/key_ring.h"
 #include "frame/snapshot.h"
 #include "kube/objects.h"
@@ -39,6 +40,14 @@ formats::KeyRing fresh_ring();
 /// The Secret rotator would write for `ring`, as the API server returns it
 /// (namespace ns, a resourceVersion).
 kube::Secret secret_of(const formats::KeyRing& ring, const std::string& name = "rsa-keys");
+
+/// The PEM of cached RSA-2048 key number `which` (0-2, each generated once per
+/// process: RSA generation is slow) in `form`: for tests of PKCS#1 and PKCS#8.
+std::string rsa_pem(int which, crypto::PrivateKeyForm form);
+
+/// An rsa-keys Secret with only private.pem and public.pem, as an installation
+/// rotator takes over may hold it (namespace ns, a resourceVersion).
+kube::Secret bare_key_secret(const std::string& private_pem);
 
 /// A Secret holding `data` under the admin token's key.
 kube::Secret token_secret(const std::string& data);
