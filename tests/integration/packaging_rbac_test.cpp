@@ -605,3 +605,24 @@ TEST_CASE("packaging: a refused create is the same one line when the rights revi
   for (const auto& r : proxy.requests()) review_skipped = review_skipped || r["status"] == 404;
   CHECK(review_skipped);
 }
+
+TEST_CASE("packaging: applying the base over Secrets an older install created keeps their data") {
+  // Before secrets.yaml, rotator created its Secrets itself: kubectl apply adopts
+  // them (it warns about the missing last-applied annotation) without a diff on data.
+  TestNamespace ns("rbac-upgrade");
+  auto admin = TestCluster::get().client();
+  kube::Secret keys;
+  keys.metadata.name = "rsa-keys";
+  keys.metadata.namespace_ = ns.name();
+  keys.data = {{"kid", "made-before"}};
+  kube::SecretApi(*admin).create(keys);
+  TempDir dir;
+  const auto base = for_kubernetes_1_20(render_kustomize("manifests"), SuspendCronJobs::yes);
+  const auto applied = kubectl({"apply", "-n", ns.name(), "-f", write_list(dir, "base.json", base).string()});
+  INFO(applied.err);
+  REQUIRE(applied.exit_code == 0);
+  const auto after = kube::SecretApi(*admin).get(ns.name(), "rsa-keys");
+  REQUIRE(after.has_value());
+  CHECK(after->data.size() == 1);
+  CHECK(after->data.at("kid") == "made-before");
+}
