@@ -172,7 +172,12 @@ bool valid_rotation_id(const std::string& id) {
   });
 }
 
-bool is_placeholder(const kube::Secret& secret) { return secret.data.empty(); }
+bool is_placeholder(const kube::Secret& secret) {
+  // Only an Opaque one: an empty Secret of another type is not the install's
+  // placeholder, and the type checks after this refuse it (a Secret's type never
+  // changes, so filling it could never make it Opaque).
+  return secret.data.empty() && (secret.type.empty() || secret.type == "Opaque");
+}
 
 std::string describe_secret(const kube::Secret& secret) {
   return "Secret " + (secret.metadata.namespace_.empty() ? "" : secret.metadata.namespace_ + "/") +

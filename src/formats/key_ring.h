@@ -119,8 +119,9 @@ void store_key_ring(const KeyRing& ring, kube::Secret& secret);
 /// Whether `id` is a usable rotation id (it goes into an annotation list).
 bool valid_rotation_id(const std::string& id);
 
-/// A Secret that exists but holds nothing: created empty by the install (so
-/// rotator needs no `create` right on Secrets) and filled by rotator.
+/// An Opaque Secret that exists but holds nothing: created empty by the install
+/// (manifests/secrets.yaml, so rotator needs no `create` right on Secrets) and
+/// filled by rotator with an update.
 bool is_placeholder(const kube::Secret& secret);
 
 /// "Secret NS/NAME".

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "frame/absent_secrets.h"
 #include "frame/events.h"
 #include "frame/simulate.h"
 #include "kube/errors.h"
@@ -231,12 +232,36 @@ class NamespaceRun {
       return;
     }
     if (missing.empty()) return;
+    const kube::Access create_secrets{"create", "", "secrets", ""};
+    if (std::find(missing.begin(), missing.end(), create_secrets) != missing.end()) {
+      std::erase(missing, create_secrets);
+      std::string also;
+      for (const auto& access : missing) also += (also.empty() ? "" : ", ") + kube::describe(access);
+      throw Error(absent_secrets_message(ns(), secrets_to_create()) +
+                      (also.empty() ? "" : "; not allowed either: " + also + " (see manifests/role.yaml)"),
+                  ExitCode::not_authorized);
+    }
     std::string list;
     for (const auto& access : missing) list += (list.empty() ? "" : ", ") + kube::describe(access);
     throw Error("not allowed in namespace " + ns() + " to: " + list + ". Nothing was written. Grant these rights (" +
                     "see manifests/role.yaml) and rerun; check with `kubectl auth can-i " +
                     missing.front().verb + " " + missing.front().resource + " -n " + ns() + "`",
                 ExitCode::not_authorized);
+  }
+
+  /// The absent Secrets of the steps that would create one, in plan order.
+  std::vector<std::string> secrets_to_create() const {
+    const kube::Access create_secrets{"create", "", "secrets", ""};
+    std::vector<std::string> names;
+    for (const auto& step : plan_.steps) {
+      const auto rights = step->rights(snapshot_);
+      if (std::find(rights.begin(), rights.end(), create_secrets) == rights.end()) continue;
+      for (const auto& ref : step->reads()) {
+        const auto* seen = ref.kind == ObjectRef::Kind::secret ? snapshot_.find_secret(ref.name) : nullptr;
+        if (seen && !*seen && std::find(names.begin(), names.end(), ref.name) == names.end()) names.push_back(ref.name);
+      }
+    }
+    return names;
   }
 
   void take_lock() {
@@ -252,7 +277,17 @@ class NamespaceRun {
         kube::SecretApi secrets(client_);
         kube::Secret written = write->secret;
         written.metadata.namespace_ = ns();
-        written = written.metadata.resource_version.empty() ? secrets.create(written) : secrets.replace(written);
+        if (written.metadata.resource_version.empty()) {
+          try {
+            written = secrets.create(written);
+          } catch (const kube::ApiError& e) {
+            // The rights review was skipped or wrong: the same one line as after it.
+            if (e.reason() != kube::Reason::forbidden) throw;
+            throw Error(absent_secrets_message(ns(), {written.metadata.name}), ExitCode::not_authorized);
+          }
+        } else {
+          written = secrets.replace(written);
+        }
         snapshot_.put(ObjectRef::secret(written.metadata.name), std::optional<kube::Secret>(written));
         subject = EventSubject{"Secret", "v1", written.metadata};
       } else if (const auto* patch = std::get_if<PatchPodTemplate>(&change.operation)) {

@@ -181,6 +181,12 @@ frame::Decision RenewalStep::decide(const frame::Snapshot& seen, const frame::De
   in.force = target_.registry.force;
   if (observed) {
     const kube::Secret& s = *observed;
+    // As for every Secret rotator writes: never into another type (a
+    // service-account-token Secret holds someone's credentials).
+    if (!s.type.empty() && s.type != "Opaque") {
+      throw InvalidDataError("Secret " + where + " is of type " + s.type +
+                             ", not Opaque; rotator will not write a management token into it");
+    }
     if (const auto it = s.data.find(target_.key); it != s.data.end()) {
       if (formats::classify_token(it->second) == formats::TokenKind::management) {
         in.current = slot_for(registry, it->second, annotation(s, token_id_annotation), in.now);

@@ -34,6 +34,15 @@ TEST_CASE("packaging: the install base starts nothing, the one-shot Jobs stand a
   CHECK(names_of_kind(base, "Role") == std::set<std::string>{"rotator"});
   CHECK(names_of_kind(base, "RoleBinding") == std::set<std::string>{"rotator"});
   CHECK(names_of_kind(base, "ConfigMap") == std::set<std::string>{"rotator-jobs"});
+  // rotator's Secrets, empty and Opaque: the Role has no `create` on Secrets (issue 16).
+  CHECK(names_of_kind(base, "Secret") == std::set<std::string>{"rsa-keys", "admin-token", "management-tokens",
+                                                               "database-tokens", "management-token"});
+  for (const auto& o : base) {
+    if (o["kind"] != "Secret") continue;
+    CHECK(o["type"] == "Opaque");
+    CHECK_FALSE(o.contains("data"));  // a re-apply must never own (or wipe) what rotator wrote
+    CHECK_FALSE(o.contains("stringData"));
+  }
   CHECK(names_of_kind(base, "CronJob") ==
         std::set<std::string>{"rotator-rotate", "rotator-renew-management-token"});
   CHECK(names_of_kind(base, "Job").empty());  // `kubectl apply -k manifests` never runs a step
@@ -194,7 +203,7 @@ TEST_CASE("packaging: an overlay sets the namespace and image of everything, as 
   }
   auto objects = render_kustomize(dir.path() / "rotator");
   for (auto& job : render_kustomize(dir.path() / "rotator-run")) objects.push_back(std::move(job));
-  CHECK(objects.size() == 10);
+  CHECK(objects.size() == 15);
   for (const auto& object : objects) {
     CHECK(object["metadata"]["namespace"] == ns.name());
     if (const Json* pod = pod_template_of(object)) {

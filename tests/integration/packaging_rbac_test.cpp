@@ -3,13 +3,16 @@
 // that ServiceAccount's own token (made by the real token controller), through
 // the in-cluster configuration a pod has.
 
+#include <algorithm>
 #include <iostream>
+#include <map>
 #include <set>
 #include <thread>
 
 #include <catch2/catch.hpp>
 
 #include "kube/resources.h"
+#include "util/base64.h"
 #include "packaging_support.h"
 
 using namespace rotator;
@@ -39,9 +42,12 @@ struct Installation {
   TempDir dir;
   std::unique_ptr<kube::Client> admin = TestCluster::get().client();
 
+  std::filesystem::path base_file;  ///< the rendered base, as applied
+
   Installation() {
     const auto base = for_kubernetes_1_20(render_kustomize("manifests"), SuspendCronJobs::yes);
-    const auto applied = kubectl({"apply", "-n", ns.name(), "-f", write_list(dir, "base.json", base).string()});
+    base_file = write_list(dir, "base.json", base);
+    const auto applied = kubectl({"apply", "-n", ns.name(), "-f", base_file.string()});
     INFO(applied.err);
     REQUIRE(applied.exit_code == 0);
     for (const auto* where : {&ns, &other}) {
@@ -176,7 +182,9 @@ ShippedRun run_of_pod(kube::Client& admin, const TempDir& dir, const std::string
 /// Every shipped Job, and a Job from each shipped CronJob's template (as the
 /// CronJob controller would make it), created for real so that the real Job
 /// controller makes their pods.
-std::vector<ShippedRun> shipped_runs(Installation& installation) {
+/// With `only`, just those Jobs (named as above: a CronJob's as NAME-run), in
+/// that order.
+std::vector<ShippedRun> shipped_runs(Installation& installation, const std::vector<std::string>& only = {}) {
   std::vector<Json> jobs;
   for (const auto& object : render_all_manifests()) {
     if (object["kind"] == "Job") jobs.push_back(object);
@@ -185,6 +193,16 @@ std::vector<ShippedRun> shipped_runs(Installation& installation) {
                 {"spec", object["spec"]["jobTemplate"]["spec"]}};
     job["metadata"]["name"] = object["metadata"]["name"].get<std::string>() + "-run";
     jobs.push_back(job);
+  }
+  if (!only.empty()) {
+    std::vector<Json> picked;
+    for (const auto& name : only) {
+      const auto found = std::find_if(jobs.begin(), jobs.end(), [&](const Json& j) { return j["metadata"]["name"] == name; });
+      INFO("no shipped Job " << name);
+      REQUIRE(found != jobs.end());
+      picked.push_back(*found);
+    }
+    jobs = std::move(picked);
   }
   const auto created = kubectl({"create", "-n", installation.ns.name(), "-f",
                                 write_list(installation.dir, "jobs.json", jobs).string()});
@@ -197,6 +215,20 @@ std::vector<ShippedRun> shipped_runs(Installation& installation) {
     runs.push_back(run_of_pod(*installation.admin, installation.dir, name, pod));
   }
   return runs;
+}
+
+/// The Secrets rotator owns, as manifests/secrets.yaml ships them.
+const std::vector<std::string> owned_secrets = {"rsa-keys", "admin-token", "management-tokens", "database-tokens",
+                                                "management-token"};
+
+/// A step's run as the ServiceAccount went through: exit 0, and no 403 even in
+/// a warning. A 403 the step only warns about (an Event, say) still names
+/// "forbidden", as the API server's message does; "403" alone also matches a
+/// rotation id (UUIDv4 groups start with 4) or a timestamp, and once failed CI
+/// that way.
+bool ran_cleanly(const CommandResult& result) {
+  return result.exit_code == 0 && result.err.find("forbidden") == std::string::npos &&
+         result.err.find("Forbidden") == std::string::npos;
 }
 
 bool command_unknown_to_binary(const CommandResult& result) {
@@ -221,7 +253,8 @@ TEST_CASE("packaging: the Role grants each verb rotator needs, and nothing aroun
     table.push_back({"get", "", "secrets", secret, other, false});
   }
   const std::vector<Access> rest = {
-      {"create", "", "secrets", "", ns, true},
+      {"create", "", "secrets", "", ns, false},  // issue 16: the install ships them (manifests/secrets.yaml)
+      {"create", "", "secrets", "database-tokens", ns, false},
       {"get", "", "secrets", "some-other-secret", ns, false},
       {"update", "", "secrets", "some-other-secret", ns, false},
       {"list", "", "secrets", "", ns, false},
@@ -284,11 +317,11 @@ TEST_CASE("packaging: status as the ServiceAccount reads its Secrets, other Secr
   CHECK(report["keys"]["state"] == "absent");  // allowed to look: 404, not 403
   CHECK(report["adminToken"]["state"] == "absent");
 
-  kube::Secret keys;
-  keys.metadata.name = "rsa-keys";
-  keys.metadata.namespace_ = ns;
-  keys.data = {{"kid", "k1"}};
-  kube::SecretApi(*installation.admin).create(keys);
+  // The install's placeholder, filled with something that is no key pair.
+  auto keys = kube::SecretApi(*installation.admin).get(ns, "rsa-keys");
+  REQUIRE(keys.has_value());
+  keys->data = {{"kid", "k1"}};
+  kube::SecretApi(*installation.admin).replace(*keys);
   const auto present = run_rotator({"status", "-o", "json"}, env);
   REQUIRE(present.exit_code == 7);
   // Read, and found wanting (no private key): "invalid", not "forbidden".
@@ -346,11 +379,7 @@ TEST_CASE("packaging: every shipped Job and CronJob runs with the ServiceAccount
       skipped.push_back(shipped.job);
       continue;
     }
-    // A 403 the step only warns about (an Event, say) still names "forbidden", as
-    // the API server's message does; "403" alone also matches a rotation id
-    // (UUIDv4 groups start with 4) or a timestamp, and once failed CI that way.
-    const bool ran = result.exit_code == 0 && result.err.find("forbidden") == std::string::npos &&
-                     result.err.find("Forbidden") == std::string::npos;
+    const bool ran = ran_cleanly(result);
     CHECK(ran);
     // The same command pointed at another namespace is refused.
     auto elsewhere = shipped.args;
@@ -366,4 +395,234 @@ TEST_CASE("packaging: every shipped Job and CronJob runs with the ServiceAccount
     std::cout << skipped_marker << " " << skipped.size() << " of " << runs.size()
               << " shipped Jobs not run, their commands are not in this binary yet:" << list << std::endl;
   }
+}
+
+TEST_CASE("packaging: the ServiceAccount creates no Secret, so the service-account-token attack fails at every step") {
+  // Issue 16: with `create` on Secrets and `get` on rotator's names, the
+  // ServiceAccount could create database-tokens as a service-account-token
+  // Secret for another ServiceAccount and read the token Kubernetes put in it.
+  Installation installation;
+  const std::string ns = installation.ns.name();
+  auto& admin = *installation.admin;
+  // The identity the attack is after, with the token Secret the controller makes.
+  admin.create(kube::namespaced_path("v1", ns, "serviceaccounts"),
+               {{"apiVersion", "v1"}, {"kind", "ServiceAccount"}, {"metadata", {{"name", "influxdb-operator"}}}});
+  ServiceAccountFiles victim(ns, "influxdb-operator");
+  const std::string victim_secret =
+      admin.get(kube::namespaced_path("v1", ns, "serviceaccounts", "influxdb-operator"))["secrets"][0]["name"];
+
+  ServiceAccountFiles sa(ns, "rotator");
+  const auto env = sa.pod_env();
+  ScopedEnv in_pod({env.begin(), env.end()});
+  kube::Client client(kube::load_connection({}));
+  const auto secrets = kube::namespaced_path("v1", ns, "secrets");
+  const auto token_secret_named = [](const std::string& name) {
+    return Json{{"apiVersion", "v1"},
+                {"kind", "Secret"},
+                {"metadata", {{"name", name}, {"annotations", {{"kubernetes.io/service-account.name", "influxdb-operator"}}}}},
+                {"type", "kubernetes.io/service-account-token"}};
+  };
+
+  // Creating: refused for any Secret, rotator's names or not, any type.
+  for (const char* name : {"database-tokens", "rsa-keys", "stolen-token"}) {
+    INFO("create " << name);
+    CHECK(reason_of([&] { client.create(secrets, token_secret_named(name)); }) == kube::Reason::forbidden);
+  }
+  const Json opaque = {{"apiVersion", "v1"}, {"kind", "Secret"}, {"metadata", {{"name", "anything"}}}, {"type", "Opaque"}};
+  CHECK(reason_of([&] { client.create(secrets, opaque); }) == kube::Reason::forbidden);
+
+  // Turning the placeholder into a token Secret: a Secret's type is immutable,
+  // the API server refuses it (422 "field is immutable") by update and by patch.
+  Json placeholder = client.get(kube::namespaced_path("v1", ns, "secrets", "database-tokens"));
+  placeholder["type"] = "kubernetes.io/service-account-token";
+  placeholder["metadata"]["annotations"]["kubernetes.io/service-account.name"] = "influxdb-operator";
+  CHECK(reason_of([&] { client.replace(kube::namespaced_path("v1", ns, "secrets", "database-tokens"), placeholder); }) ==
+        kube::Reason::invalid);
+  CHECK(reason_of([&] {
+          client.patch(kube::namespaced_path("v1", ns, "secrets", "database-tokens"),
+                       {{"type", "kubernetes.io/service-account-token"}}, kube::PatchType::merge);
+        }) == kube::Reason::invalid);
+  const auto after = kube::SecretApi(admin).get(ns, "database-tokens");
+  REQUIRE(after.has_value());
+  CHECK(after->type == "Opaque");
+  CHECK(after->data.empty());
+
+  // Reading: the victim's token Secret, or any other, or the list of them.
+  CHECK(reason_of([&] { kube::SecretApi(client).get(ns, victim_secret); }) == kube::Reason::forbidden);
+  CHECK(reason_of([&] { client.get(secrets); }) == kube::Reason::forbidden);
+  CHECK(reason_of([&] { client.get(secrets + "?fieldSelector=type%3Dkubernetes.io%2Fservice-account-token"); }) ==
+        kube::Reason::forbidden);
+}
+
+TEST_CASE("packaging: a fresh install bootstraps, rotates and renews as the ServiceAccount, and a re-apply keeps it") {
+  Installation installation;
+  const std::string ns = installation.ns.name();
+  auto& admin = *installation.admin;
+  std::map<std::string, std::string> uid_of;
+  for (const auto& name : owned_secrets) {
+    const auto shipped = kube::SecretApi(admin).get(ns, name);
+    INFO("Secret " << name);
+    REQUIRE(shipped.has_value());
+    CHECK(shipped->type == "Opaque");
+    CHECK(shipped->data.empty());
+    uid_of[name] = shipped->metadata.uid;
+  }
+
+  ServiceAccountFiles sa(ns, "rotator");
+  PodReadier kubelet(ns, "app=token-management");
+  for (const auto& shipped :
+       shipped_runs(installation, {"rotator-bootstrap", "rotator-revoke-and-rotate", "rotator-renew-management-token-run"})) {
+    auto env = sa.pod_env();
+    env.insert(env.end(), shipped.env.begin(), shipped.env.end());
+    const auto result = run_rotator(shipped.args, env);
+    INFO("Job " << shipped.job << ": exit " << result.exit_code << "\nstderr: " << result.err);
+    CHECK(ran_cleanly(result));
+  }
+  // The database token registry: a token created by hand with the same rights
+  // (the token itself is on stdout, not shown).
+  const auto created = run_rotator({"token", "create", "rbac test", "--read-database", "db"}, sa.pod_env());
+  INFO("token create: exit " << created.exit_code << "\nstderr: " << created.err);
+  CHECK(ran_cleanly(created));
+
+  // Each Secret was filled in place (same uid: updated, never created).
+  std::map<std::string, std::map<std::string, std::string>> filled;
+  for (const auto& name : owned_secrets) {
+    const auto now = kube::SecretApi(admin).get(ns, name);
+    INFO("Secret " << name);
+    REQUIRE(now.has_value());
+    CHECK(now->metadata.uid == uid_of[name]);
+    CHECK(now->type == "Opaque");
+    CHECK_FALSE(now->data.empty());
+    for (const auto& [key, value] : now->data) filled[name][key] = value;
+  }
+
+  // Applying the base again, client-side and server-side, keeps what rotator wrote:
+  // secrets.yaml sets no data, so neither form owns or removes it.
+  const std::vector<std::vector<std::string>> apply_forms = {{}, {"--server-side", "--force-conflicts"}};
+  for (const auto& extra : apply_forms) {
+    std::vector<std::string> args = {"apply", "-n", ns, "-f", installation.base_file.string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const auto applied = kubectl(args);
+    INFO(applied.err);
+    REQUIRE(applied.exit_code == 0);
+    for (const auto& name : owned_secrets) {
+      const auto now = kube::SecretApi(admin).get(ns, name);
+      INFO("Secret " << name << " after kubectl apply" << (extra.empty() ? "" : " --server-side"));
+      REQUIRE(now.has_value());
+      std::map<std::string, std::string> data(now->data.begin(), now->data.end());
+      CHECK(data == filled[name]);  // compared, never printed: key and token material
+    }
+  }
+  // And rotator still finds everything valid: a rerun of the bootstrap writes nothing.
+  const auto again = run_rotator({"run", "--dry-run", std::string(ROTATOR_SOURCE_DIR) + "/jobs/bootstrap.yaml"}, sa.pod_env());
+  INFO("bootstrap again: exit " << again.exit_code << "\nstderr: " << again.err);
+  CHECK(ran_cleanly(again));
+}
+
+TEST_CASE("packaging: an absent Secret the ServiceAccount may not create is one line naming it and the fix, exit 4") {
+  Installation installation;
+  const std::string ns = installation.ns.name();
+  ServiceAccountFiles sa(ns, "rotator");
+  installation.admin->remove(kube::namespaced_path("v1", ns, "secrets", "database-tokens"));
+
+  const auto refused = run_rotator({"token", "create", "rbac test", "--read-database", "db"}, sa.pod_env());
+  INFO("exit " << refused.exit_code << "\nstderr: " << refused.err);
+  CHECK(refused.exit_code == 4);
+  CHECK_THAT(refused.err, Catch::Contains("rotator: error: Secret " + ns + "/database-tokens does not exist and rotator "
+                                          "may not create it: apply manifests/ (it ships the Secret empty) or kubectl "
+                                          "create secret generic database-tokens -n " + ns));
+  CHECK(std::count(refused.err.begin(), refused.err.end(), '\n') == 1);
+  CHECK_FALSE(kube::SecretApi(*installation.admin).get(ns, "database-tokens").has_value());
+
+  // Created empty as the message says, the same command works.
+  const auto made = kubectl({"create", "secret", "generic", "database-tokens", "-n", ns});
+  REQUIRE(made.exit_code == 0);
+  const auto created = run_rotator({"token", "create", "rbac test", "--read-database", "db"}, sa.pod_env());
+  INFO("after kubectl create: exit " << created.exit_code << "\nstderr: " << created.err);
+  CHECK(ran_cleanly(created));
+}
+
+TEST_CASE("packaging: an empty Secret of another type than Opaque is refused, never filled") {
+  // Only the install's Opaque placeholder is filled: a Secret's type never
+  // changes, and another type (a service-account-token Secret, say) is not
+  // rotator's to write into.
+  Installation installation;
+  const std::string ns = installation.ns.name();
+  auto& admin = *installation.admin;
+  ServiceAccountFiles sa(ns, "rotator");
+  const auto replace_with_type = [&](const std::string& name, const Json& data) {
+    admin.remove(kube::namespaced_path("v1", ns, "secrets", name));
+    admin.create(kube::namespaced_path("v1", ns, "secrets"), {{"apiVersion", "v1"},
+                                                               {"kind", "Secret"},
+                                                               {"metadata", {{"name", name}}},
+                                                               {"type", "rotator.test/other"},
+                                                               {"data", data}});
+  };
+
+  replace_with_type("rsa-keys", Json::object());
+  const auto keys = run_rotator({"key-gen"}, sa.pod_env());
+  INFO("key-gen: exit " << keys.exit_code << "\nstderr: " << keys.err);
+  CHECK(keys.exit_code == 5);
+  CHECK_THAT(keys.err, Catch::Contains("not Opaque"));
+  const auto forced = run_rotator({"key-gen", "--force"}, sa.pod_env());
+  INFO("key-gen --force: exit " << forced.exit_code << "\nstderr: " << forced.err);
+  CHECK(forced.exit_code != 0);  // the API server keeps the type: nothing written
+  CHECK(kube::SecretApi(admin).get(ns, "rsa-keys")->data.empty());
+
+  replace_with_type("management-token", {{"mgmt_token", util::base64_encode("x")}});
+  const auto renew = shipped_runs(installation, {"rotator-renew-management-token-run"}).at(0);
+  auto env = sa.pod_env();
+  env.insert(env.end(), renew.env.begin(), renew.env.end());
+  const auto renewed = run_rotator(renew.args, env);
+  INFO("renewal: exit " << renewed.exit_code << "\nstderr: " << renewed.err);
+  CHECK(renewed.exit_code == 5);
+  CHECK_THAT(renewed.err, Catch::Contains("not Opaque"));
+  CHECK(kube::SecretApi(admin).get(ns, "management-token")->data.size() == 1);
+}
+
+TEST_CASE("packaging: a refused create is the same one line when the rights review could not run") {
+  // On a cluster that does not answer the SelfSubjectRulesReview (404 here, from
+  // the fault proxy), rotator skips the review and the API server's 403 on the
+  // create is what it sees: mapped to the same message and exit code.
+  TestNamespace ns("rbac-proxy");
+  FaultProxy proxy;
+  TempDir dir;
+  const auto via_proxy = admin_kubeconfig(dir, proxy.url());
+  proxy.set_rules(Json::array({
+      {{"match", {{"method", "POST"}, {"path_regex", "selfsubjectrulesreviews"}}}, {"action", "status"}, {"status", 404}},
+      {{"match", {{"method", "POST"}, {"path_regex", "^/api/v1/namespaces/[^/]+/secrets$"}}},
+       {"action", "status"},
+       {"status", 403}},
+  }));
+  const auto refused = run_rotator({"token", "create", "rbac test", "--read-database", "db", "-n", ns.name(),
+                                    "--kubeconfig", via_proxy.string()});
+  INFO("exit " << refused.exit_code << "\nstderr: " << refused.err);
+  CHECK(refused.exit_code == 4);
+  CHECK_THAT(refused.err, Catch::Contains("rotator: error: Secret " + ns.name() + "/database-tokens does not exist and "
+                                          "rotator may not create it"));
+  CHECK(std::count(refused.err.begin(), refused.err.end(), '\n') == 1);
+  bool review_skipped = false;
+  for (const auto& r : proxy.requests()) review_skipped = review_skipped || r["status"] == 404;
+  CHECK(review_skipped);
+}
+
+TEST_CASE("packaging: applying the base over Secrets an older install created keeps their data") {
+  // Before secrets.yaml, rotator created its Secrets itself: kubectl apply adopts
+  // them (it warns about the missing last-applied annotation) without a diff on data.
+  TestNamespace ns("rbac-upgrade");
+  auto admin = TestCluster::get().client();
+  kube::Secret keys;
+  keys.metadata.name = "rsa-keys";
+  keys.metadata.namespace_ = ns.name();
+  keys.data = {{"kid", "made-before"}};
+  kube::SecretApi(*admin).create(keys);
+  TempDir dir;
+  const auto base = for_kubernetes_1_20(render_kustomize("manifests"), SuspendCronJobs::yes);
+  const auto applied = kubectl({"apply", "-n", ns.name(), "-f", write_list(dir, "base.json", base).string()});
+  INFO(applied.err);
+  REQUIRE(applied.exit_code == 0);
+  const auto after = kube::SecretApi(*admin).get(ns.name(), "rsa-keys");
+  REQUIRE(after.has_value());
+  CHECK(after->data.size() == 1);
+  CHECK(after->data.at("kid") == "made-before");
 }

@@ -147,4 +147,10 @@ TEST_CASE("key ring: rotation ids, placeholders") {
   kube::Secret empty;
   CHECK(is_placeholder(empty));
   CHECK_FALSE(is_placeholder(secret_of(fresh_ring())));
+  // An empty Secret of another type is no placeholder: it is refused, not filled.
+  kube::Secret other_type;
+  other_type.type = "kubernetes.io/service-account-token";
+  CHECK_FALSE(is_placeholder(other_type));
+  other_type.type = "";
+  CHECK(is_placeholder(other_type));
 }

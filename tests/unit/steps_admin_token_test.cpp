@@ -40,6 +40,12 @@ TEST_CASE("create-admin-token assesses: create, nothing, replace for another key
   const Case cases[] = {
       {"absent", std::nullopt, plain, t0, Action::create, admin_token_reason::none_yet},
       {"empty, made by the install", empty, plain, t0, Action::replace, admin_token_reason::placeholder},
+      {"empty, but not Opaque", [&] {
+         auto s = empty;
+         s.type = "kubernetes.io/service-account-token";
+         return s;
+       }(),
+       plain, t0, std::nullopt, "not Opaque"},
       {"valid, no expiry", token_secret(current), plain, t0 + hours(1000), Action::nothing, "verifies under kid="},
       {"another key", token_secret(foreign), plain, t0, Action::replace, admin_token_reason::other_key},
       {"far from expiry", token_secret(short_lived), expiring, t0 + hours(15), Action::nothing, "verifies"},

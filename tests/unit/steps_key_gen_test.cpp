@@ -51,6 +51,13 @@ TEST_CASE("key-gen assesses: create, fill, nothing, complete, repair, replace") 
       {"absent", [] { return std::nullopt; }, with(Force::no), Action::create, key_gen_reason::no_keys},
       {"empty, made by the install", [&] { return std::optional(empty); }, with(Force::no), Action::create,
        key_gen_reason::placeholder},
+      {"empty, but not Opaque", [&] {
+         auto s = empty;
+         s.metadata.namespace_ = "ns";
+         s.type = "kubernetes.io/service-account-token";
+         return std::optional(s);
+       },
+       with(Force::no), std::nullopt, "not Opaque"},
       {"valid", [&] { return std::optional(valid); }, with(Force::no), Action::nothing, "valid key kid="},
       {"no staged key", edited([](auto& s) { s.data.erase("next.pem"); }), with(Force::no), Action::complete,
        "no staged next key"},
