@@ -32,8 +32,8 @@ int main(int argc, char** argv) {
   if (argc == 3 && std::string(argv[1]) == "--seconds-per-case") budget = std::atof(argv[2]);
   using rotator::crypto::Algorithm;
   const std::vector<Case> cases = {
-      {"RS256-2048", Algorithm::rs256, 2048, 5}, {"RS256-3072", Algorithm::rs256, 3072, 3},
-      {"RS256-4096", Algorithm::rs256, 4096, 3}, {"ES256", Algorithm::es256, std::nullopt, 20},
+      {"RS256-2048", Algorithm::rs256, 2048, 5},     {"RS256-3072", Algorithm::rs256, 3072, 3},
+      {"RS256-4096", Algorithm::rs256, 4096, 3},     {"ES256", Algorithm::es256, std::nullopt, 20},
       {"EdDSA", Algorithm::eddsa, std::nullopt, 20},
   };
   nlohmann::json out = nlohmann::json::array();
@@ -49,8 +49,11 @@ int main(int argc, char** argv) {
       if (ms.size() >= 2000) break;
     }
     std::sort(ms.begin(), ms.end());
-    out.push_back({{"case", c.name}, {"runs", ms.size()}, {"median_ms", ms[ms.size() / 2]},
-                   {"min_ms", ms.front()}, {"max_ms", ms.back()}});
+    out.push_back({{"case", c.name},
+                   {"runs", ms.size()},
+                   {"median_ms", ms[ms.size() / 2]},
+                   {"min_ms", ms.front()},
+                   {"max_ms", ms.back()}});
   }
   std::cout << out.dump(2) << std::endl;
   return 0;

@@ -5,9 +5,9 @@
 #include <iostream>
 #include <sstream>
 
+#include "cli/help_text.h"
 #include "kube/errors.h"
 #include "util/errors.h"
-#include "cli/help_text.h"
 #include "util/log.h"
 
 namespace rotator::cli {
@@ -26,8 +26,7 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
   for (std::size_t i = 1; i <= a.size(); ++i) {
     current[0] = i;
     for (std::size_t j = 1; j <= b.size(); ++j) {
-      current[j] = std::min({previous[j] + 1, current[j - 1] + 1,
-                             previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      current[j] = std::min({previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
     }
     std::swap(previous, current);
   }
@@ -35,9 +34,11 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
 }
 
 void print_overview(std::ostream& out, const Cli& cli) {
-  std::string text = cli.program + ": keeps the signing keys and tokens of an InfluxDB Clustered-style "
+  std::string text = cli.program +
+                     ": keeps the signing keys and tokens of an InfluxDB Clustered-style "
                      "installation on Kubernetes, as idempotent, crash-safe steps that are safe to rerun.\n\n"
-                     "Usage:\n  " + cli.program + " COMMAND [flags]\n\nCommands:\n";
+                     "Usage:\n  " +
+                     cli.program + " COMMAND [flags]\n\nCommands:\n";
   for (const auto& command : cli.table) {
     text += wrap("  " + command.name + std::string(std::max<std::size_t>(2, 22 - command.name.size()), ' ') +
                      command.summary,
@@ -50,7 +51,8 @@ void print_overview(std::ostream& out, const Cli& cli) {
           "Exit codes: 0 success (also \"nothing to do\"), 1 failure, 2 usage error, 3 another run holds the lock, "
           "4 not authenticated or not authorized, 5 refused to act on invalid existing data, 6 and 7 status found "
           "the installation degraded or broken, 130 and 143 stopped by SIGINT or SIGTERM (lock released).\n\n"
-          "Run '" + cli.program + " COMMAND --help' for a command's flags and examples.\n";
+          "Run '" +
+          cli.program + " COMMAND --help' for a command's flags and examples.\n";
   out << wrap(text);
 }
 
@@ -116,8 +118,8 @@ ExitCode dispatch(const std::vector<std::string>& args, const Cli& cli) {
     return ExitCode::success;
   }
   const auto position = command_position(args);
-  const bool wants_help = std::any_of(args.begin(), args.end(),
-                                      [](const std::string& a) { return a == "--help" || a == "-h"; });
+  const bool wants_help =
+      std::any_of(args.begin(), args.end(), [](const std::string& a) { return a == "--help" || a == "-h"; });
   if (position < 0) {
     if (wants_help) {
       print_overview(std::cout, cli);
@@ -163,7 +165,8 @@ ExitCode dispatch(const std::vector<std::string>& args, const Cli& cli) {
     if (wants_help) {
       std::cout << "Usage: " << cli.program << " " << name << " SUBCOMMAND [flags]\n\nSubcommands:\n";
       for (const auto& entry : table) {
-        if (entry.name.starts_with(name + " ")) std::cout << "  " << entry.synopsis << "\n      " << entry.summary << "\n";
+        if (entry.name.starts_with(name + " "))
+          std::cout << "  " << entry.synopsis << "\n      " << entry.summary << "\n";
       }
       std::cout << "\nRun '" << cli.program << " " << name << " SUBCOMMAND --help' for its flags and examples.\n";
       return ExitCode::success;
@@ -204,8 +207,7 @@ ExitCode dispatch(const std::vector<std::string>& args, const Cli& cli) {
   invocation.args = args;
   invocation.program = cli.program;
   try {
-    po::store(po::command_line_parser(rest).options(all).positional(positional).run(),
-              invocation.options);
+    po::store(po::command_line_parser(rest).options(all).positional(positional).run(), invocation.options);
     po::notify(invocation.options);
   } catch (const po::unknown_option& e) {
     std::string message = e.what();
@@ -218,8 +220,7 @@ ExitCode dispatch(const std::vector<std::string>& args, const Cli& cli) {
   if (invocation.options.count("positional")) {
     invocation.positionals = invocation.options["positional"].as<std::vector<std::string>>();
   }
-  if (command->max_positionals >= 0 &&
-      invocation.positionals.size() > std::size_t(command->max_positionals)) {
+  if (command->max_positionals >= 0 && invocation.positionals.size() > std::size_t(command->max_positionals)) {
     throw UsageError("unexpected argument \"" + invocation.positionals[std::size_t(command->max_positionals)] +
                      "\" (see '" + cli.program + " " + command->name + " --help')");
   }
@@ -245,7 +246,8 @@ std::vector<std::string> closest(const std::string& typo, const std::vector<std:
   for (const auto& name : candidates) {
     const std::size_t distance = edit_distance(typo, name);
     const bool prefix = name.starts_with(typo) && typo.size() >= 3;
-    if (distance <= std::max<std::size_t>(2, typo.size() / 3) || prefix) scored.emplace_back(prefix ? 0 : distance, name);
+    if (distance <= std::max<std::size_t>(2, typo.size() / 3) || prefix)
+      scored.emplace_back(prefix ? 0 : distance, name);
   }
   std::sort(scored.begin(), scored.end());
   std::vector<std::string> names;

@@ -27,7 +27,7 @@ struct CommandSpec {
   std::string details;   ///< what it does, for `rotator CMD --help`
   std::string examples;
   std::function<void(po::options_description&)> add_options;  ///< may be empty
-  int max_positionals = 0;                                     ///< -1: any number
+  int max_positionals = 0;                                    ///< -1: any number
   std::function<ExitCode(const Invocation&)> run;
 };
 

@@ -9,35 +9,32 @@ namespace rotator::cli {
 
 po::options_description global_options_description() {
   po::options_description options("Global flags");
-  options.add_options()
-      ("kubeconfig", po::value<std::string>()->value_name("FILE"),
-       "kubeconfig file to use (default: $KUBECONFIG, ~/.kube/config, or in-cluster)")
-      ("context", po::value<std::string>()->value_name("NAME"), "kubeconfig context to use")
-      ("namespace,n", po::value<std::string>()->value_name("NS"),
-       "namespace to act in (default: the context's namespace)")
-      ("dry-run", po::bool_switch(), "print the plan, write nothing")
-      ("log-format", po::value<std::string>()->default_value("text")->value_name("text|json"),
-       "log line format on stderr")
-      ("log-level", po::value<std::string>()->default_value("info")->value_name("LEVEL"),
-       "debug, info, warn or error")
-      ("timeout", po::value<std::string>()->default_value("10m")->value_name("DURATION"),
-       "give up on the whole run after this long")
-      ("stats", po::bool_switch(), "print API request counts on stderr when done")
-      ("lock-wait", po::value<std::string>()->value_name("DURATION"),
-       "wait this long for another run's lock before exiting 3 (default 0; 30s for token commands)")
-      ("lock-duration", po::value<std::string>()->default_value("30s")->value_name("DURATION"),
-       "how long the lock outlives a run that died holding it")
-      ("pushgateway", po::value<std::string>()->value_name("URL"),
-       "push the run's outcome (status: the status) to this Prometheus Pushgateway (default: "
-       "$ROTATOR_PUSHGATEWAY; off when empty)")
-      ("help,h", "show help");
+  options.add_options()("kubeconfig", po::value<std::string>()->value_name("FILE"),
+                        "kubeconfig file to use (default: $KUBECONFIG, ~/.kube/config, or in-cluster)")(
+      "context", po::value<std::string>()->value_name("NAME"), "kubeconfig context to use")(
+      "namespace,n", po::value<std::string>()->value_name("NS"),
+      "namespace to act in (default: the context's namespace)")("dry-run", po::bool_switch(),
+                                                                "print the plan, write nothing")(
+      "log-format", po::value<std::string>()->default_value("text")->value_name("text|json"),
+      "log line format on stderr")("log-level", po::value<std::string>()->default_value("info")->value_name("LEVEL"),
+                                   "debug, info, warn or error")(
+      "timeout", po::value<std::string>()->default_value("10m")->value_name("DURATION"),
+      "give up on the whole run after this long")("stats", po::bool_switch(),
+                                                  "print API request counts on stderr when done")(
+      "lock-wait", po::value<std::string>()->value_name("DURATION"),
+      "wait this long for another run's lock before exiting 3 (default 0; 30s for token commands)")(
+      "lock-duration", po::value<std::string>()->default_value("30s")->value_name("DURATION"),
+      "how long the lock outlives a run that died holding it")(
+      "pushgateway", po::value<std::string>()->value_name("URL"),
+      "push the run's outcome (status: the status) to this Prometheus Pushgateway (default: "
+      "$ROTATOR_PUSHGATEWAY; off when empty)")("help,h", "show help");
   return options;
 }
 
 bool global_flag_takes_value(const std::string& flag) {
-  static const std::set<std::string> with_value = {
-      "--kubeconfig", "--context", "--namespace", "-n", "--log-format", "--log-level", "--timeout",
-      "--lock-wait",  "--lock-duration", "--pushgateway"};
+  static const std::set<std::string> with_value = {"--kubeconfig",    "--context",    "--namespace", "-n",
+                                                   "--log-format",    "--log-level",  "--timeout",   "--lock-wait",
+                                                   "--lock-duration", "--pushgateway"};
   return with_value.contains(flag);
 }
 
@@ -98,10 +95,9 @@ std::string format_names(std::initializer_list<OutputFormat> allowed) {
 
 void add_output_format_option(po::options_description& options, std::initializer_list<OutputFormat> allowed) {
   const std::string names = format_names(allowed);
-  options.add_options()("output,o",
-                        po::value<std::string>()->default_value(output_format_name(*allowed.begin()))->value_name(names),
-                        "output format")("format", po::value<std::string>()->value_name(names),
-                                         "same as --output (influxctl's name)");
+  options.add_options()(
+      "output,o", po::value<std::string>()->default_value(output_format_name(*allowed.begin()))->value_name(names),
+      "output format")("format", po::value<std::string>()->value_name(names), "same as --output (influxctl's name)");
 }
 
 OutputFormat output_format_from(const po::variables_map& vm, std::initializer_list<OutputFormat> allowed) {

@@ -46,11 +46,11 @@ GlobalOptions global_options_from(const po::variables_map& vm);
 /// -o/--format for read commands, offering `allowed` (the first is the default).
 void add_output_format_option(po::options_description& options,
                               std::initializer_list<OutputFormat> allowed = {OutputFormat::table, OutputFormat::json,
-                                                                            OutputFormat::yaml});
+                                                                             OutputFormat::yaml});
 /// The format asked for; "-o=json" (kubectl's spelling) is read as json. Throws
 /// UsageError for one the command does not offer.
 OutputFormat output_format_from(const po::variables_map& vm,
                                 std::initializer_list<OutputFormat> allowed = {OutputFormat::table, OutputFormat::json,
-                                                                              OutputFormat::yaml});
+                                                                               OutputFormat::yaml});
 
 }  // namespace rotator::cli

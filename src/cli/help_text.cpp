@@ -65,7 +65,8 @@ std::string reflow(std::string_view text) {
   std::size_t start = 0;
   while (start <= text.size()) {
     const std::size_t end = text.find('\n', start);
-    const std::string_view line = text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
+    const std::string_view line =
+        text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
     const bool prose = !line.empty() && line.front() != ' ';
     if (start > 0) out += prose && joinable ? ' ' : '\n';
     out.append(line);

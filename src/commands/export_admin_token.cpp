@@ -4,10 +4,10 @@
 #include "commands/commands.h"
 #include "commands/influxctl_config.h"
 #include "commands/session.h"
-#include "kube/resources.h"
 #include "formats/key_ring.h"
 #include "formats/names.h"
 #include "formats/token_file.h"
+#include "kube/resources.h"
 #include "util/errors.h"
 #include "util/private_file.h"
 
@@ -66,24 +66,27 @@ ExitCode run_export(const cli::Invocation& invocation) {
 cli::CommandSpec export_admin_token_command() {
   return {
       .name = "export-admin-token",
-      .synopsis = "export-admin-token [--out token.json] [--secret admin-token] [--influxctl-config PATH --profile NAME]",
+      .synopsis =
+          "export-admin-token [--out token.json] [--secret admin-token] [--influxctl-config PATH --profile NAME]",
       .summary = "write the admin token file influxctl reads, mode 0600",
-      .details = "The one-command form of\n"
-                 "  kubectl get secrets/admin-token --template={{.data.token}} | base64 -d > token.json\n"
-                 "that never leaves the file readable by others. --out - writes to stdout.",
-      .examples = "  rotator export-admin-token -n influxdb --out ~/.influxctl/token.json\n"
-                  "  rotator export-admin-token -n influxdb --out ~/.config/influxctl/admin.json \\\n"
-                  "      --influxctl-config ~/.config/influxctl/config.toml --profile prod",
+      .details =
+          "The one-command form of\n"
+          "  kubectl get secrets/admin-token --template={{.data.token}} | base64 -d > token.json\n"
+          "that never leaves the file readable by others. --out - writes to stdout.",
+      .examples =
+          "  rotator export-admin-token -n influxdb --out ~/.influxctl/token.json\n"
+          "  rotator export-admin-token -n influxdb --out ~/.config/influxctl/admin.json \\\n"
+          "      --influxctl-config ~/.config/influxctl/config.toml --profile prod",
       .add_options =
           [](po::options_description& o) {
             o.add_options()("out", po::value<std::string>()->default_value("token.json")->value_name("FILE"),
-                            "where to write the token file (- for stdout)")
-                ("secret", po::value<std::string>()->default_value("admin-token")->value_name("NAME"),
-                 "Secret holding the admin token file")
-                ("influxctl-config", po::value<std::string>()->value_name("PATH"),
-                 "also point [profile.auth.token] token_file of influxctl's config.toml at the file")
-                ("profile", po::value<std::string>()->value_name("NAME"),
-                 "the influxctl profile to update (a new one needs --influxctl-host and --influxctl-port)");
+                            "where to write the token file (- for stdout)")(
+                "secret", po::value<std::string>()->default_value("admin-token")->value_name("NAME"),
+                "Secret holding the admin token file")(
+                "influxctl-config", po::value<std::string>()->value_name("PATH"),
+                "also point [profile.auth.token] token_file of influxctl's config.toml at the file")(
+                "profile", po::value<std::string>()->value_name("NAME"),
+                "the influxctl profile to update (a new one needs --influxctl-host and --influxctl-port)");
             add_influxctl_address_options(o);
           },
       .max_positionals = 0,

@@ -69,17 +69,18 @@ std::vector<std::string> set_influxctl_profile_value(const std::filesystem::path
     char mode[8];
     std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(written.mode & 07777));
     edited.notes.push_back("warning: " + path.string() + " is readable by others (mode " + mode +
-                           ") and holds a token now; its mode was kept: chmod 600 " + path.string() + " if it should not be");
+                           ") and holds a token now; its mode was kept: chmod 600 " + path.string() +
+                           " if it should not be");
   }
   return edited.notes;
 }
 
 void add_influxctl_address_options(cli::po::options_description& options) {
-  options.add_options()
-      (std::string(formats::influxctl_host_flag).substr(2).c_str(), cli::po::value<std::string>()->value_name("HOST"),
-       "host of a profile created in influxctl's config.toml (e.g. cluster-host.com)")
-      (std::string(formats::influxctl_port_flag).substr(2).c_str(), cli::po::value<std::string>()->value_name("PORT"),
-       "port of a profile created in influxctl's config.toml (e.g. 443)");
+  options.add_options()(std::string(formats::influxctl_host_flag).substr(2).c_str(),
+                        cli::po::value<std::string>()->value_name("HOST"),
+                        "host of a profile created in influxctl's config.toml (e.g. cluster-host.com)")(
+      std::string(formats::influxctl_port_flag).substr(2).c_str(), cli::po::value<std::string>()->value_name("PORT"),
+      "port of a profile created in influxctl's config.toml (e.g. 443)");
 }
 
 NewProfileAddress influxctl_address_from(const cli::po::variables_map& options) {

@@ -4,13 +4,13 @@
 #include "commands/commands.h"
 #include "commands/influxctl_config.h"
 #include "commands/session.h"
-#include "metrics/pushgateway_url.h"
+#include "commands/step_table.h"
 #include "commands/token_common.h"
 #include "crypto/random.h"
-#include "commands/step_table.h"
 #include "formats/influxctl_output.h"
-#include "steps/token_renewal.h"
 #include "formats/token_string.h"
+#include "metrics/pushgateway_url.h"
+#include "steps/token_renewal.h"
 #include "util/errors.h"
 
 namespace rotator::commands {
@@ -54,7 +54,8 @@ ExitCode run_list(const cli::Invocation& invocation) {
   }
   auto client = connect(invocation.globals);
   auto records =
-      read_registry(*client, client->config().namespace_, registry_secret_name(invocation), TokenKind::management).records;
+      read_registry(*client, client->config().namespace_, registry_secret_name(invocation), TokenKind::management)
+          .records;
   // Absent times sort last: a token that never expires or was never revoked.
   auto time_key = [](const std::optional<util::TimePoint>& t) { return t ? *t : util::TimePoint::max(); };
   std::stable_sort(records.begin(), records.end(), [&](const formats::TokenRecord& a, const formats::TokenRecord& b) {
@@ -95,27 +96,31 @@ ExitCode run_renew(const cli::Invocation& invocation) {
 cli::CommandSpec management_create_command() {
   return {
       .name = "management create",
-      .synopsis = "management create --description TEXT [--expires-at RFC3339] [-o table|json] "
-                  "[--influxctl-config PATH [--profile NAME]]",
+      .synopsis =
+          "management create --description TEXT [--expires-at RFC3339] [-o table|json] "
+          "[--influxctl-config PATH [--profile NAME]]",
       .summary = "create a management token (shown once)",
-      .details = "Creates a management token (M.V1.<64 base64 characters>, 384 random bits) and records its\n"
-                 "SHA-512 hash, never the token, in the management-tokens Secret. The token is\n"
-                 "printed once. With --influxctl-config it is also written as mgmt_token\n"
-                 "directly under the [[profile]] in influxctl's config.toml (where influxctl reads it)\n"
-                 "(other settings, profiles and comments are kept byte for byte; mode 0600).",
-      .examples = "  rotator management create --description \"CI pipeline\" --expires-at 2026-12-31T00:00:00Z\n"
-                  "  rotator management create --description ops -o json\n"
-                  "  rotator management create --description laptop --influxctl-config ~/.config/influxctl/config.toml --profile prod",
+      .details =
+          "Creates a management token (M.V1.<64 base64 characters>, 384 random bits) and records its\n"
+          "SHA-512 hash, never the token, in the management-tokens Secret. The token is\n"
+          "printed once. With --influxctl-config it is also written as mgmt_token\n"
+          "directly under the [[profile]] in influxctl's config.toml (where influxctl reads it)\n"
+          "(other settings, profiles and comments are kept byte for byte; mode 0600).",
+      .examples =
+          "  rotator management create --description \"CI pipeline\" --expires-at 2026-12-31T00:00:00Z\n"
+          "  rotator management create --description ops -o json\n"
+          "  rotator management create --description laptop --influxctl-config ~/.config/influxctl/config.toml "
+          "--profile prod",
       .add_options =
           [](cli::po::options_description& options) {
             cli::add_output_format_option(options);
-            options.add_options()
-                ("description", cli::po::value<std::string>()->value_name("TEXT"), "what the token is for (required)")
-                ("expires-at", cli::po::value<std::string>()->value_name("RFC3339"), "expiry time (default: never)")
-                ("influxctl-config", cli::po::value<std::string>()->value_name("PATH"),
-                 "also write the token into this influxctl config.toml")
-                ("profile", cli::po::value<std::string>()->default_value("default")->value_name("NAME"),
-                 "influxctl profile to write (a new one needs --influxctl-host and --influxctl-port)");
+            options.add_options()("description", cli::po::value<std::string>()->value_name("TEXT"),
+                                  "what the token is for (required)")(
+                "expires-at", cli::po::value<std::string>()->value_name("RFC3339"), "expiry time (default: never)")(
+                "influxctl-config", cli::po::value<std::string>()->value_name("PATH"),
+                "also write the token into this influxctl config.toml")(
+                "profile", cli::po::value<std::string>()->default_value("default")->value_name("NAME"),
+                "influxctl profile to write (a new one needs --influxctl-host and --influxctl-port)");
             add_influxctl_address_options(options);
             add_registry_option(options, TokenKind::management);
           },
@@ -148,9 +153,10 @@ cli::CommandSpec management_revoke_command() {
       .name = "management revoke",
       .synopsis = "management revoke [--force] ID [ID...]",
       .summary = "revoke management tokens (permanent)",
-      .details = "Asks for confirmation on a terminal; without a terminal it needs --force (else exit 2).\n"
-                 "Goes on with the other IDs when one fails; exit 1 if any ID was not found.\n"
-                 "Revoking a revoked token again is not an error.",
+      .details =
+          "Asks for confirmation on a terminal; without a terminal it needs --force (else exit 2).\n"
+          "Goes on with the other IDs when one fails; exit 1 if any ID was not found.\n"
+          "Revoking a revoked token again is not an error.",
       .examples = "  rotator management revoke 3f0c...\n  rotator management revoke --force ID1 ID2",
       .add_options = [](cli::po::options_description& options) { add_revoke_options(options, TokenKind::management); },
       .max_positionals = -1,

@@ -69,16 +69,18 @@ cli::CommandSpec run_command() {
       .name = "run",
       .synopsis = "run JOBFILE",
       .summary = "run the steps of a job file, in order (jobs/bootstrap.yaml, rotate.yaml, ...)",
-      .details = "The whole file is checked first: an unknown step or flag, or a bad value, is a\n"
-                 "usage error (exit 2) before anything connects. Steps share the run's global flags\n"
-                 "(-n, --dry-run, ...) and one lock per namespace, taken at the first write and\n"
-                 "held until the last step is done.\n\n"
-                 "Job file format:\n"
-                 "  apiVersion: rotator.io/v1\n  kind: JobFile\n  metadata: {name: bootstrap}\n  steps:\n"
-                 "    - step: key-gen\n    - step: create-admin-token\n      with: {ttl: \"0\"}",
-      .examples = "  rotator run jobs/bootstrap.yaml -n influxdb\n"
-                  "  rotator run jobs/bootstrap.yaml --namespaces team-a,team-b --concurrency 4\n"
-                  "  rotator run /etc/rotator/jobs/rotate.yaml --dry-run",
+      .details =
+          "The whole file is checked first: an unknown step or flag, or a bad value, is a\n"
+          "usage error (exit 2) before anything connects. Steps share the run's global flags\n"
+          "(-n, --dry-run, ...) and one lock per namespace, taken at the first write and\n"
+          "held until the last step is done.\n\n"
+          "Job file format:\n"
+          "  apiVersion: rotator.io/v1\n  kind: JobFile\n  metadata: {name: bootstrap}\n  steps:\n"
+          "    - step: key-gen\n    - step: create-admin-token\n      with: {ttl: \"0\"}",
+      .examples =
+          "  rotator run jobs/bootstrap.yaml -n influxdb\n"
+          "  rotator run jobs/bootstrap.yaml --namespaces team-a,team-b --concurrency 4\n"
+          "  rotator run /etc/rotator/jobs/rotate.yaml --dry-run",
       .add_options = add_namespace_selection_options,
       .max_positionals = 1,
       .run = run_job,

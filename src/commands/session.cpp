@@ -20,9 +20,8 @@ constexpr std::size_t max_concurrency = 64;
 
 /// Flags that choose namespaces, with whether they take a value: a rerun in one
 /// namespace leaves them out and says -n instead.
-const std::set<std::string> namespace_flags_with_value = {"-n",          "--namespace",     "--namespaces",
-                                                          "--namespace-selector", "--concurrency", "--shard",
-                                                          "--shard-count"};
+const std::set<std::string> namespace_flags_with_value = {
+    "-n", "--namespace", "--namespaces", "--namespace-selector", "--concurrency", "--shard", "--shard-count"};
 const std::set<std::string> namespace_switches = {"--all-namespaces", "-A"};
 
 }  // namespace
@@ -47,19 +46,18 @@ void report_stats(const cli::GlobalOptions& globals, const kube::Client& client)
 }
 
 void add_namespace_selection_options(cli::po::options_description& options) {
-  options.add_options()
-      ("namespaces", cli::po::value<std::string>()->value_name("NS,NS,..."),
-       "act in each of these namespaces (instead of -n), --concurrency at a time")
-      ("all-namespaces,A", cli::po::bool_switch(),
-       "act in every namespace (narrowed by --namespace-selector); needs RBAC to list namespaces")
-      ("namespace-selector", cli::po::value<std::string>()->value_name("LABELS"),
-       "with --all-namespaces: only namespaces with these labels (e.g. app=influxdb)")
-      ("concurrency", cli::po::value<int>()->default_value(8)->value_name("N"),
-       "namespaces worked on at once in a multi-namespace run (1-64)")
-      ("shard", cli::po::value<std::string>()->value_name("INDEX/COUNT"),
-       "with --namespaces or -A: only shard INDEX (from 0) of COUNT; the shards together cover each namespace once")
-      ("shard-count", cli::po::value<std::string>()->value_name("COUNT"),
-       "as --shard, with INDEX from $JOB_COMPLETION_INDEX (the pods of an Indexed Job)");
+  options.add_options()("namespaces", cli::po::value<std::string>()->value_name("NS,NS,..."),
+                        "act in each of these namespaces (instead of -n), --concurrency at a time")(
+      "all-namespaces,A", cli::po::bool_switch(),
+      "act in every namespace (narrowed by --namespace-selector); needs RBAC to list namespaces")(
+      "namespace-selector", cli::po::value<std::string>()->value_name("LABELS"),
+      "with --all-namespaces: only namespaces with these labels (e.g. app=influxdb)")(
+      "concurrency", cli::po::value<int>()->default_value(8)->value_name("N"),
+      "namespaces worked on at once in a multi-namespace run (1-64)")(
+      "shard", cli::po::value<std::string>()->value_name("INDEX/COUNT"),
+      "with --namespaces or -A: only shard INDEX (from 0) of COUNT; the shards together cover each namespace once")(
+      "shard-count", cli::po::value<std::string>()->value_name("COUNT"),
+      "as --shard, with INDEX from $JOB_COMPLETION_INDEX (the pods of an Indexed Job)");
 }
 
 std::optional<NamespaceSelection> namespace_selection_from(const cli::po::variables_map& vm,
@@ -73,7 +71,8 @@ std::optional<NamespaceSelection> namespace_selection_from(const cli::po::variab
   if (sharded && !listed && !all) throw UsageError("--shard and --shard-count split --namespaces or --all-namespaces");
   if (!listed && !all) return std::nullopt;
   if (listed && all) throw UsageError("--namespaces and --all-namespaces exclude each other");
-  if (globals.connection.namespace_) throw UsageError("-n/--namespace and --namespaces/--all-namespaces exclude each other");
+  if (globals.connection.namespace_)
+    throw UsageError("-n/--namespace and --namespaces/--all-namespaces exclude each other");
   NamespaceSelection selection;
   selection.all = all;
   if (selector) selection.selector = vm["namespace-selector"].as<std::string>();
@@ -95,11 +94,12 @@ std::optional<NamespaceSelection> namespace_selection_from(const cli::po::variab
 }
 
 std::vector<std::string> resolve_namespaces(kube::Client& client, const NamespaceSelection& selection) {
-  std::vector<std::string> names = selection.all ? kube::NamespaceApi(client).list(selection.selector) : selection.names;
+  std::vector<std::string> names =
+      selection.all ? kube::NamespaceApi(client).list(selection.selector) : selection.names;
   if (!selection.shard) return names;
   auto chosen = frame::namespaces_of_shard(names, *selection.shard);
   log::info("shard " + std::to_string(selection.shard->index) + "/" + std::to_string(selection.shard->count) + ": " +
-                std::to_string(chosen.size()) + " of " + std::to_string(names.size()) + " namespaces");
+            std::to_string(chosen.size()) + " of " + std::to_string(names.size()) + " namespaces");
   return chosen;
 }
 
@@ -123,7 +123,7 @@ frame::RunSettings run_settings(const cli::GlobalOptions& globals, const kube::C
                                 std::chrono::milliseconds lock_wait) {
   frame::RunSettings settings;
   settings.mode = globals.dry_run == cli::GlobalOptions::DryRun::on ? frame::RunSettings::Mode::dry_run
-                                                                     : frame::RunSettings::Mode::apply;
+                                                                    : frame::RunSettings::Mode::apply;
   settings.lock.wait = globals.lock_wait.value_or(lock_wait);
   settings.lock.duration = globals.lock_duration;
   settings.deadline = frame::Deadline(std::chrono::steady_clock::now() + globals.timeout);
@@ -170,12 +170,12 @@ ExitCode execute_plan(const cli::Invocation& invocation, const frame::Plan& plan
 }
 
 PlanResult execute_plan_here(const cli::Invocation& invocation, const frame::Plan& plan, kube::Client& client,
-                                  std::chrono::milliseconds lock_wait) {
+                             std::chrono::milliseconds lock_wait) {
   const frame::RunSettings settings = run_settings(invocation.globals, client, lock_wait);
   frame::stop::install_handlers();
   // A dry run's plan is its result; a real run's changes are logged, stdout is the command's.
   const auto output = settings.mode == frame::RunSettings::Mode::dry_run ? frame::Reporter::Output::print
-                                                                          : frame::Reporter::Output::log;
+                                                                         : frame::Reporter::Output::log;
   const std::string& ns = client.config().namespace_;
   frame::Reporter reporter(ns, output, frame::Reporter::NameInLogs::no);
   const auto pushgateway = metrics::pushgateway_url(invocation.globals.pushgateway);

@@ -66,7 +66,7 @@ struct PlanResult {
 /// Its changes go to the log (stderr), leaving stdout to the command; a dry run
 /// prints its plan on stdout.
 PlanResult execute_plan_here(const cli::Invocation& invocation, const frame::Plan& plan, kube::Client& client,
-                                  std::chrono::milliseconds lock_wait = {});
+                             std::chrono::milliseconds lock_wait = {});
 
 /// The global flags as run settings, with who runs it. `lock_wait` applies when
 /// --lock-wait was not given.

@@ -37,7 +37,7 @@ constexpr std::size_t events_shown = 10;
 struct NamespaceStatus {
   health::Report report;
   std::optional<std::vector<kube::Json>> events;  ///< with --events
-  std::string events_error;                        ///< why they could not be read
+  std::string events_error;                       ///< why they could not be read
 };
 
 /// An Event's fields, read safely (Events are outside data).
@@ -136,8 +136,10 @@ Json report_json(const NamespaceStatus& status, util::TimePoint now) {
     Json events = Json::array();
     for (const auto& e : *status.events) {
       const auto event = event_line(e);
-      events.push_back(
-          {{"lastTimestamp", event.when}, {"reason", event.reason}, {"object", event.object}, {"message", event.message}});
+      events.push_back({{"lastTimestamp", event.when},
+                        {"reason", event.reason},
+                        {"object", event.object},
+                        {"message", event.message}});
     }
     out["events"] = events;
   } else if (!status.events_error.empty()) {
@@ -176,7 +178,9 @@ metrics::StatusSnapshot metrics_of(const health::Report& r) {
   return s;
 }
 
-std::string or_dash(const std::string& text) { return text.empty() ? "-" : text; }
+std::string or_dash(const std::string& text) {
+  return text.empty() ? "-" : text;
+}
 
 std::string age_text(const std::optional<util::TimePoint>& t, util::TimePoint now) {
   if (!t) return "-";
@@ -205,15 +209,15 @@ void print_report(const NamespaceStatus& status, util::TimePoint now) {
     line("kid", r.keys.kid);
     line("algorithm", r.keys.algorithm);
     line("key form", r.keys.key_form);
-    line("created", r.keys.created_at ? util::format_rfc3339(*r.keys.created_at) + " (" +
-                                            age_text(r.keys.created_at, now) + " ago)"
-                                      : "");
+    line("created", r.keys.created_at
+                        ? util::format_rfc3339(*r.keys.created_at) + " (" + age_text(r.keys.created_at, now) + " ago)"
+                        : "");
     line("staged kid", r.keys.staged_kid.value_or(""));
     for (const auto& key : r.keys.retired) {
       line("retired kid", key.kid + " (trusted until " + util::format_rfc3339(key.trusted_until) + ")");
     }
-    line("last rotation", r.keys.last_rotation_id +
-                              (r.keys.rotated_at ? " at " + util::format_rfc3339(*r.keys.rotated_at) : ""));
+    line("last rotation",
+         r.keys.last_rotation_id + (r.keys.rotated_at ? " at " + util::format_rfc3339(*r.keys.rotated_at) : ""));
     if (r.keys.rotation_in_progress) {
       const auto& p = *r.keys.rotation_in_progress;
       line("unfinished rotation", p.id + " (" + formats::rotation_kind_name(p.kind) + ", started " +
@@ -240,9 +244,10 @@ void print_report(const NamespaceStatus& status, util::TimePoint now) {
   } else {
     line("held by", r.lock.lock.holder);
     line("since", r.lock.lock.since ? util::format_rfc3339(*r.lock.lock.since) : "");
-    line(r.lock.lock.expired ? "expired at" : "expires", r.lock.lock.expires_at && *r.lock.lock.expires_at != util::TimePoint::max()
-                                                             ? util::format_rfc3339(*r.lock.lock.expires_at)
-                                                             : "");
+    line(r.lock.lock.expired ? "expired at" : "expires",
+         r.lock.lock.expires_at && *r.lock.lock.expires_at != util::TimePoint::max()
+             ? util::format_rfc3339(*r.lock.lock.expires_at)
+             : "");
   }
   std::printf("\nTokens\n");
   for (const auto& [name, t] : {std::pair<const char*, const health::TokenReport&>{"management", r.management_tokens},
@@ -272,18 +277,21 @@ void print_report(const NamespaceStatus& status, util::TimePoint now) {
 /// Several namespaces, one row each.
 void print_rows(const std::vector<NamespaceStatus>& statuses, bool headers, util::TimePoint now) {
   std::vector<std::vector<std::string>> rows;
-  if (headers) rows.push_back({"NAMESPACE", "VERDICT", "KID", "KEY AGE", "STAGED", "TOKEN EXPIRES", "LAST ROTATION", "LOCK", "REASON"});
+  if (headers)
+    rows.push_back(
+        {"NAMESPACE", "VERDICT", "KID", "KEY AGE", "STAGED", "TOKEN EXPIRES", "LAST ROTATION", "LOCK", "REASON"});
   for (const auto& status : statuses) {
     const health::Report& r = status.report;
     std::string kid = r.keys.kid.size() > 12 ? r.keys.kid.substr(0, 12) : r.keys.kid;
-    rows.push_back({r.namespace_, health::verdict_name(r.verdict), or_dash(kid), age_text(r.keys.created_at, now),
-                    r.keys.kid.empty() ? "-" : (r.keys.staged_kid ? "yes" : "no"),
-                    r.admin_token.state != "ok" ? "-"
-                    : r.admin_token.expires_at  ? util::format_rfc3339(*r.admin_token.expires_at)
-                                                : "never",
-                    or_dash(r.keys.last_rotation_id.substr(0, std::min<std::size_t>(r.keys.last_rotation_id.size(), 13))),
-                    r.lock.lock.held ? (r.lock.lock.expired ? "expired" : "held") : "-",
-                    r.reasons.empty() ? "" : util::escape_for_terminal(r.reasons.front())});
+    rows.push_back(
+        {r.namespace_, health::verdict_name(r.verdict), or_dash(kid), age_text(r.keys.created_at, now),
+         r.keys.kid.empty() ? "-" : (r.keys.staged_kid ? "yes" : "no"),
+         r.admin_token.state != "ok" ? "-"
+         : r.admin_token.expires_at  ? util::format_rfc3339(*r.admin_token.expires_at)
+                                     : "never",
+         or_dash(r.keys.last_rotation_id.substr(0, std::min<std::size_t>(r.keys.last_rotation_id.size(), 13))),
+         r.lock.lock.held ? (r.lock.lock.expired ? "expired" : "held") : "-",
+         r.reasons.empty() ? "" : util::escape_for_terminal(r.reasons.front())});
   }
   std::vector<std::size_t> widths(9, 0);
   for (const auto& row : rows) {
@@ -310,7 +318,8 @@ health::Options options_from(const cli::po::variables_map& vm) {
   const auto duration = [&](const char* name) {
     const std::string text = vm[name].as<std::string>();
     const auto parsed = util::parse_duration(text);
-    if (!parsed) throw UsageError(std::string("--") + name + " must be a duration such as 35d or 7d, not \"" + text + "\"");
+    if (!parsed)
+      throw UsageError(std::string("--") + name + " must be a duration such as 35d or 7d, not \"" + text + "\"");
     return *parsed;
   };
   if (vm.count("max-key-age")) options.max_key_age = duration("max-key-age");
@@ -321,7 +330,8 @@ health::Options options_from(const cli::po::variables_map& vm) {
 NamespaceStatus status_of(kube::Client& client, const std::string& ns, const health::Options& options, bool events) {
   const auto now = util::Clock::now();
   NamespaceStatus status{health::judge(health::observe(client, ns, options, now), options, now), std::nullopt, {}};
-  if (events && !status.report.reasons.empty() && status.report.reasons.front().starts_with("namespace ")) return status;
+  if (events && !status.report.reasons.empty() && status.report.reasons.front().starts_with("namespace "))
+    return status;
   if (events) {
     try {
       auto all = kube::EventApi(client).list(ns, "source=rotator");
@@ -427,42 +437,44 @@ cli::CommandSpec status_command() {
       .name = "status",
       .synopsis = "status [-o table|json|yaml|prometheus] [--namespaces NS,... | -A] [--max-key-age 35d] [--events]",
       .summary = "a health verdict per namespace: keys, admin token, restart, lock, tokens (reads only)",
-      .details = "Judges each namespace healthy, degraded or broken, and says why (the first reason\n"
-                 "is the headline, with the command that fixes it). Broken: the namespace or the\n"
-                 "signing keys are missing or invalid, the admin token is missing or does not\n"
-                 "verify, token-management pods still hold an older key, or rotator may not read\n"
-                 "its Secrets. Degraded: a rotation is unfinished, no key is staged, the key is\n"
-                 "older than --max-key-age, the admin token expires within --expiry-warning, the\n"
-                 "lock is held past its lease, or a token registry cannot be read. Restarts are\n"
-                 "judged from the pods themselves (the kid they were restarted for, or their\n"
-                 "start), for rollout and delete-pods alike.\n\n"
-                 "Exit code: 0 healthy, 6 degraded, 7 broken (several namespaces: the worst),\n"
-                 "4 when the credentials are refused, 1 when the API server cannot be reached.\n"
-                 "-o prometheus prints the Prometheus text format (docs/monitoring.md); with\n"
-                 "--pushgateway (or $ROTATOR_PUSHGATEWAY) each namespace's status is also pushed.",
-      .examples = "  rotator status -n influxdb\n"
-                  "  rotator status -A --namespace-selector app=influxdb\n"
-                  "  rotator status -n influxdb -o json | jq .adminToken\n"
-                  "  rotator status --namespaces team-a,team-b -o prometheus\n"
-                  "  kubectl rotator status --context prod -n influxdb --events",
+      .details =
+          "Judges each namespace healthy, degraded or broken, and says why (the first reason\n"
+          "is the headline, with the command that fixes it). Broken: the namespace or the\n"
+          "signing keys are missing or invalid, the admin token is missing or does not\n"
+          "verify, token-management pods still hold an older key, or rotator may not read\n"
+          "its Secrets. Degraded: a rotation is unfinished, no key is staged, the key is\n"
+          "older than --max-key-age, the admin token expires within --expiry-warning, the\n"
+          "lock is held past its lease, or a token registry cannot be read. Restarts are\n"
+          "judged from the pods themselves (the kid they were restarted for, or their\n"
+          "start), for rollout and delete-pods alike.\n\n"
+          "Exit code: 0 healthy, 6 degraded, 7 broken (several namespaces: the worst),\n"
+          "4 when the credentials are refused, 1 when the API server cannot be reached.\n"
+          "-o prometheus prints the Prometheus text format (docs/monitoring.md); with\n"
+          "--pushgateway (or $ROTATOR_PUSHGATEWAY) each namespace's status is also pushed.",
+      .examples =
+          "  rotator status -n influxdb\n"
+          "  rotator status -A --namespace-selector app=influxdb\n"
+          "  rotator status -n influxdb -o json | jq .adminToken\n"
+          "  rotator status --namespaces team-a,team-b -o prometheus\n"
+          "  kubectl rotator status --context prod -n influxdb --events",
       .add_options =
           [](po::options_description& options) {
             cli::add_output_format_option(options, status_formats);
-            options.add_options()
-                ("no-headers", po::bool_switch(), "tables without their header row")
-                ("events", po::bool_switch(), "also show rotator's recent Events (needs list on events)")
-                ("max-key-age", po::value<std::string>()->value_name("DURATION"),
-                 "a signing key older than this is degraded (e.g. the rotation schedule plus a margin)")
-                ("expiry-warning", po::value<std::string>()->default_value("7d")->value_name("DURATION"),
-                 "an admin token expiring within this is degraded")
-                ("keys-secret", po::value<std::string>()->default_value("rsa-keys")->value_name("NAME"),
-                 "Secret holding the signing keys")
-                ("admin-token-secret", po::value<std::string>()->default_value("admin-token")->value_name("NAME"),
-                 "Secret holding the admin token file")
-                ("target", po::value<std::string>()->default_value("deployment/token-management")->value_name("KIND/NAME"),
-                 "the token-management workload")
-                ("selector", po::value<std::string>()->default_value("app=token-management")->value_name("LABELS"),
-                 "the token-management pods");
+            options.add_options()("no-headers", po::bool_switch(), "tables without their header row")(
+                "events", po::bool_switch(), "also show rotator's recent Events (needs list on events)")(
+                "max-key-age", po::value<std::string>()->value_name("DURATION"),
+                "a signing key older than this is degraded (e.g. the rotation schedule plus a margin)")(
+                "expiry-warning", po::value<std::string>()->default_value("7d")->value_name("DURATION"),
+                "an admin token expiring within this is degraded")(
+                "keys-secret", po::value<std::string>()->default_value("rsa-keys")->value_name("NAME"),
+                "Secret holding the signing keys")(
+                "admin-token-secret", po::value<std::string>()->default_value("admin-token")->value_name("NAME"),
+                "Secret holding the admin token file")(
+                "target",
+                po::value<std::string>()->default_value("deployment/token-management")->value_name("KIND/NAME"),
+                "the token-management workload")(
+                "selector", po::value<std::string>()->default_value("app=token-management")->value_name("LABELS"),
+                "the token-management pods");
             add_namespace_selection_options(options);
           },
       .max_positionals = 0,

@@ -8,12 +8,12 @@
 #include "crypto/random.h"
 #include "formats/key_form.h"
 #include "formats/key_ring.h"
+#include "formats/token_string.h"
 #include "metrics/pushgateway_url.h"
 #include "steps/admin_token.h"
 #include "steps/key_gen.h"
 #include "steps/rotate.h"
 #include "steps/token_renewal.h"
-#include "formats/token_string.h"
 #include "util/errors.h"
 #include "util/time.h"
 
@@ -56,15 +56,15 @@ std::optional<crypto::PrivateKeyForm> key_form_option(const cli::po::variables_m
 }
 
 void add_key_options(cli::po::options_description& o) {
-  o.add_options()
-      ("secret", value<std::string>()->default_value("rsa-keys")->value_name("NAME"), "Secret holding the signing keys")
-      ("algorithm", value<std::string>()->default_value("RS256")->value_name("ALG"), "RS256, ES256 or EdDSA")
-      ("rsa-bits", value<int>()->value_name("BITS"), "RSA modulus size for RS256: 2048 (default), 3072 or 4096")
-      ("key-form", value<std::string>()->value_name("FORM"), key_form_help)
-      ("repair", cli::po::bool_switch(),
-       "rebuild public.pem, kid and jwks.json from a valid private.pem (keeps the key and every token)")
-      ("force", cli::po::bool_switch(),
-       "replace keys that cannot be read with new ones (every token they signed becomes invalid)");
+  o.add_options()("secret", value<std::string>()->default_value("rsa-keys")->value_name("NAME"),
+                  "Secret holding the signing keys")(
+      "algorithm", value<std::string>()->default_value("RS256")->value_name("ALG"), "RS256, ES256 or EdDSA")(
+      "rsa-bits", value<int>()->value_name("BITS"), "RSA modulus size for RS256: 2048 (default), 3072 or 4096")(
+      "key-form", value<std::string>()->value_name("FORM"), key_form_help)(
+      "repair", cli::po::bool_switch(),
+      "rebuild public.pem, kid and jwks.json from a valid private.pem (keeps the key and every token)")(
+      "force", cli::po::bool_switch(),
+      "replace keys that cannot be read with new ones (every token they signed becomes invalid)");
 }
 
 steps::KeyGenOptions key_gen_options(const cli::po::variables_map& vm) {
@@ -90,14 +90,14 @@ steps::KeyGenOptions key_gen_options(const cli::po::variables_map& vm) {
 }
 
 void add_admin_token_options(cli::po::options_description& o, const char* secret_flag) {
-  o.add_options()
-      (secret_flag, value<std::string>()->default_value("admin-token")->value_name("NAME"),
-       "Secret holding the admin token file")
-      ("keys-secret", value<std::string>()->default_value("rsa-keys")->value_name("NAME"), "Secret holding the signing keys")
-      ("ttl", value<std::string>()->default_value("0")->value_name("DURATION"), "lifetime of a new admin token; 0: no expiry")
-      ("renew-before", value<std::string>()->default_value("0")->value_name("DURATION"),
-       "replace the token when it expires within this long")
-      ("issuer", value<std::string>()->default_value("rotator")->value_name("ISS"), "iss claim of new tokens");
+  o.add_options()(secret_flag, value<std::string>()->default_value("admin-token")->value_name("NAME"),
+                  "Secret holding the admin token file")(
+      "keys-secret", value<std::string>()->default_value("rsa-keys")->value_name("NAME"),
+      "Secret holding the signing keys")("ttl", value<std::string>()->default_value("0")->value_name("DURATION"),
+                                         "lifetime of a new admin token; 0: no expiry")(
+      "renew-before", value<std::string>()->default_value("0")->value_name("DURATION"),
+      "replace the token when it expires within this long")(
+      "issuer", value<std::string>()->default_value("rotator")->value_name("ISS"), "iss claim of new tokens");
 }
 
 steps::AdminTokenOptions admin_token_options(const cli::po::variables_map& vm, const char* secret_flag) {
@@ -114,28 +114,30 @@ steps::AdminTokenOptions admin_token_options(const cli::po::variables_map& vm, c
 }
 
 void add_rotate_options(cli::po::options_description& o) {
-  o.add_options()
-      ("rotation-id", value<std::string>()->value_name("ID"),
-       "identity of this rotation; a rerun with the same id finishes it instead of rotating again "
-       "(default: $ROTATOR_ROTATION_ID; without either, an unfinished rotation is resumed, else a new one starts)")
-      ("restart", value<std::string>()->default_value("rollout")->value_name("MODE"), "rollout, delete-pods or none")
-      ("target", value<std::string>()->default_value("deployment/token-management")->value_name("KIND/NAME"),
-       "the workload restarted by --restart rollout (and waited for by delete-pods)")
-      ("selector", value<std::string>()->default_value("app=token-management")->value_name("LABELS"),
-       "pods deleted by --restart delete-pods")
-      ("wait-timeout", value<std::string>()->default_value("5m")->value_name("DURATION"),
-       "how long to wait for the rollout or the replacement pods")
-      ("if-older-than", value<std::string>()->value_name("DURATION"), "rotate only when the key is older (for schedules)")
-      ("fresh", cli::po::bool_switch(), "incident: generate a fresh key instead of promoting the staged one")
-      ("grace", value<std::string>()->default_value("1h")->value_name("DURATION"),
-       "keep trusting the old public key this long after a scheduled rotation")
-      ("key-form", value<std::string>()->value_name("FORM"), key_form_help)
-      ("keys-secret", value<std::string>()->default_value("rsa-keys")->value_name("NAME"), "Secret holding the signing keys")
-      ("admin-token-secret", value<std::string>()->default_value("admin-token")->value_name("NAME"),
-       "Secret holding the admin token file")
-      ("ttl", value<std::string>()->default_value("0")->value_name("DURATION"), "lifetime of the new admin token; 0: no expiry")
-      ("renew-before", value<std::string>()->default_value("0")->value_name("DURATION"), "as for create-admin-token")
-      ("issuer", value<std::string>()->default_value("rotator")->value_name("ISS"), "iss claim of the new admin token");
+  o.add_options()(
+      "rotation-id", value<std::string>()->value_name("ID"),
+      "identity of this rotation; a rerun with the same id finishes it instead of rotating again "
+      "(default: $ROTATOR_ROTATION_ID; without either, an unfinished rotation is resumed, else a new one starts)")(
+      "restart", value<std::string>()->default_value("rollout")->value_name("MODE"), "rollout, delete-pods or none")(
+      "target", value<std::string>()->default_value("deployment/token-management")->value_name("KIND/NAME"),
+      "the workload restarted by --restart rollout (and waited for by delete-pods)")(
+      "selector", value<std::string>()->default_value("app=token-management")->value_name("LABELS"),
+      "pods deleted by --restart delete-pods")("wait-timeout",
+                                               value<std::string>()->default_value("5m")->value_name("DURATION"),
+                                               "how long to wait for the rollout or the replacement pods")(
+      "if-older-than", value<std::string>()->value_name("DURATION"),
+      "rotate only when the key is older (for schedules)")(
+      "fresh", cli::po::bool_switch(), "incident: generate a fresh key instead of promoting the staged one")(
+      "grace", value<std::string>()->default_value("1h")->value_name("DURATION"),
+      "keep trusting the old public key this long after a scheduled rotation")(
+      "key-form", value<std::string>()->value_name("FORM"), key_form_help)(
+      "keys-secret", value<std::string>()->default_value("rsa-keys")->value_name("NAME"),
+      "Secret holding the signing keys")(
+      "admin-token-secret", value<std::string>()->default_value("admin-token")->value_name("NAME"),
+      "Secret holding the admin token file")("ttl", value<std::string>()->default_value("0")->value_name("DURATION"),
+                                             "lifetime of the new admin token; 0: no expiry")(
+      "renew-before", value<std::string>()->default_value("0")->value_name("DURATION"), "as for create-admin-token")(
+      "issuer", value<std::string>()->default_value("rotator")->value_name("ISS"), "iss claim of the new admin token");
 }
 
 steps::RotateOptions rotate_options(const cli::po::variables_map& vm) {
@@ -160,8 +162,9 @@ steps::RotateOptions rotate_options(const cli::po::variables_map& vm) {
   options.grace = duration_option(vm, "grace");
   options.key_form = key_form_option(vm);
   if (incident && !vm["grace"].defaulted() && options.grace.count() > 0) {
-    throw UsageError("--grace applies to scheduled rotations: an incident rotation (--fresh or --restart delete-pods) "
-                     "trusts the old key no longer");
+    throw UsageError(
+        "--grace applies to scheduled rotations: an incident rotation (--fresh or --restart delete-pods) "
+        "trusts the old key no longer");
   }
   options.admin = admin_token_options(vm, "admin-token-secret");
   options.admin.keys_secret_name = options.keys_secret_name;
@@ -169,19 +172,19 @@ steps::RotateOptions rotate_options(const cli::po::variables_map& vm) {
 }
 
 void add_renewal_options(cli::po::options_description& options) {
-  options.add_options()
-      ("secret", value<std::string>()->value_name("NAME"), "Secret the automation mounts (required)")
-      ("key", value<std::string>()->default_value("mgmt_token")->value_name("KEY"), "data key of the token")
-      ("ttl", value<std::string>()->default_value("24h")->value_name("DURATION"), "lifetime of a new token")
-      ("renew-before", value<std::string>()->default_value("8h")->value_name("DURATION"),
-       "renew when the token expires within this")
-      ("grace", value<std::string>()->default_value("1h")->value_name("DURATION"), "keep the replaced token valid this long")
-      ("force", cli::po::bool_switch(), "replace data under KEY that is not a management token")
-      ("registry-secret",
-       value<std::string>()
-           ->default_value(std::string(formats::default_registry_secret(formats::TokenKind::management)))
-           ->value_name("NAME"),
-       "Secret holding the token registry");
+  options.add_options()("secret", value<std::string>()->value_name("NAME"), "Secret the automation mounts (required)")(
+      "key", value<std::string>()->default_value("mgmt_token")->value_name("KEY"), "data key of the token")(
+      "ttl", value<std::string>()->default_value("24h")->value_name("DURATION"), "lifetime of a new token")(
+      "renew-before", value<std::string>()->default_value("8h")->value_name("DURATION"),
+      "renew when the token expires within this")("grace",
+                                                  value<std::string>()->default_value("1h")->value_name("DURATION"),
+                                                  "keep the replaced token valid this long")(
+      "force", cli::po::bool_switch(), "replace data under KEY that is not a management token")(
+      "registry-secret",
+      value<std::string>()
+          ->default_value(std::string(formats::default_registry_secret(formats::TokenKind::management)))
+          ->value_name("NAME"),
+      "Secret holding the token registry");
 }
 
 std::shared_ptr<const frame::Step> bind_renewal(const cli::po::variables_map& vm) {
@@ -226,15 +229,18 @@ const std::vector<StepKind>& step_table() {
       },
       {
           "create-admin-token",
-          "create-admin-token [--secret admin-token] [--keys-secret rsa-keys] [--ttl 0|DURATION] [--renew-before DURATION]",
+          "create-admin-token [--secret admin-token] [--keys-secret rsa-keys] [--ttl 0|DURATION] [--renew-before "
+          "DURATION]",
           "make sure the admin-token Secret holds a token file signed by the current key",
           "Writes the token file influxctl reads ({\"access_token\": JWT, \"token_type\": \"Bearer\"}) when\n"
           "there is none, when it does not verify under the current key, or when it expires\n"
           "within --renew-before. Otherwise writes nothing.",
-          "  rotator create-admin-token -n influxdb\n  rotator create-admin-token -n influxdb --ttl 720h --renew-before 168h",
+          "  rotator create-admin-token -n influxdb\n  rotator create-admin-token -n influxdb --ttl 720h "
+          "--renew-before 168h",
           [](cli::po::options_description& o) {
             add_admin_token_options(o, "secret");
-            o.add_options()("force", cli::po::bool_switch(), "replace an unreadable token file instead of refusing (exit 5)");
+            o.add_options()("force", cli::po::bool_switch(),
+                            "replace an unreadable token file instead of refusing (exit 5)");
           },
           [](const cli::po::variables_map& vm) -> std::shared_ptr<const frame::Step> {
             auto options = admin_token_options(vm, "secret");
@@ -244,8 +250,10 @@ const std::vector<StepKind>& step_table() {
       },
       {
           "revoke-and-rotate",
-          "revoke-and-rotate [--rotation-id ID] [--restart rollout|delete-pods|none] [--target deployment/token-management] "
-          "[--selector app=token-management] [--wait-timeout 5m] [--if-older-than DURATION] [--fresh] [--grace DURATION] "
+          "revoke-and-rotate [--rotation-id ID] [--restart rollout|delete-pods|none] [--target "
+          "deployment/token-management] "
+          "[--selector app=token-management] [--wait-timeout 5m] [--if-older-than DURATION] [--fresh] [--grace "
+          "DURATION] "
           "[--key-form pkcs8|pkcs1]",
           "rotate the signing key, issue a new admin token, restart token-management",
           "Replaces the key in one preconditioned write (there is never a moment without a\n"

@@ -5,8 +5,8 @@
 #include "commands/session.h"
 #include "commands/token_common.h"
 #include "crypto/random.h"
-#include "formats/token_string.h"
 #include "formats/influxctl_output.h"
+#include "formats/token_string.h"
 #include "frame/plan.h"
 #include "metrics/pushgateway_url.h"
 #include "steps/token_commands.h"
@@ -68,7 +68,8 @@ ExitCode run_list(const cli::Invocation& invocation) {
   const bool include_revoked = invocation.options["include-revoked"].as<bool>();
   auto client = connect(invocation.globals);
   auto records =
-      read_registry(*client, client->config().namespace_, registry_secret_name(invocation), TokenKind::database).records;
+      read_registry(*client, client->config().namespace_, registry_secret_name(invocation), TokenKind::database)
+          .records;
   std::erase_if(records, [&](const formats::TokenRecord& r) { return r.revoked_at && !include_revoked; });
   std::stable_sort(records.begin(), records.end(), [&](const formats::TokenRecord& a, const formats::TokenRecord& b) {
     if (sort == "id") return a.id < b.id;
@@ -134,11 +135,10 @@ ExitCode run_update(const cli::Invocation& invocation) {
 }
 
 void add_permission_options(cli::po::options_description& options) {
-  options.add_options()
-      ("read-database", cli::po::value<std::vector<std::string>>()->composing()->value_name("DB"),
-       "grant read on DB ('*': all); repeatable")
-      ("write-database", cli::po::value<std::vector<std::string>>()->composing()->value_name("DB"),
-       "grant write on DB ('*': all); repeatable");
+  options.add_options()("read-database", cli::po::value<std::vector<std::string>>()->composing()->value_name("DB"),
+                        "grant read on DB ('*': all); repeatable")(
+      "write-database", cli::po::value<std::vector<std::string>>()->composing()->value_name("DB"),
+      "grant write on DB ('*': all); repeatable");
 }
 
 void add_include_revoked(cli::po::options_description& options) {
@@ -150,14 +150,17 @@ void add_include_revoked(cli::po::options_description& options) {
 cli::CommandSpec token_create_command() {
   return {
       .name = "token create",
-      .synopsis = "token create \"DESCRIPTION\" [--read-database DB]... [--write-database DB]... "
-                  "[--expires-at RFC3339] [-o table|json]",
+      .synopsis =
+          "token create \"DESCRIPTION\" [--read-database DB]... [--write-database DB]... "
+          "[--expires-at RFC3339] [-o table|json]",
       .summary = "create a database token (shown once)",
-      .details = "Creates a database token (apiv1_<64 base64url characters>, 384 random bits) with read and/or write\n"
-                 "permission on databases ('*': all databases) and records its SHA-512 hash, never\n"
-                 "the token, in the database-tokens Secret. The token is printed once.",
-      .examples = "  rotator token create \"grafana\" --read-database telemetry\n"
-                  "  rotator token create \"ingest\" --write-database '*' --expires-at 2026-12-31T00:00:00Z -o json",
+      .details =
+          "Creates a database token (apiv1_<64 base64url characters>, 384 random bits) with read and/or write\n"
+          "permission on databases ('*': all databases) and records its SHA-512 hash, never\n"
+          "the token, in the database-tokens Secret. The token is printed once.",
+      .examples =
+          "  rotator token create \"grafana\" --read-database telemetry\n"
+          "  rotator token create \"ingest\" --write-database '*' --expires-at 2026-12-31T00:00:00Z -o json",
       .add_options =
           [](cli::po::options_description& options) {
             cli::add_output_format_option(options);
@@ -212,16 +215,19 @@ cli::CommandSpec token_get_command() {
 cli::CommandSpec token_update_command() {
   return {
       .name = "token update",
-      .synopsis = "token update [--description TEXT] [--read-database DB]... [--write-database DB]... "
-                  "[-o table|json] ID",
+      .synopsis =
+          "token update [--description TEXT] [--read-database DB]... [--write-database DB]... "
+          "[-o table|json] ID",
       .summary = "change a database token's description or permissions",
-      .details = "Changes the description and/or replaces the permissions (all of them, when any\n"
-                 "--read-database or --write-database is given) of a live token, in one registry\n"
-                 "write with an Event. The token itself stays valid and unchanged. ID may be an\n"
-                 "unambiguous start of the id (at least 4 characters). A revoked token cannot be\n"
-                 "updated.",
-      .examples = "  rotator token update 3f0c --description \"grafana (read-only)\"\n"
-                  "  rotator token update 3f0c --read-database telemetry --read-database logs",
+      .details =
+          "Changes the description and/or replaces the permissions (all of them, when any\n"
+          "--read-database or --write-database is given) of a live token, in one registry\n"
+          "write with an Event. The token itself stays valid and unchanged. ID may be an\n"
+          "unambiguous start of the id (at least 4 characters). A revoked token cannot be\n"
+          "updated.",
+      .examples =
+          "  rotator token update 3f0c --description \"grafana (read-only)\"\n"
+          "  rotator token update 3f0c --read-database telemetry --read-database logs",
       .add_options =
           [](cli::po::options_description& options) {
             cli::add_output_format_option(options);
@@ -242,10 +248,11 @@ cli::CommandSpec token_revoke_command(const std::string& name) {
       .synopsis = name + " [--force] ID [ID...]",
       .summary = alias ? "revoke database tokens (alias of token revoke, influxctl's name before 2.10)"
                        : "revoke database tokens (immediate, cannot be undone)",
-      .details = "Each ID may be an unambiguous start of a token's id (at least 4 characters). Unknown\n"
-                 "or ambiguous IDs are reported first and never asked about. Asks for confirmation on\n"
-                 "a terminal (answering no revokes nothing, exit 0); without a terminal it needs --force\n"
-                 "(else exit 2). Exit 1 if any ID was not found.",
+      .details =
+          "Each ID may be an unambiguous start of a token's id (at least 4 characters). Unknown\n"
+          "or ambiguous IDs are reported first and never asked about. Asks for confirmation on\n"
+          "a terminal (answering no revokes nothing, exit 0); without a terminal it needs --force\n"
+          "(else exit 2). Exit 1 if any ID was not found.",
       .examples = "  rotator " + name + " --force 3f0c9a2e",
       .add_options = [](cli::po::options_description& options) { add_revoke_options(options, TokenKind::database); },
       .max_positionals = -1,

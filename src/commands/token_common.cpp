@@ -7,16 +7,16 @@
 #include <iostream>
 
 #include "commands/session.h"
-#include "metrics/pushgateway_url.h"
-#include "util/terminal_text.h"
-#include "formats/influxctl_output.h"
 #include "crypto/random.h"
+#include "formats/influxctl_output.h"
 #include "formats/key_ring.h"
+#include "formats/token_string.h"
 #include "frame/plan.h"
 #include "kube/resources.h"
+#include "metrics/pushgateway_url.h"
 #include "steps/token_commands.h"
-#include "formats/token_string.h"
 #include "util/errors.h"
+#include "util/terminal_text.h"
 
 namespace rotator::commands {
 
@@ -27,8 +27,8 @@ namespace {
 /// Prints a newly created token as influxctl 2.11 does (formats/influxctl_output.h):
 /// table: the record's table, the two warn lines and the token, all on stdout;
 /// json: one object, the record and "token", and the warning on stderr.
-void print_created(TokenKind kind, const formats::TokenRecord& record, std::string_view token,
-                   cli::OutputFormat format, util::TimePoint now) {
+void print_created(TokenKind kind, const formats::TokenRecord& record, std::string_view token, cli::OutputFormat format,
+                   util::TimePoint now) {
   if (format == cli::OutputFormat::json) {
     std::cout << formats::created_token_json_text(kind, record, token, now).view() << std::flush;
     std::cerr << "warning: this is the only time the token is shown; rotator keeps only its hash. "
@@ -55,7 +55,6 @@ bool confirm(const std::vector<std::string>& ids, const formats::Registry& regis
   if (!std::getline(std::cin, answer)) return false;
   return answer == "y" || answer == "Y" || answer == "yes" || answer == "YES" || answer == "Yes";
 }
-
 
 std::string list_command(TokenKind kind) {
   return kind == TokenKind::management ? "management list" : "token list --include-revoked";
@@ -96,7 +95,7 @@ std::string registry_secret_name(const cli::Invocation& invocation) {
 }
 
 formats::Registry read_registry(kube::Client& client, const std::string& ns, const std::string& secret_name,
-                               TokenKind kind) {
+                                TokenKind kind) {
   return registry_of(kube::SecretApi(client).get(ns, secret_name), kind);
 }
 
@@ -120,8 +119,9 @@ std::optional<util::TimePoint> expires_at_from(const cli::po::variables_map& opt
   if (!options.count("expires-at")) return std::nullopt;
   const std::string text = options["expires-at"].as<std::string>();
   const auto parsed = util::parse_rfc3339(text);
-  if (!parsed) throw UsageError("--expires-at must be an RFC 3339 time such as 2026-05-07T00:00:00Z (years up to " +
-                                    std::to_string(util::latest_year) + "), not \"" + text + "\"");
+  if (!parsed)
+    throw UsageError("--expires-at must be an RFC 3339 time such as 2026-05-07T00:00:00Z (years up to " +
+                     std::to_string(util::latest_year) + "), not \"" + text + "\"");
   if (*parsed <= now) throw UsageError("--expires-at " + text + " is in the past");
   return formats::to_seconds(*parsed);
 }
@@ -149,8 +149,8 @@ ExitCode run_create(const cli::Invocation& invocation, TokenKind kind, const std
   record.prefix = generated.prefix;
   record.sha512 = generated.sha512_hex;
   const std::string command = std::string(kind == TokenKind::management ? "management" : "token") + " create";
-  auto step = std::make_shared<steps::TokenCreateStep>(command, steps::RegistryRef{registry, kind, steps::Force::no},
-                                                       record);
+  auto step =
+      std::make_shared<steps::TokenCreateStep>(command, steps::RegistryRef{registry, kind, steps::Force::no}, record);
   frame::Plan plan;
   plan.command = command;
   plan.job = metrics::job_name_for_command(command);
@@ -214,8 +214,8 @@ ExitCode run_revoke(const cli::Invocation& invocation, TokenKind kind) {
 
   const util::TimePoint now = util::Clock::now();
   const std::string command = std::string(kind == TokenKind::management ? "management" : "token") + " revoke";
-  auto step = std::make_shared<steps::TokenRevokeStep>(command, steps::RegistryRef{registry, kind, steps::Force::no},
-                                                       ids, now);
+  auto step =
+      std::make_shared<steps::TokenRevokeStep>(command, steps::RegistryRef{registry, kind, steps::Force::no}, ids, now);
   frame::Plan plan;
   plan.command = command;
   plan.job = metrics::job_name_for_command(command);

@@ -8,9 +8,9 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command_table.h"
+#include "formats/registry.h"
 #include "kube/client.h"
 #include "kube/objects.h"
-#include "formats/registry.h"
 
 namespace rotator::commands {
 
@@ -24,7 +24,7 @@ std::string registry_secret_name(const cli::Invocation& invocation);
 /// Reads a registry for a command that only reads: empty when the Secret is
 /// absent or empty; InvalidDataError when it cannot be read.
 formats::Registry read_registry(kube::Client& client, const std::string& ns, const std::string& secret,
-                               formats::TokenKind kind);
+                                formats::TokenKind kind);
 /// The same, for a Secret already read.
 formats::Registry registry_of(const std::optional<kube::Secret>& secret, formats::TokenKind kind);
 

@@ -20,10 +20,10 @@ std::string time_or(const std::optional<util::TimePoint>& t, const char* absent)
 }
 
 bool confirmed(const frame::LockState& state, const std::string& ns) {
-  std::cerr << "Lease " << ns << "/rotator-lock is held by " << util::escape_for_terminal(state.holder) << " since " << time_or(state.since, "?")
-            << (state.expired ? " (expired)" : ", until " + time_or(state.expires_at, "?")) << ".\n"
-            << "Breaking it lets another run write while that one may still be working.\nUnlock? [y/N] "
-            << std::flush;
+  std::cerr << "Lease " << ns << "/rotator-lock is held by " << util::escape_for_terminal(state.holder) << " since "
+            << time_or(state.since, "?") << (state.expired ? " (expired)" : ", until " + time_or(state.expires_at, "?"))
+            << ".\n"
+            << "Breaking it lets another run write while that one may still be working.\nUnlock? [y/N] " << std::flush;
   std::string answer;
   if (!std::getline(std::cin, answer)) return false;
   return answer == "y" || answer == "Y" || answer == "yes";
@@ -32,7 +32,8 @@ bool confirmed(const frame::LockState& state, const std::string& ns) {
 ExitCode run_unlock(const cli::Invocation& invocation) {
   const bool force = invocation.options["force"].as<bool>();
   if (!force && !::isatty(STDIN_FILENO)) {
-    throw UsageError("refusing to break the lock without confirmation: standard input is not a terminal (pass --force)");
+    throw UsageError(
+        "refusing to break the lock without confirmation: standard input is not a terminal (pass --force)");
   }
   auto client = connect(invocation.globals);
   const std::string ns = client->config().namespace_;
@@ -49,7 +50,8 @@ ExitCode run_unlock(const cli::Invocation& invocation) {
   kube::LeaseApi leases(*client);
   auto lease = leases.get(ns, name);
   if (!lease || lease->holder_identity != state.holder) {
-    throw LockHeldError("the lock changed hands while asking; run `rotator unlock -n " + ns + "` again to see its holder");
+    throw LockHeldError("the lock changed hands while asking; run `rotator unlock -n " + ns +
+                        "` again to see its holder");
   }
   lease->holder_identity.clear();
   lease->metadata.annotations.erase(frame::lock_holder_annotation);
@@ -79,12 +81,13 @@ cli::CommandSpec unlock_command() {
       .name = "unlock",
       .synopsis = "unlock [--force]",
       .summary = "break the lock of a run that is gone (asks first)",
-      .details = "Frees the Lease rotator-lock in the namespace, with an Event on it. Use it when a\n"
-                 "run that held the lock is gone and you cannot wait for the lease to expire (a\n"
-                 "holder on this machine or in a pod that no longer exists is taken over\n"
-                 "automatically). Asks for confirmation on a terminal; without one it needs\n"
-                 "--force. Breaking the lock of a run that still works lets another run write\n"
-                 "beside it; the running one stops at its next renewal.",
+      .details =
+          "Frees the Lease rotator-lock in the namespace, with an Event on it. Use it when a\n"
+          "run that held the lock is gone and you cannot wait for the lease to expire (a\n"
+          "holder on this machine or in a pod that no longer exists is taken over\n"
+          "automatically). Asks for confirmation on a terminal; without one it needs\n"
+          "--force. Breaking the lock of a run that still works lets another run write\n"
+          "beside it; the running one stops at its next renewal.",
       .examples = "  rotator unlock -n influxdb\n  rotator unlock -n influxdb --force",
       .add_options =
           [](po::options_description& options) {

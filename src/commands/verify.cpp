@@ -12,9 +12,9 @@
 #include "formats/key_ring.h"
 #include "formats/names.h"
 #include "formats/token_file.h"
-#include "kube/resources.h"
 #include "formats/token_string.h"
 #include "formats/token_verdict.h"
+#include "kube/resources.h"
 #include "util/errors.h"
 #include "util/terminal_text.h"
 
@@ -79,7 +79,8 @@ ExitCode run_verify(const cli::Invocation& invocation) {
     if (!verdict.id.empty()) std::cout << " " << util::escape_for_terminal(verdict.id);
     if (!verdict.kid.empty()) std::cout << " (kid " << util::escape_for_terminal(verdict.kid) << ")";
     std::cout << ": " << (verdict.valid ? "valid" : "INVALID: " + util::escape_for_terminal(verdict.reason));
-    if (verdict.valid) std::cout << (verdict.expires_at ? ", expires " + util::format_rfc3339(*verdict.expires_at) : ", no expiry");
+    if (verdict.valid)
+      std::cout << (verdict.expires_at ? ", expires " + util::format_rfc3339(*verdict.expires_at) : ", no expiry");
     std::cout << "\n";
   }
   report_stats(invocation.globals, *client);
@@ -93,18 +94,22 @@ cli::CommandSpec verify_command() {
       .name = "verify",
       .synopsis = "verify [TOKEN | --token-file FILE] [-o table|json] [--keys-secret rsa-keys]",
       .summary = "check a token and say why it fails (exit 0 only when valid)",
-      .details = "Verifies an admin token (a JWT, or a token file as influxctl reads it) against\n"
-                 "the signing-key Secret: valid only when signed by the current key and not\n"
-                 "expired. Names the staged key, a retired key in its grace period, or a key no\n"
-                 "longer published when the token was signed by one of those.",
-      .examples = "  rotator verify --token-file token.json -n influxdb\n"
-                  "  kubectl get secret admin-token -o jsonpath='{.data.token}' | base64 -d > t.json && rotator verify --token-file t.json",
+      .details =
+          "Verifies an admin token (a JWT, or a token file as influxctl reads it) against\n"
+          "the signing-key Secret: valid only when signed by the current key and not\n"
+          "expired. Names the staged key, a retired key in its grace period, or a key no\n"
+          "longer published when the token was signed by one of those.",
+      .examples =
+          "  rotator verify --token-file token.json -n influxdb\n"
+          "  kubectl get secret admin-token -o jsonpath='{.data.token}' | base64 -d > t.json && rotator verify "
+          "--token-file t.json",
       .add_options =
           [](po::options_description& o) {
             cli::add_output_format_option(o);
-            o.add_options()("token-file", po::value<std::string>()->value_name("FILE"), "read the token (or token file) from FILE")
-                ("keys-secret", po::value<std::string>()->default_value("rsa-keys")->value_name("NAME"),
-                 "Secret holding the signing keys");
+            o.add_options()("token-file", po::value<std::string>()->value_name("FILE"),
+                            "read the token (or token file) from FILE")(
+                "keys-secret", po::value<std::string>()->default_value("rsa-keys")->value_name("NAME"),
+                "Secret holding the signing keys");
           },
       .max_positionals = 1,
       .run = run_verify,

@@ -16,11 +16,12 @@ cli::CommandSpec version_command() {
       .examples = "  rotator version",
       .add_options = {},
       .max_positionals = 0,
-      .run = [](const cli::Invocation&) {
-        std::cout << "rotator " << ROTATOR_VERSION << " (libcurl " << LIBCURL_VERSION << ", "
-                  << OPENSSL_VERSION_TEXT << ")\n";
-        return ExitCode::success;
-      },
+      .run =
+          [](const cli::Invocation&) {
+            std::cout << "rotator " << ROTATOR_VERSION << " (libcurl " << LIBCURL_VERSION << ", "
+                      << OPENSSL_VERSION_TEXT << ")\n";
+            return ExitCode::success;
+          },
   };
 }
 

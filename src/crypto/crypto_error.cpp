@@ -23,8 +23,7 @@ CryptoError openssl_failure(std::string_view context) {
     std::string text = reason != nullptr ? reason : "unknown OpenSSL error";
     bool already_listed = false;
     for (const auto& listed : reasons) already_listed = already_listed || listed == text;
-    if (!already_listed && reasons.size() < max_reasons_reported)
-      reasons.push_back(std::move(text));
+    if (!already_listed && reasons.size() < max_reasons_reported) reasons.push_back(std::move(text));
   }
   std::string message(context);
   for (std::size_t i = 0; i < reasons.size(); ++i) {
@@ -35,6 +34,8 @@ CryptoError openssl_failure(std::string_view context) {
   return CryptoError(message);
 }
 
-void clear_openssl_errors() noexcept { ERR_clear_error(); }
+void clear_openssl_errors() noexcept {
+  ERR_clear_error();
+}
 
 }  // namespace rotator::crypto

@@ -11,8 +11,8 @@ namespace {
 std::string digest(std::string_view bytes, const EVP_MD* algorithm, std::string_view name) {
   std::string result(static_cast<std::size_t>(EVP_MD_get_size(algorithm)), '\0');
   unsigned int length = 0;
-  if (EVP_Digest(bytes.data(), bytes.size(), reinterpret_cast<unsigned char*>(result.data()),
-                 &length, algorithm, nullptr) != 1 ||
+  if (EVP_Digest(bytes.data(), bytes.size(), reinterpret_cast<unsigned char*>(result.data()), &length, algorithm,
+                 nullptr) != 1 ||
       length != result.size()) {
     throw openssl_failure(std::string(name) + " digest failed");
   }
@@ -21,9 +21,13 @@ std::string digest(std::string_view bytes, const EVP_MD* algorithm, std::string_
 
 }  // namespace
 
-std::string sha256(std::string_view bytes) { return digest(bytes, EVP_sha256(), "SHA-256"); }
+std::string sha256(std::string_view bytes) {
+  return digest(bytes, EVP_sha256(), "SHA-256");
+}
 
-std::string sha512(std::string_view bytes) { return digest(bytes, EVP_sha512(), "SHA-512"); }
+std::string sha512(std::string_view bytes) {
+  return digest(bytes, EVP_sha512(), "SHA-512");
+}
 
 std::string to_hex(std::string_view bytes) {
   static constexpr char digits[] = "0123456789abcdef";
@@ -36,8 +40,12 @@ std::string to_hex(std::string_view bytes) {
   return hex;
 }
 
-std::string sha256_hex(std::string_view bytes) { return to_hex(sha256(bytes)); }
+std::string sha256_hex(std::string_view bytes) {
+  return to_hex(sha256(bytes));
+}
 
-std::string sha512_hex(std::string_view bytes) { return to_hex(sha512(bytes)); }
+std::string sha512_hex(std::string_view bytes) {
+  return to_hex(sha512(bytes));
+}
 
 }  // namespace rotator::crypto

@@ -22,14 +22,12 @@ constexpr std::size_t p256_coordinate_bytes = 32;
 constexpr std::size_t ed25519_key_bytes = 32;
 
 // Members that only a private JWK carries (RFC 7518 section 6, RFC 8037).
-constexpr std::array<std::string_view, 8> private_members{"d",  "p",  "q",   "dp",
-                                                          "dq", "qi", "oth", "k"};
+constexpr std::array<std::string_view, 8> private_members{"d", "p", "q", "dp", "dq", "qi", "oth", "k"};
 
 std::string bignum_bytes(const BIGNUM& number, std::size_t padded_size = 0) {
   const std::size_t minimal = static_cast<std::size_t>(BN_num_bytes(&number));
   std::string bytes(padded_size > minimal ? padded_size : minimal, '\0');
-  if (BN_bn2binpad(&number, reinterpret_cast<unsigned char*>(bytes.data()),
-                   static_cast<int>(bytes.size())) < 0) {
+  if (BN_bn2binpad(&number, reinterpret_cast<unsigned char*>(bytes.data()), static_cast<int>(bytes.size())) < 0) {
     throw openssl_failure("cannot serialise a key component");
   }
   return bytes;
@@ -68,8 +66,7 @@ std::string decoded_member(const json& jwk, std::string_view name) {
 
 void expect_member_value(const json& jwk, std::string_view name, std::string_view expected) {
   if (string_member(jwk, name) != expected) {
-    throw CryptoError("JWK member \"" + std::string(name) + "\" must be \"" +
-                      std::string(expected) + "\"");
+    throw CryptoError("JWK member \"" + std::string(name) + "\" must be \"" + std::string(expected) + "\"");
   }
 }
 
@@ -84,8 +81,7 @@ PkeyHandle key_from_params(const char* key_type, const OSSL_PARAM* params) {
   PkeyCtxHandle context(EVP_PKEY_CTX_new_from_name(nullptr, key_type, nullptr));
   EVP_PKEY* key = nullptr;
   if (!context || EVP_PKEY_fromdata_init(context.get()) != 1 ||
-      EVP_PKEY_fromdata(context.get(), &key, EVP_PKEY_PUBLIC_KEY,
-                        const_cast<OSSL_PARAM*>(params)) != 1) {
+      EVP_PKEY_fromdata(context.get(), &key, EVP_PKEY_PUBLIC_KEY, const_cast<OSSL_PARAM*>(params)) != 1) {
     throw openssl_failure("JWK does not describe a valid public key");
   }
   return PkeyHandle(key);
@@ -126,10 +122,8 @@ PkeyHandle ec_key_from_jwk(const json& jwk) {
   }
   std::string point = "\x04" + x + y;  // SEC1 uncompressed point
   ParamBuilderHandle builder = new_param_builder();
-  if (OSSL_PARAM_BLD_push_utf8_string(builder.get(), OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) !=
-          1 ||
-      OSSL_PARAM_BLD_push_octet_string(builder.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(),
-                                       point.size()) != 1) {
+  if (OSSL_PARAM_BLD_push_utf8_string(builder.get(), OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) != 1 ||
+      OSSL_PARAM_BLD_push_octet_string(builder.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()) != 1) {
     throw openssl_failure("cannot assemble EC key parameters");
   }
   const ParamsHandle params = build_params(builder);
@@ -140,8 +134,8 @@ PkeyHandle okp_key_from_jwk(const json& jwk) {
   expect_member_value(jwk, "crv", "Ed25519");
   const std::string x = decoded_member(jwk, "x");
   if (x.size() != ed25519_key_bytes) throw CryptoError("JWK Ed25519 \"x\" must be 32 bytes");
-  PkeyHandle key(EVP_PKEY_new_raw_public_key_ex(
-      nullptr, "ED25519", nullptr, reinterpret_cast<const unsigned char*>(x.data()), x.size()));
+  PkeyHandle key(EVP_PKEY_new_raw_public_key_ex(nullptr, "ED25519", nullptr,
+                                                reinterpret_cast<const unsigned char*>(x.data()), x.size()));
   if (!key) throw openssl_failure("JWK does not describe a valid Ed25519 key");
   return key;
 }
@@ -185,16 +179,13 @@ json public_jwk(const EVP_PKEY& key, std::string_view kid) {
     case Algorithm::es256:
       jwk["kty"] = "EC";
       jwk["crv"] = "P-256";
-      jwk["x"] =
-          member_base64url(*bignum_param(key, OSSL_PKEY_PARAM_EC_PUB_X), p256_coordinate_bytes);
-      jwk["y"] =
-          member_base64url(*bignum_param(key, OSSL_PKEY_PARAM_EC_PUB_Y), p256_coordinate_bytes);
+      jwk["x"] = member_base64url(*bignum_param(key, OSSL_PKEY_PARAM_EC_PUB_X), p256_coordinate_bytes);
+      jwk["y"] = member_base64url(*bignum_param(key, OSSL_PKEY_PARAM_EC_PUB_Y), p256_coordinate_bytes);
       break;
     case Algorithm::eddsa: {
       std::string raw(ed25519_key_bytes, '\0');
       std::size_t length = raw.size();
-      if (EVP_PKEY_get_raw_public_key(&key, reinterpret_cast<unsigned char*>(raw.data()),
-                                      &length) != 1 ||
+      if (EVP_PKEY_get_raw_public_key(&key, reinterpret_cast<unsigned char*>(raw.data()), &length) != 1 ||
           length != ed25519_key_bytes) {
         throw openssl_failure("cannot read the Ed25519 public key");
       }
@@ -226,12 +217,13 @@ std::string jwk_thumbprint(const json& jwk) {
   // nlohmann::json keeps object members sorted by key and dump() without an
   // indent emits no whitespace: exactly RFC 7638's canonical form.
   json canonical = json::object();
-  for (std::string_view member : required)
-    canonical[std::string(member)] = string_member(jwk, member);
+  for (std::string_view member : required) canonical[std::string(member)] = string_member(jwk, member);
   return util::base64url_encode(sha256(canonical.dump()));
 }
 
-std::string key_thumbprint(const EVP_PKEY& key) { return jwk_thumbprint(public_jwk(key, "")); }
+std::string key_thumbprint(const EVP_PKEY& key) {
+  return jwk_thumbprint(public_jwk(key, ""));
+}
 
 PkeyHandle public_key_from_jwk(const json& jwk, KeyCheck check) {
   if (!jwk.is_object()) throw CryptoError("JWK is not a JSON object");
@@ -264,8 +256,7 @@ std::vector<json> parse_jwk_set(std::string_view json_text, KeyCheck check) {
     document = json::parse(json_text);
   } catch (const json::parse_error& error) {
     // error.what() quotes the input; report only the position.
-    throw CryptoError("JWK set is not valid JSON (error at byte " + std::to_string(error.byte) +
-                      ")");
+    throw CryptoError("JWK set is not valid JSON (error at byte " + std::to_string(error.byte) + ")");
   } catch (const json::out_of_range&) {
     // Thrown for a number too large for a double ("1E999"), found by jwk_fuzz.
     throw CryptoError("JWK set is not valid JSON (a number out of range)");

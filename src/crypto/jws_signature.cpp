@@ -38,8 +38,7 @@ std::string der_to_raw_ecdsa(std::string_view der) {
   ECDSA_SIG_get0(signature.get(), &r, &s);
   std::string raw(2 * es256_half_bytes, '\0');
   auto* out = reinterpret_cast<unsigned char*>(raw.data());
-  if (BN_bn2binpad(r, out, es256_half_bytes) < 0 ||
-      BN_bn2binpad(s, out + es256_half_bytes, es256_half_bytes) < 0) {
+  if (BN_bn2binpad(r, out, es256_half_bytes) < 0 || BN_bn2binpad(s, out + es256_half_bytes, es256_half_bytes) < 0) {
     throw openssl_failure("cannot encode the ECDSA signature");
   }
   return raw;
@@ -69,17 +68,15 @@ std::string raw_to_der_ecdsa(std::string_view raw) {
 
 }  // namespace
 
-std::string jws_sign(const EVP_PKEY& private_key, Algorithm algorithm,
-                     std::string_view signing_input) {
+std::string jws_sign(const EVP_PKEY& private_key, Algorithm algorithm, std::string_view signing_input) {
   ensure_key_fits(private_key, algorithm);
   MdCtxHandle context(EVP_MD_CTX_new());
-  if (!context || EVP_DigestSignInit_ex(context.get(), nullptr, digest_name(algorithm), nullptr,
-                                        nullptr, openssl_mutable(private_key), nullptr) != 1) {
+  if (!context || EVP_DigestSignInit_ex(context.get(), nullptr, digest_name(algorithm), nullptr, nullptr,
+                                        openssl_mutable(private_key), nullptr) != 1) {
     throw openssl_failure("cannot start signing");
   }
   std::size_t length = 0;
-  if (EVP_DigestSign(context.get(), nullptr, &length, as_bytes(signing_input),
-                     signing_input.size()) != 1) {
+  if (EVP_DigestSign(context.get(), nullptr, &length, as_bytes(signing_input), signing_input.size()) != 1) {
     throw openssl_failure("cannot size the signature");
   }
   std::string signature(length, '\0');
@@ -101,12 +98,12 @@ bool jws_verify(const EVP_PKEY& public_key, Algorithm algorithm, std::string_vie
     signature = der_signature;
   }
   MdCtxHandle context(EVP_MD_CTX_new());
-  if (!context || EVP_DigestVerifyInit_ex(context.get(), nullptr, digest_name(algorithm), nullptr,
-                                          nullptr, openssl_mutable(public_key), nullptr) != 1) {
+  if (!context || EVP_DigestVerifyInit_ex(context.get(), nullptr, digest_name(algorithm), nullptr, nullptr,
+                                          openssl_mutable(public_key), nullptr) != 1) {
     throw openssl_failure("cannot start signature verification");
   }
-  const int outcome = EVP_DigestVerify(context.get(), as_bytes(signature), signature.size(),
-                                       as_bytes(signing_input), signing_input.size());
+  const int outcome = EVP_DigestVerify(context.get(), as_bytes(signature), signature.size(), as_bytes(signing_input),
+                                       signing_input.size());
   // A bad signature leaves decoding errors on the queue; they are the
   // expected outcome here, not a failure to report later.
   clear_openssl_errors();

@@ -41,16 +41,13 @@ std::optional<json> decode_json_object(std::string_view part) {
 
 std::variant<ParsedJwt, ParseProblem> parse_compact(std::string_view token) {
   const std::size_t first_dot = token.find('.');
-  const std::size_t second_dot =
-      first_dot == std::string_view::npos ? first_dot : token.find('.', first_dot + 1);
-  if (second_dot == std::string_view::npos ||
-      token.find('.', second_dot + 1) != std::string_view::npos) {
+  const std::size_t second_dot = first_dot == std::string_view::npos ? first_dot : token.find('.', first_dot + 1);
+  if (second_dot == std::string_view::npos || token.find('.', second_dot + 1) != std::string_view::npos) {
     return ParseProblem("a compact JWT has exactly three dot-separated parts");
   }
   std::optional<json> header = decode_json_object(token.substr(0, first_dot));
   if (!header) return ParseProblem("the header is not a base64url JSON object");
-  std::optional<json> claims =
-      decode_json_object(token.substr(first_dot + 1, second_dot - first_dot - 1));
+  std::optional<json> claims = decode_json_object(token.substr(first_dot + 1, second_dot - first_dot - 1));
   if (!claims) return ParseProblem("the payload is not a base64url JSON object");
   std::optional<std::string> signature = decode_part(token.substr(second_dot + 1));
   if (!signature) return ParseProblem("the signature is not base64url");
@@ -71,8 +68,7 @@ double seconds_since_epoch(std::chrono::system_clock::time_point time) {
 }
 
 /// Checks exp/nbf; nullopt when they hold or are absent.
-std::optional<JwtFailure> check_time_claims(const json& claims,
-                                            std::chrono::system_clock::time_point now,
+std::optional<JwtFailure> check_time_claims(const json& claims, std::chrono::system_clock::time_point now,
                                             std::chrono::seconds leeway) {
   const double now_seconds = seconds_since_epoch(now);
   const auto leeway_seconds = static_cast<double>(leeway.count());
@@ -88,12 +84,10 @@ std::optional<JwtFailure> check_time_claims(const json& claims,
   return std::nullopt;
 }
 
-std::optional<JwtFailure> check_header(const json& header, Algorithm key_algorithm,
-                                       const JwtVerifyOptions& options) {
+std::optional<JwtFailure> check_header(const json& header, Algorithm key_algorithm, const JwtVerifyOptions& options) {
   const auto alg = header.find("alg");
   if (alg == header.end() || !alg->is_string()) return JwtFailure::malformed;
-  const std::optional<Algorithm> algorithm =
-      algorithm_from_jose_name(alg->get_ref<const std::string&>());
+  const std::optional<Algorithm> algorithm = algorithm_from_jose_name(alg->get_ref<const std::string&>());
   if (!algorithm) return JwtFailure::unsupported_algorithm;
   // RFC 7515 4.1.11: extensions listed in "crit" must be understood; we
   // implement none, so any "crit" means the token is not for us.
@@ -101,8 +95,7 @@ std::optional<JwtFailure> check_header(const json& header, Algorithm key_algorit
   if (*algorithm != key_algorithm) return JwtFailure::algorithm_mismatch;
   if (options.expected_kid) {
     const auto kid = header.find("kid");
-    if (kid == header.end() || !kid->is_string() ||
-        kid->get_ref<const std::string&>() != *options.expected_kid) {
+    if (kid == header.end() || !kid->is_string() || kid->get_ref<const std::string&>() != *options.expected_kid) {
       return JwtFailure::kid_mismatch;
     }
   }
@@ -125,8 +118,7 @@ std::string_view to_string(JwtFailure failure) {
   return "unknown";
 }
 
-std::string sign_jwt(const json& header_extra, const json& claims, const EVP_PKEY& private_key,
-                     Algorithm algorithm) {
+std::string sign_jwt(const json& header_extra, const json& claims, const EVP_PKEY& private_key, Algorithm algorithm) {
   if (!claims.is_object()) throw CryptoError("JWT claims must be a JSON object");
   if (!header_extra.is_null() && !header_extra.is_object()) {
     throw CryptoError("extra JWT header members must be a JSON object");
@@ -144,22 +136,19 @@ std::string sign_jwt(const json& header_extra, const json& claims, const EVP_PKE
   if (!header.contains("typ")) header["typ"] = "JWT";
   if (!header.contains("kid")) header["kid"] = key_thumbprint(private_key);
 
-  const std::string signing_input = util::base64url_encode(serialise(header, "header")) + "." +
-                                    util::base64url_encode(serialise(claims, "claims"));
-  return signing_input + "." +
-         util::base64url_encode(jws_sign(private_key, algorithm, signing_input));
+  const std::string signing_input =
+      util::base64url_encode(serialise(header, "header")) + "." + util::base64url_encode(serialise(claims, "claims"));
+  return signing_input + "." + util::base64url_encode(jws_sign(private_key, algorithm, signing_input));
 }
 
 JwtVerification verify_jwt(std::string_view token, const EVP_PKEY& public_key,
-                           std::chrono::system_clock::time_point now,
-                           const JwtVerifyOptions& options) {
+                           std::chrono::system_clock::time_point now, const JwtVerifyOptions& options) {
   const Algorithm key_algorithm = describe_key(public_key).algorithm;
   auto parsed = parse_compact(token);
   if (std::holds_alternative<ParseProblem>(parsed)) return {JwtFailure::malformed, {}, {}};
   ParsedJwt& jwt = std::get<ParsedJwt>(parsed);
 
-  JwtVerification result{std::nullopt, std::move(jwt.decoded.header),
-                         std::move(jwt.decoded.claims)};
+  JwtVerification result{std::nullopt, std::move(jwt.decoded.header), std::move(jwt.decoded.claims)};
   result.failure = check_header(result.header, key_algorithm, options);
   if (result.failure) return result;
   if (!jws_verify(public_key, key_algorithm, jwt.signing_input, jwt.signature)) {

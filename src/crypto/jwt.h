@@ -59,16 +59,15 @@ struct JwtVerification {
 /// of the key. Throws CryptoError if the key does not fit `algorithm`, if
 /// `header_extra` sets a different "alg" or a "crit", or if the JSON cannot
 /// be serialised (e.g. invalid UTF-8).
-std::string sign_jwt(const nlohmann::json& header_extra, const nlohmann::json& claims,
-                     const EVP_PKEY& private_key, Algorithm algorithm);
+std::string sign_jwt(const nlohmann::json& header_extra, const nlohmann::json& claims, const EVP_PKEY& private_key,
+                     Algorithm algorithm);
 
 /// Verifies a compact JWS against `public_key`, whose type alone decides the
 /// accepted "alg" (so neither "none" nor an HMAC/RSA confusion can pass),
 /// then checks exp and nbf (when present) against `now`. Never throws for a
 /// bad token; throws CryptoError only if `public_key` is of an unsupported type.
 JwtVerification verify_jwt(std::string_view token, const EVP_PKEY& public_key,
-                           std::chrono::system_clock::time_point now,
-                           const JwtVerifyOptions& options = {});
+                           std::chrono::system_clock::time_point now, const JwtVerifyOptions& options = {});
 
 /// Decodes header and claims without checking anything but the structure,
 /// e.g. to read "kid" before choosing the verifying key. Throws CryptoError

@@ -24,10 +24,8 @@ PkeyCtxHandle keygen_context(const char* key_type) {
 
 int checked_rsa_bits(std::optional<int> requested) {
   const int bits = requested.value_or(default_rsa_bits);
-  if (std::find(supported_rsa_bits.begin(), supported_rsa_bits.end(), bits) ==
-      supported_rsa_bits.end()) {
-    throw CryptoError("unsupported RSA key size " + std::to_string(bits) +
-                      " bits; use 2048, 3072 or 4096");
+  if (std::find(supported_rsa_bits.begin(), supported_rsa_bits.end(), bits) == supported_rsa_bits.end()) {
+    throw CryptoError("unsupported RSA key size " + std::to_string(bits) + " bits; use 2048, 3072 or 4096");
   }
   return bits;
 }
@@ -41,8 +39,8 @@ bool is_p256(std::string_view group_name) {
 
 KeyPair generate_key(Algorithm algorithm, std::optional<int> rsa_bits) {
   if (algorithm != Algorithm::rs256 && rsa_bits.has_value()) {
-    throw CryptoError("a key size can only be chosen for RS256; " +
-                      std::string(jose_name(algorithm)) + " keys have a fixed size");
+    throw CryptoError("a key size can only be chosen for RS256; " + std::string(jose_name(algorithm)) +
+                      " keys have a fixed size");
   }
   PkeyCtxHandle context;
   switch (algorithm) {
@@ -73,26 +71,22 @@ KeyDescription describe_key(const EVP_PKEY& key) {
   if (EVP_PKEY_is_a(&key, "EC")) {
     char group_name[80] = {};
     std::size_t length = 0;
-    if (EVP_PKEY_get_utf8_string_param(&key, OSSL_PKEY_PARAM_GROUP_NAME, group_name,
-                                       sizeof group_name, &length) != 1) {
+    if (EVP_PKEY_get_utf8_string_param(&key, OSSL_PKEY_PARAM_GROUP_NAME, group_name, sizeof group_name, &length) != 1) {
       throw openssl_failure("cannot read the curve of an EC key");
     }
     const std::string_view group(group_name, length);
     if (is_p256(group)) return {Algorithm::es256, 256};
-    throw CryptoError("unsupported EC curve " + std::string(group) +
-                      "; only P-256 (ES256) is supported");
+    throw CryptoError("unsupported EC curve " + std::string(group) + "; only P-256 (ES256) is supported");
   }
   const char* type_name = EVP_PKEY_get0_type_name(&key);
-  throw CryptoError(std::string("unsupported key type ") +
-                    (type_name != nullptr ? type_name : "(unknown)") +
+  throw CryptoError(std::string("unsupported key type ") + (type_name != nullptr ? type_name : "(unknown)") +
                     "; supported are RSA (RS256), EC P-256 (ES256) and Ed25519 (EdDSA)");
 }
 
 std::string to_string(const KeyDescription& description) {
   const std::string algorithm(jose_name(description.algorithm));
   switch (description.algorithm) {
-    case Algorithm::rs256:
-      return algorithm + " (RSA " + std::to_string(description.bits) + " bits)";
+    case Algorithm::rs256: return algorithm + " (RSA " + std::to_string(description.bits) + " bits)";
     case Algorithm::es256: return algorithm + " (EC P-256)";
     case Algorithm::eddsa: return algorithm + " (Ed25519)";
   }

@@ -45,8 +45,7 @@ using BignumHandle = std::unique_ptr<BIGNUM, detail::OpensslDeleter<&BN_clear_fr
 using EcdsaSigHandle = std::unique_ptr<ECDSA_SIG, detail::OpensslDeleter<&ECDSA_SIG_free>>;
 
 /// Owns an OSSL_PARAM_BLD used to assemble key parameters.
-using ParamBuilderHandle =
-    std::unique_ptr<OSSL_PARAM_BLD, detail::OpensslDeleter<&OSSL_PARAM_BLD_free>>;
+using ParamBuilderHandle = std::unique_ptr<OSSL_PARAM_BLD, detail::OpensslDeleter<&OSSL_PARAM_BLD_free>>;
 
 /// Owns an OSSL_PARAM array produced by OSSL_PARAM_BLD_to_param.
 using ParamsHandle = std::unique_ptr<OSSL_PARAM, detail::OpensslDeleter<&OSSL_PARAM_free>>;
@@ -54,6 +53,8 @@ using ParamsHandle = std::unique_ptr<OSSL_PARAM, detail::OpensslDeleter<&OSSL_PA
 /// Returns a mutable pointer for OpenSSL calls whose prototypes lack const
 /// (EVP_DigestSignInit, EVP_PKEY_CTX_new) although they only take a
 /// reference on the key; keeps the const_cast in one audited place.
-inline EVP_PKEY* openssl_mutable(const EVP_PKEY& key) { return const_cast<EVP_PKEY*>(&key); }
+inline EVP_PKEY* openssl_mutable(const EVP_PKEY& key) {
+  return const_cast<EVP_PKEY*>(&key);
+}
 
 }  // namespace rotator::crypto

@@ -44,15 +44,17 @@ bool is_private_key_label(std::string_view label) {
          label == "ENCRYPTED PRIVATE KEY";
 }
 
-bool is_encrypted_label(std::string_view label) { return label == "ENCRYPTED PRIVATE KEY"; }
+bool is_encrypted_label(std::string_view label) {
+  return label == "ENCRYPTED PRIVATE KEY";
+}
 
 // Labels are echoed only when they are one of these well-known types, so an
 // error message never repeats arbitrary input.
 std::string describe_label(std::string_view label) {
   if (is_private_key_label(label)) return "a private key";
-  static constexpr std::array<std::string_view, 7> known{
-      "PUBLIC KEY",          "RSA PUBLIC KEY", "CERTIFICATE",        "X509 CRL",
-      "CERTIFICATE REQUEST", "EC PARAMETERS",  "OPENSSH PRIVATE KEY"};
+  static constexpr std::array<std::string_view, 7> known{"PUBLIC KEY",         "RSA PUBLIC KEY",      "CERTIFICATE",
+                                                         "X509 CRL",           "CERTIFICATE REQUEST", "EC PARAMETERS",
+                                                         "OPENSSH PRIVATE KEY"};
   for (std::string_view candidate : known) {
     if (candidate == label) return "a \"" + std::string(label) + "\" block";
   }
@@ -79,7 +81,9 @@ int refuse_passphrase(char* /*buffer*/, int /*size*/, int /*rwflag*/, void* aske
   return -1;
 }
 
-void ensure_supported(const EVP_PKEY& key) { static_cast<void>(describe_key(key)); }
+void ensure_supported(const EVP_PKEY& key) {
+  static_cast<void>(describe_key(key));
+}
 
 }  // namespace
 
@@ -151,8 +155,7 @@ PemBlock private_key_block(std::string_view pem) {
     }
   }
   if (!key_block) {
-    throw CryptoError("expected a private key PEM but found " +
-                      describe_label(blocks.front().label));
+    throw CryptoError("expected a private key PEM but found " + describe_label(blocks.front().label));
   }
   if (is_encrypted_label(key_block->label)) {
     throw CryptoError("private key PEM is encrypted; an unencrypted PKCS#8 or PKCS#1 key is required");
@@ -169,7 +172,9 @@ PrivateKeyForm form_of_label(std::string_view label) {
 
 }  // namespace
 
-PrivateKeyForm private_key_pem_form(std::string_view pem) { return form_of_label(private_key_block(pem).label); }
+PrivateKeyForm private_key_pem_form(std::string_view pem) {
+  return form_of_label(private_key_block(pem).label);
+}
 
 LoadedPrivateKey load_private_key_pem_with_form(std::string_view pem) {
   const PemBlock key_block = private_key_block(pem);
@@ -187,13 +192,16 @@ LoadedPrivateKey load_private_key_pem_with_form(std::string_view pem) {
   // would make rotator write the key back in a form it was not in.
   const PrivateKeyForm form = form_of_label(key_block.label);
   const int type = EVP_PKEY_get_base_id(key.get());
-  if ((form == PrivateKeyForm::pkcs1 && type != EVP_PKEY_RSA) || (form == PrivateKeyForm::sec1 && type != EVP_PKEY_EC)) {
+  if ((form == PrivateKeyForm::pkcs1 && type != EVP_PKEY_RSA) ||
+      (form == PrivateKeyForm::sec1 && type != EVP_PKEY_EC)) {
     throw CryptoError("private key PEM says " + std::string(form_name(form)) + " but holds another key type");
   }
   return {std::move(key), form};
 }
 
-PkeyHandle load_private_key_pem(std::string_view pem) { return load_private_key_pem_with_form(pem).key; }
+PkeyHandle load_private_key_pem(std::string_view pem) {
+  return load_private_key_pem_with_form(pem).key;
+}
 
 PkeyHandle load_public_key_pem(std::string_view pem) {
   const std::vector<PemBlock> blocks = find_pem_blocks(pem);
@@ -206,8 +214,7 @@ PkeyHandle load_public_key_pem(std::string_view pem) {
     }
   }
   if (!key_block) {
-    throw CryptoError("expected a \"PUBLIC KEY\" PEM but found " +
-                      describe_label(blocks.front().label));
+    throw CryptoError("expected a \"PUBLIC KEY\" PEM but found " + describe_label(blocks.front().label));
   }
   if (!key_block->has_end_line) throw CryptoError("public key PEM is truncated (no END line)");
   BioHandle bio = read_only_bio(pem.substr(key_block->offset));

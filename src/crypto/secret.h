@@ -38,8 +38,7 @@ class SecretString {
   SecretString& operator=(const SecretString&) = delete;
 
   /// Transfers the allocation; `other` becomes empty.
-  SecretString(SecretString&& other) noexcept
-      : bytes_(std::move(other.bytes_)), size_(std::exchange(other.size_, 0)) {}
+  SecretString(SecretString&& other) noexcept : bytes_(std::move(other.bytes_)), size_(std::exchange(other.size_, 0)) {}
 
   /// Wipes the current contents, then transfers `other`'s allocation.
   SecretString& operator=(SecretString&& other) noexcept {

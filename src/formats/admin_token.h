@@ -16,8 +16,8 @@ namespace rotator::formats {
 struct TokenVerdict {
   bool valid = false;
   std::string kind = "admin token";
-  std::string id;   ///< jti, as the token says (unverified when not valid)
-  std::string kid;  ///< as the token's header says
+  std::string id;      ///< jti, as the token says (unverified when not valid)
+  std::string kid;     ///< as the token's header says
   std::string reason;  ///< why not valid; or "valid"
   std::optional<util::TimePoint> issued_at;
   std::optional<util::TimePoint> expires_at;

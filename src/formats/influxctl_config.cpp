@@ -6,9 +6,9 @@
 
 #include <toml++/toml.h>
 
-#include "util/terminal_text.h"
 #include "formats/toml_text.h"
 #include "util/errors.h"
+#include "util/terminal_text.h"
 
 namespace rotator::formats {
 namespace {
@@ -18,11 +18,17 @@ using namespace toml_text;
 const std::vector<std::string> profile_path = {"profile"};
 const std::vector<std::string> token_table_path = {"profile", "auth", "token"};
 
-std::string quoted(std::string_view text) { return "\"" + util::escape_for_terminal(text) + "\""; }
+std::string quoted(std::string_view text) {
+  return "\"" + util::escape_for_terminal(text) + "\"";
+}
 
-std::string at_line(std::size_t line) { return " (line " + std::to_string(line) + ")"; }
+std::string at_line(std::size_t line) {
+  return " (line " + std::to_string(line) + ")";
+}
 
-std::size_t line_of(const toml::node& node) { return node.source().begin.line; }
+std::size_t line_of(const toml::node& node) {
+  return node.source().begin.line;
+}
 
 /// Parses TOML or throws InvalidDataError naming where and why.
 toml::table parse_toml(std::string_view text, const std::string& what) {
@@ -39,9 +45,7 @@ toml::table parse_toml(std::string_view text, const std::string& what) {
 /// What the editor knows about the text around the profile it edits.
 class ConfigText {
  public:
-  ConfigText(std::string_view text, const toml::table& doc) : text_(text), lines_(text) {
-    collect_headers(doc);
-  }
+  ConfigText(std::string_view text, const toml::table& doc) : text_(text), lines_(text) { collect_headers(doc); }
 
   const LineIndex& lines() const { return lines_; }
 
@@ -146,7 +150,7 @@ class ConfigText {
 struct Profile {
   std::size_t index = 0;
   const toml::table* table = nullptr;
-  std::size_t header = 0;  ///< line of its [[profile]]
+  std::size_t header = 0;    ///< line of its [[profile]]
   std::size_t body_end = 0;  ///< first header line after `header`
   std::size_t end = 0;       ///< first line after the profile's sub-tables
 };
@@ -174,19 +178,21 @@ class Editor {
       }
       if (misplaced) {
         remove_misplaced(profile, *misplaced, /*section_may_empty=*/true);
-        notes_.push_back("removed the mgmt_token under [profile.auth.token] of profile " + name + at_line(line_of(*misplaced)) +
+        notes_.push_back("removed the mgmt_token under [profile.auth.token] of profile " + name +
+                         at_line(line_of(*misplaced)) +
                          ": influxctl does not read it there; the new one is set directly under [[profile]]");
       }
       return;
     }
     if (misplaced) {
       if (own) {
-        notes_.push_back("removed the mgmt_token under [profile.auth.token] of profile " + name + at_line(line_of(*misplaced)) +
+        notes_.push_back("removed the mgmt_token under [profile.auth.token] of profile " + name +
+                         at_line(line_of(*misplaced)) +
                          ": influxctl does not read it there, and the profile has its own mgmt_token");
       } else {
         insert_in_body(profile, "mgmt_token = " + std::string(text_.text_of(*misplaced)));
-        notes_.push_back("moved mgmt_token of profile " + name + " from [profile.auth.token]" + at_line(line_of(*misplaced)) +
-                         " to the profile itself, where influxctl reads it");
+        notes_.push_back("moved mgmt_token of profile " + name + " from [profile.auth.token]" +
+                         at_line(line_of(*misplaced)) + " to the profile itself, where influxctl reads it");
       }
       remove_misplaced(profile, *misplaced, /*section_may_empty=*/false);
     }
@@ -206,7 +212,8 @@ class Editor {
   /// Adds `line` after the profile's last own key (before its first sub-table).
   void insert_in_body(const Profile& profile, const std::string& line) {
     const std::string header_line(text_.lines().line(profile.header));
-    const std::string indent = text_.key_indentation(profile.header + 1, profile.body_end, indentation(header_line) + "  ");
+    const std::string indent =
+        text_.key_indentation(profile.header + 1, profile.body_end, indentation(header_line) + "  ");
     const std::size_t after = text_.last_content_line(profile.header, profile.body_end);
     edits_.push_back(text_.insert_after(after, {indent + line}));
   }
@@ -214,7 +221,8 @@ class Editor {
   void refuse_inline(const toml::table& table, const std::string& what) const {
     refuse("profile " + quoted(request_.profile) + " writes " + what + " as an inline table" + at_line(line_of(table)) +
            "; rotator replaces values inside inline tables but does not add or remove keys in them: set " +
-           std::string(setting_name(request_.setting)) + " there by hand, or write it as a [profile.auth.token] section");
+           std::string(setting_name(request_.setting)) +
+           " there by hand, or write it as a [profile.auth.token] section");
   }
 
   /// Whether `table` has its own `[profile.auth.token]` header line.
@@ -231,8 +239,8 @@ class Editor {
     const std::size_t key_line = line_of(value);
     const std::size_t value_end = value.source().end.line;
     const auto key = key_of(text_.lines().line(key_line));
-    const std::string_view after_value =
-        text_.lines().line(value_end).substr(text_.lines().offset(value.source().end) - text_.lines().line_start(value_end));
+    const std::string_view after_value = text_.lines().line(value_end).substr(text_.lines().offset(value.source().end) -
+                                                                              text_.lines().line_start(value_end));
     if (!key || key->back() != "mgmt_token" || !rest_is_comment(after_value)) {
       refuse("the mgmt_token under [profile.auth.token] of profile " + quoted(request_.profile) + at_line(key_line) +
              " shares its line with other settings, and influxctl refuses it there: move it under [[profile]] by hand");
@@ -266,7 +274,8 @@ class Editor {
     // can still get its own section; one made by dotted keys cannot.
     if (token && !has_own_section(*token) && !text_.is_header_line(line_of(*token))) {
       refuse("auth.token of profile " + quoted(request_.profile) + " is written with dotted keys" +
-             at_line(line_of(*token)) + "; rotator adds token_file only to a [profile.auth.token] section: "
+             at_line(line_of(*token)) +
+             "; rotator adds token_file only to a [profile.auth.token] section: "
              "set it there by hand");
     }
     if (token && has_own_section(*token)) {
@@ -274,8 +283,8 @@ class Editor {
       const std::size_t section_end = text_.next_header_after(header);
       const std::string header_line(text_.lines().line(header));
       const std::string indent = text_.key_indentation(header + 1, section_end, indentation(header_line) + "  ");
-      edits_.push_back(text_.insert_after(text_.last_content_line(header, section_end),
-                                          {indent + "token_file = " + new_value()}));
+      edits_.push_back(
+          text_.insert_after(text_.last_content_line(header, section_end), {indent + "token_file = " + new_value()}));
       return;
     }
     // A new section at the end of the profile, indented as its other sections.
@@ -357,10 +366,8 @@ void check_new_profile_address(const InfluxctlConfigRequest& request) {
 }
 
 std::vector<std::string> new_profile_lines(const InfluxctlConfigRequest& request) {
-  std::vector<std::string> lines = {"[[profile]]",
-                                    "  name = " + basic_string(request.profile),
-                                    "  product = \"clustered\"",
-                                    "  host = " + basic_string(*request.host),
+  std::vector<std::string> lines = {"[[profile]]", "  name = " + basic_string(request.profile),
+                                    "  product = \"clustered\"", "  host = " + basic_string(*request.host),
                                     "  port = " + basic_string(*request.port)};
   if (request.setting == InfluxctlSetting::mgmt_token) {
     lines.push_back("  mgmt_token = " + basic_string(request.value));
@@ -414,15 +421,14 @@ void check_result(const toml::table& before, const toml::table& after, std::opti
   } else {
     right_value = e["auth"]["token"]["token_file"].value<std::string>() == request.value;
     // mgmt_token: the profile's own, else the one moved out of [profile.auth.token].
-    const toml::node_view<const toml::node> old = index ? before["profile"][*index] : toml::node_view<const toml::node>();
+    const toml::node_view<const toml::node> old =
+        index ? before["profile"][*index] : toml::node_view<const toml::node>();
     const auto expected = old["mgmt_token"] ? old["mgmt_token"] : old["auth"]["token"]["mgmt_token"];
     right_value = right_value && (expected ? e["mgmt_token"] == expected : !e["mgmt_token"]);
   }
   if (!index) {
-    toml::table expected{{"name", request.profile},
-                         {"product", "clustered"},
-                         {"host", *request.host},
-                         {"port", *request.port}};
+    toml::table expected{
+        {"name", request.profile}, {"product", "clustered"}, {"host", *request.host}, {"port", *request.port}};
     if (request.setting == InfluxctlSetting::mgmt_token) {
       expected.insert("mgmt_token", request.value);
     } else {

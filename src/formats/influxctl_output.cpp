@@ -50,7 +50,8 @@ std::vector<std::size_t> column_widths(const std::vector<std::string>& header,
   std::vector<std::size_t> widths(columns, 0);
   for (std::size_t c = 0; c < header.size() && c < columns; ++c) widths[c] = util::display_width(header[c]);
   for (const auto& row : rows) {
-    for (std::size_t c = 0; c < row.size() && c < columns; ++c) widths[c] = std::max(widths[c], util::display_width(row[c]));
+    for (std::size_t c = 0; c < row.size() && c < columns; ++c)
+      widths[c] = std::max(widths[c], util::display_width(row[c]));
   }
   return widths;
 }
@@ -118,8 +119,8 @@ crypto::SecretString created_token_json_text(TokenKind kind, const TokenRecord& 
   std::string head = token_json(kind, record, now).dump(2);
   head.erase(head.rfind('}'));  // "{\n  ...,\n  \"status\": \"active\"\n"
   while (!head.empty() && head.back() == '\n') head.pop_back();
-  const bool plain = std::all_of(token.begin(), token.end(),
-                                 [](char c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; });
+  const bool plain =
+      std::all_of(token.begin(), token.end(), [](char c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; });
   std::string escaped = plain ? std::string() : OrderedJson(std::string(token)).dump();
   const std::string_view quoted_token = plain ? token : std::string_view(escaped);
   const std::string_view opening = ",\n  \"token\": ";
@@ -155,9 +156,9 @@ std::string bordered_table(const std::vector<std::string>& header, const std::ve
 std::string management_list_table(const std::vector<TokenRecord>& records) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& r : records) {
-    rows.push_back({util::escape_for_terminal(r.id), util::escape_for_terminal(r.description), util::escape_for_terminal(r.prefix),
-                    util::format_rfc3339(r.created_at), time_or(r.expires_at, unset_time_in_list),
-                    time_or(r.revoked_at, unset_time_in_list)});
+    rows.push_back({util::escape_for_terminal(r.id), util::escape_for_terminal(r.description),
+                    util::escape_for_terminal(r.prefix), util::format_rfc3339(r.created_at),
+                    time_or(r.expires_at, unset_time_in_list), time_or(r.revoked_at, unset_time_in_list)});
   }
   return bordered_table({"ID", "DESCRIPTION", "PREFIX", "CREATED AT", "EXPIRES AT", "REVOKED AT"}, rows);
 }
@@ -165,12 +166,11 @@ std::string management_list_table(const std::vector<TokenRecord>& records) {
 std::string database_list_table(const std::vector<TokenRecord>& records) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& r : records) {
-    rows.push_back({util::escape_for_terminal(r.id), util::escape_for_terminal(r.description), util::escape_for_terminal(r.prefix),
-                    util::escape_for_terminal(permissions_text(r.permissions)), util::format_rfc3339(r.created_at),
-                    time_or(r.expires_at, "-"), time_or(r.revoked_at, "-")});
+    rows.push_back({util::escape_for_terminal(r.id), util::escape_for_terminal(r.description),
+                    util::escape_for_terminal(r.prefix), util::escape_for_terminal(permissions_text(r.permissions)),
+                    util::format_rfc3339(r.created_at), time_or(r.expires_at, "-"), time_or(r.revoked_at, "-")});
   }
-  return bordered_table({"ID", "DESCRIPTION", "PREFIX", "PERMISSIONS", "CREATED AT", "EXPIRES AT", "REVOKED AT"},
-                        rows);
+  return bordered_table({"ID", "DESCRIPTION", "PREFIX", "PERMISSIONS", "CREATED AT", "EXPIRES AT", "REVOKED AT"}, rows);
 }
 
 crypto::SecretString created_token_text(const TokenRecord& record, std::string_view token) {

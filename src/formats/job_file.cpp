@@ -52,7 +52,8 @@ JobFile parse_job_file(std::string_view yaml_text, const std::string& source) {
         if (name.empty() || name.starts_with("-")) throw fail(where + ".with has a bad flag name \"" + name + "\"");
         const YAML::Node& value = flag.second;
         if (value.IsSequence()) {
-          for (const auto& item : value) step.arguments.push_back("--" + name + "=" + scalar(item, where + ".with." + name + "[]"));
+          for (const auto& item : value)
+            step.arguments.push_back("--" + name + "=" + scalar(item, where + ".with." + name + "[]"));
         } else if (value.IsScalar() && value.Scalar() == "true" && value.Tag() != "!") {
           step.arguments.push_back("--" + name);
         } else if (value.IsScalar() && value.Scalar() == "false" && value.Tag() != "!") {

@@ -96,7 +96,8 @@ class Reader {
     std::vector<std::pair<std::string, util::TimePoint>> promises;
     const Json list = json_annotation(key_secret::retired_keys_annotation);
     if (!list.is_null()) {
-      if (!list.is_array()) invalid(std::string("annotation ") + key_secret::retired_keys_annotation + " is not a list");
+      if (!list.is_array())
+        invalid(std::string("annotation ") + key_secret::retired_keys_annotation + " is not a list");
       for (const auto& entry : list) {
         const std::string kid = util::string_member(entry, "kid");
         const auto until = util::parse_rfc3339(util::string_member(entry, "trustedUntil"));
@@ -284,7 +285,8 @@ KeyRingReading inspect_key_ring(const kube::Secret& secret, util::TimePoint now,
   for (const auto& [kid, until] : promises) {
     const Json* jwk = crypto::find_jwk(published, kid);
     if (jwk == nullptr) {
-      if (now < until) result.gaps.push_back("retired key kid=" + kid + " is no longer published (its public key is lost)");
+      if (now < until)
+        result.gaps.push_back("retired key kid=" + kid + " is no longer published (its public key is lost)");
       ring.former_kids.push_back(kid);
     } else if (now < until) {
       ring.retired.push_back(RetiredKey{*jwk, kid, until});
@@ -360,12 +362,11 @@ void store_key_ring(const KeyRing& ring, kube::Secret& secret) {
     annotations[key_secret::pods_restarted_annotation] = ring.pods_restarted_for_kid;
   }
   if (ring.in_progress) {
-    annotations[key_secret::rotation_in_progress_annotation] =
-        Json{{"id", ring.in_progress->id},
-             {"kind", rotation_kind_name(ring.in_progress->kind)},
-             {"startedAt", util::format_rfc3339(ring.in_progress->started_at)},
-             {"by", ring.in_progress->by}}
-            .dump();
+    annotations[key_secret::rotation_in_progress_annotation] = Json{
+        {"id", ring.in_progress->id},
+        {"kind", rotation_kind_name(ring.in_progress->kind)},
+        {"startedAt", util::format_rfc3339(ring.in_progress->started_at)},
+        {"by", ring.in_progress->by}}.dump();
   }
   if (!ring.retired.empty()) {
     Json promises = Json::array();

@@ -69,8 +69,8 @@ struct RotationRecord {
 /// Everything the signing-key Secret holds, parsed and checked.
 struct KeyRing {
   SigningKey current;
-  std::optional<SigningKey> next;  ///< staged: published in jwks.json, never signs until promoted
-  std::vector<RetiredKey> retired;  ///< published until their promised time, oldest first
+  std::optional<SigningKey> next;             ///< staged: published in jwks.json, never signs until promoted
+  std::vector<RetiredKey> retired;            ///< published until their promised time, oldest first
   std::optional<util::TimePoint> created_at;  ///< when `current` started signing
   std::optional<util::TimePoint> rotated_at;
   std::vector<std::string> rotation_history;  ///< rotation ids that replaced the key, oldest first

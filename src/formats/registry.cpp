@@ -6,10 +6,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "util/terminal_text.h"
 #include "formats/strict_json.h"
 #include "util/errors.h"
 #include "util/json_fields.h"
+#include "util/terminal_text.h"
 
 namespace rotator::formats {
 namespace {
@@ -19,9 +19,9 @@ using Json = nlohmann::json;
 // The fields rotator writes. Anything else would be dropped by the next write,
 // so a registry holding another field is refused rather than silently trimmed.
 constexpr std::array<std::string_view, 3> registry_fields = {"schemaVersion", "kind", "tokens"};
-constexpr std::array<std::string_view, 10> record_fields = {
-    "id", "description", "permissions", "created_at", "expires_at", "revoked_at",
-    "created_by", "prefix", "sha512", "renewal_secret"};
+constexpr std::array<std::string_view, 10> record_fields = {"id",         "description",   "permissions", "created_at",
+                                                            "expires_at", "revoked_at",    "created_by",  "prefix",
+                                                            "sha512",     "renewal_secret"};
 
 Json time_or_null(const std::optional<util::TimePoint>& t) {
   return t ? Json(util::format_rfc3339(*t)) : Json(nullptr);
@@ -42,7 +42,9 @@ void refuse_unknown_fields(const Json& object, const std::array<std::string_view
   }
 }
 
-std::string record_name(std::size_t index) { return "record " + std::to_string(index); }
+std::string record_name(std::size_t index) {
+  return "record " + std::to_string(index);
+}
 
 std::string required_string(const Json& object, const char* key, std::size_t index) {
   const auto it = object.find(key);
@@ -72,14 +74,16 @@ bool is_hex_hash(std::string_view text) {
 }
 
 /// The name schemaVersion `version` gives the resource of a permission.
-const char* resource_field(int version) { return version >= 2 ? "resource" : "database"; }
+const char* resource_field(int version) {
+  return version >= 2 ? "resource" : "database";
+}
 
 Permission permission_from_json(const Json& p, int version, std::size_t index) {
   const char* resource_key = resource_field(version);
   const std::string where = record_name(index) + " has a malformed permission";
   if (!p.is_object() || p.size() != 2 || !p.contains("action") || !p.contains(resource_key)) {
-    corrupt(where + " (schemaVersion " + std::to_string(version) + " permissions are {\"action\",\"" +
-            resource_key + "\"})");
+    corrupt(where + " (schemaVersion " + std::to_string(version) + " permissions are {\"action\",\"" + resource_key +
+            "\"})");
   }
   const Json& action = p["action"];
   const Json& resource = p[resource_key];
@@ -168,9 +172,8 @@ std::string_view state_name(TokenState state) {
 std::string serialize_registry(const Registry& registry) {
   Json tokens = Json::array();
   for (const auto& r : registry.records) tokens.push_back(record_to_json(r));
-  const Json out = {{"schemaVersion", registry_schema_version},
-                    {"kind", std::string(kind_name(registry.kind))},
-                    {"tokens", tokens}};
+  const Json out = {
+      {"schemaVersion", registry_schema_version}, {"kind", std::string(kind_name(registry.kind))}, {"tokens", tokens}};
   return out.dump();
 }
 
@@ -184,17 +187,16 @@ Registry parse_registry(std::string_view text, TokenKind expected_kind) {
   const auto version = j.find("schemaVersion");
   if (version == j.end() || !version->is_number_integer()) corrupt("it has no schemaVersion");
   // Compared at full width: a huge number must not wrap into a known version.
-  const long long stored = version->is_number_unsigned() && version->get<unsigned long long>() > 1000
-                               ? 1000
-                               : version->get<long long>();
+  const long long stored =
+      version->is_number_unsigned() && version->get<unsigned long long>() > 1000 ? 1000 : version->get<long long>();
   if (stored < oldest_readable_schema_version || stored > registry_schema_version) {
     corrupt("schemaVersion " + version->dump() + " is not one rotator reads (" +
             std::to_string(oldest_readable_schema_version) + " to " + std::to_string(registry_schema_version) +
             "; written by a newer rotator?)");
   }
   if (util::string_member(j, "kind") != kind_name(expected_kind)) {
-    corrupt("it holds \"" + util::escape_for_terminal(util::string_member(j, "kind").substr(0, 40)) + "\" tokens, not " +
-            std::string(kind_name(expected_kind)) + " tokens");
+    corrupt("it holds \"" + util::escape_for_terminal(util::string_member(j, "kind").substr(0, 40)) +
+            "\" tokens, not " + std::string(kind_name(expected_kind)) + " tokens");
   }
   const auto tokens = j.find("tokens");
   if (tokens == j.end() || !tokens->is_array()) corrupt("it has no token list");
@@ -264,8 +266,8 @@ void validate_description(std::string_view description) {
     throw UsageError("the description must not be empty");
   }
   if (description.size() > max_description_bytes) {
-    throw UsageError("the description is " + std::to_string(description.size()) +
-                     " bytes; at most " + std::to_string(max_description_bytes) + " are allowed");
+    throw UsageError("the description is " + std::to_string(description.size()) + " bytes; at most " +
+                     std::to_string(max_description_bytes) + " are allowed");
   }
   if (!util::is_valid_utf8(description)) throw UsageError("the description is not valid UTF-8");
   for (unsigned char c : description) {
@@ -273,8 +275,7 @@ void validate_description(std::string_view description) {
   }
 }
 
-std::vector<RevokeResult> revoke_ids(Registry& registry, const std::vector<std::string>& ids,
-                                     util::TimePoint now) {
+std::vector<RevokeResult> revoke_ids(Registry& registry, const std::vector<std::string>& ids, util::TimePoint now) {
   std::vector<RevokeResult> results;
   for (const auto& id : ids) {
     RevokeResult result;

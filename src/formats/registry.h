@@ -21,7 +21,7 @@ struct Permission {
 
 /// What the registry keeps about one token. Never the token itself: only its hash.
 struct TokenRecord {
-  std::string id;  ///< UUIDv4
+  std::string id;           ///< UUIDv4
   std::string description;  ///< as given; may hold anything a hand edit put there: print it with display_text()
   std::vector<Permission> permissions;  ///< empty for management tokens
   util::TimePoint created_at;
@@ -30,7 +30,7 @@ struct TokenRecord {
   std::string created_by;                     ///< identity that ran the command, if known
   std::string prefix;                         ///< short display prefix ("M.V1.+5Jk"), influxctl's token_prefix
   std::string sha512;                         ///< SHA-512 of the token, 128 hex digits
-  std::string renewal_secret;  ///< Secret `management renew` keeps it in; empty otherwise
+  std::string renewal_secret;                 ///< Secret `management renew` keeps it in; empty otherwise
   bool operator==(const TokenRecord&) const = default;
 };
 
@@ -108,8 +108,7 @@ struct RevokeResult {
 
 /// Marks the records with these ids revoked at `now` (records already revoked keep
 /// their time). Pure: the caller writes the registry when anything changed.
-std::vector<RevokeResult> revoke_ids(Registry& registry, const std::vector<std::string>& ids,
-                                     util::TimePoint now);
+std::vector<RevokeResult> revoke_ids(Registry& registry, const std::vector<std::string>& ids, util::TimePoint now);
 
 /// True when any result changed the registry.
 bool any_revoked(const std::vector<RevokeResult>& results);

@@ -87,7 +87,9 @@ std::string display_prefix(std::string_view token) {
   return {};
 }
 
-std::string token_hash(std::string_view token) { return crypto::sha512_hex(token); }
+std::string token_hash(std::string_view token) {
+  return crypto::sha512_hex(token);
+}
 
 bool hashes_equal(std::string_view a, std::string_view b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;

@@ -1,6 +1,5 @@
 #include "formats/token_verdict.h"
 
-
 namespace rotator::formats {
 
 std::string_view status_name(TokenVerification::Status status) {
@@ -24,8 +23,7 @@ std::string TokenVerification::reason() const {
   return "unknown";
 }
 
-TokenVerification verify_against_registry(const Registry& registry, std::string_view token,
-                                          util::TimePoint now) {
+TokenVerification verify_against_registry(const Registry& registry, std::string_view token, util::TimePoint now) {
   TokenVerification result;
   result.kind = registry.kind;
   const TokenRecord* record = find_by_hash(registry, token_hash(token));

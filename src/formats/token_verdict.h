@@ -29,7 +29,6 @@ std::string_view status_name(TokenVerification::Status status);
 
 /// Pure check of `token` (already known to be of registry.kind) against a registry:
 /// hashes it and looks the hash up in constant time per record.
-TokenVerification verify_against_registry(const Registry& registry, std::string_view token,
-                                          util::TimePoint now);
+TokenVerification verify_against_registry(const Registry& registry, std::string_view token, util::TimePoint now);
 
 }  // namespace rotator::formats

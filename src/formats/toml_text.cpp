@@ -90,7 +90,9 @@ std::size_t LineIndex::offset(const toml::source_position& position) const {
   return at;
 }
 
-bool LineIndex::ends_without_newline() const { return !text_.empty() && text_.back() != '\n'; }
+bool LineIndex::ends_without_newline() const {
+  return !text_.empty() && text_.back() != '\n';
+}
 
 std::optional<Header> parse_header(std::string_view line) {
   std::string_view s = trim_left(line);
@@ -124,7 +126,9 @@ bool rest_is_comment(std::string_view rest) {
   return rest.empty() || rest.front() == '#';
 }
 
-bool is_blank_or_comment(std::string_view line) { return rest_is_comment(line); }
+bool is_blank_or_comment(std::string_view line) {
+  return rest_is_comment(line);
+}
 
 std::string basic_string(std::string_view value) {
   std::string out = "\"";
@@ -150,9 +154,8 @@ std::string basic_string(std::string_view value) {
 
 std::string apply(std::string_view text, std::vector<Edit> edits) {
   // Stable: insertions at one offset keep the order they were given in.
-  std::stable_sort(edits.begin(), edits.end(), [](const Edit& a, const Edit& b) {
-    return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
-  });
+  std::stable_sort(edits.begin(), edits.end(),
+                   [](const Edit& a, const Edit& b) { return a.begin != b.begin ? a.begin < b.begin : a.end < b.end; });
   std::string out;
   std::size_t at = 0;
   for (const auto& edit : edits) {

@@ -94,7 +94,8 @@ std::string render_summary(const std::vector<NamespaceResult>& results) {
   std::size_t ns_width = std::string("NAMESPACE").size();
   for (const auto& result : results) ns_width = std::max(ns_width, result.namespace_.size());
   const std::size_t result_width = std::string("unchanged").size();
-  auto row = [&](const std::string& ns, const std::string& outcome, const std::string& code, const std::string& message) {
+  auto row = [&](const std::string& ns, const std::string& outcome, const std::string& code,
+                 const std::string& message) {
     std::string line = ns + std::string(ns_width - ns.size() + 2, ' ') + outcome +
                        std::string(result_width - outcome.size() + 2, ' ') + code +
                        std::string(code.size() < 4 ? 4 - code.size() + 2 : 2, ' ') + message;
@@ -107,7 +108,8 @@ std::string render_summary(const std::vector<NamespaceResult>& results) {
     ++counts[static_cast<int>(result.outcome)];
     std::string message = result.message;
     std::replace(message.begin(), message.end(), '\n', ' ');
-    out += row(result.namespace_, outcome_name(result.outcome), std::to_string(static_cast<int>(result.exit_code)), message);
+    out += row(result.namespace_, outcome_name(result.outcome), std::to_string(static_cast<int>(result.exit_code)),
+               message);
   }
   out += std::to_string(results.size()) + " namespaces: " + std::to_string(counts[0]) + " ok, " +
          std::to_string(counts[1]) + " unchanged, " + std::to_string(counts[2]) + " failed; exit " +
@@ -132,15 +134,13 @@ std::vector<NamespaceResult> run_plan_in_namespaces(kube::Client& client, const 
     return {};
   }
   const bool terminal = ::isatty(STDERR_FILENO) && log::current_format() == log::Format::text;
-  log::info("multi-namespace run",
-            {{"namespaces", namespaces.size()}, {"concurrency", concurrency}});
+  log::info("multi-namespace run", {{"namespaces", namespaces.size()}, {"concurrency", concurrency}});
   std::size_t failed = 0;
   const auto observer = [&](const NamespaceResult& result, std::size_t done, std::size_t total) {
     if (result.outcome == NamespaceOutcome::failed) ++failed;
     if (!result.output.empty()) log::print_above_status(stdout, prefix_lines(result.output, result.namespace_));
     if (result.outcome == NamespaceOutcome::failed) {
-      log::write(log::Level::error, result.message, {{"exit", static_cast<int>(result.exit_code)}},
-                 result.namespace_);
+      log::write(log::Level::error, result.message, {{"exit", static_cast<int>(result.exit_code)}}, result.namespace_);
     }
     if (terminal) {
       log::set_status_line(progress_text(done, total, failed, result.namespace_));

@@ -69,8 +69,9 @@ std::string prefix_lines(const std::string& text, const std::string& namespace_)
 /// fails does not stop the others; a SIGINT/SIGTERM lets the running ones stop at
 /// their next safe point and starts no new one. Returns each namespace's result
 /// (aggregate_exit_code() gives the run's exit code).
-std::vector<NamespaceResult> run_plan_in_namespaces(kube::Client& client, const Plan& plan, const std::vector<std::string>& namespaces,
-                                std::size_t concurrency, const RunSettings& settings);
+std::vector<NamespaceResult> run_plan_in_namespaces(kube::Client& client, const Plan& plan,
+                                                    const std::vector<std::string>& namespaces, std::size_t concurrency,
+                                                    const RunSettings& settings);
 
 /// Splits "a,b,c" into names, dropping blanks and duplicates, keeping order.
 std::vector<std::string> split_namespace_list(const std::string& text);

@@ -122,8 +122,7 @@ void LeaseLock::acquire(const Deadline& deadline) {
       }
       if (decision.action != LockDecision::Action::wait) {
         if (current && !current->holder_identity.empty() && current->holder_identity != identity_) {
-          log::warn(gone ? "taking over the lock: its holder's process or pod is gone"
-                         : "taking over an expired lock",
+          log::warn(gone ? "taking over the lock: its holder's process or pod is gone" : "taking over an expired lock",
                     {{"lease", namespace_ + "/" + options_.name}, {"previous_holder", current->holder_identity}});
         }
         if (!current || current->holder_identity != identity_) {
@@ -150,7 +149,8 @@ void LeaseLock::acquire(const Deadline& deadline) {
                           util::escape_for_terminal(decision.holder) + " since " + since + "; it expires at " +
                           time_or(decision.expires_at, "an unknown time") +
                           " unless renewed. Wait for it with --lock-wait 2m; if that run is gone, free it with "
-                          "`rotator unlock -n " + namespace_ + "`");
+                          "`rotator unlock -n " +
+                          namespace_ + "`");
     }
     if (!announced_wait) {
       log::info("waiting for the lock", {{"lease", namespace_ + "/" + options_.name},
@@ -189,8 +189,8 @@ void LeaseLock::renew_loop() {
       const auto* ours = dynamic_cast<const Error*>(&e);
       lost_reason_ = e.what();
       lost_exit_code_ = api && api->reason() == kube::Reason::conflict ? ExitCode::lock_held
-                        : ours                                           ? ours->exit_code()
-                                                                         : ExitCode::failure;
+                        : ours                                         ? ours->exit_code()
+                                                                       : ExitCode::failure;
       lost_ = true;
       log::error("could not renew the lock; stopping before the next write",
                  {{"lease", options_.name}, {"reason", e.what()}});
@@ -207,9 +207,9 @@ void LeaseLock::ensure_held() const {
   if (lost_exit_code_ == ExitCode::lock_held) {
     throw LockHeldError("lost the lock " + lease + " while working; another run may have taken over. Rerun to finish.");
   }
-  throw Error("could not renew the lock " + lease + " (" + lost_reason_ +
-                  "); stopped before the next write. Rerun to finish.",
-              lost_exit_code_);
+  throw Error(
+      "could not renew the lock " + lease + " (" + lost_reason_ + "); stopped before the next write. Rerun to finish.",
+      lost_exit_code_);
 }
 
 void LeaseLock::release() noexcept {

@@ -26,9 +26,9 @@ struct LockDecision {
     take_over,  ///< free, expired, or already ours: update it to us
     wait,       ///< someone else holds it and it has not expired
   } action = Action::create;
-  std::string holder;                          ///< the other holder, for wait
-  std::optional<util::TimePoint> held_since;   ///< their acquireTime, for wait
-  std::optional<util::TimePoint> expires_at;   ///< when it expires unless renewed, for wait
+  std::string holder;                         ///< the other holder, for wait
+  std::optional<util::TimePoint> held_since;  ///< their acquireTime, for wait
+  std::optional<util::TimePoint> expires_at;  ///< when it expires unless renewed, for wait
 };
 
 LockDecision decide_lock(const std::optional<kube::Lease>& lease, const std::string& me, util::TimePoint now);

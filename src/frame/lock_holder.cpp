@@ -86,11 +86,16 @@ std::string LockHolder::identity() const {
 }
 
 nlohmann::json LockHolder::to_json() const {
-  return {{"command", command},         {"user", user},
-          {"host", host},               {"pid", pid},
-          {"bootId", boot_id},          {"pidNamespace", pid_namespace},
-          {"startTicks", start_ticks},  {"pod", pod},
-          {"podNamespace", pod_namespace}, {"rotationId", rotation_id},
+  return {{"command", command},
+          {"user", user},
+          {"host", host},
+          {"pid", pid},
+          {"bootId", boot_id},
+          {"pidNamespace", pid_namespace},
+          {"startTicks", start_ticks},
+          {"pod", pod},
+          {"podNamespace", pod_namespace},
+          {"rotationId", rotation_id},
           {"nonce", nonce}};
 }
 

@@ -10,14 +10,14 @@ namespace rotator::frame {
 /// Who holds (or asks for) the lock: enough for an operator to know whom to ask,
 /// and for a later run to prove the holder dead and take the lock at once.
 struct LockHolder {
-  std::string command;      ///< e.g. "revoke-and-rotate"
-  std::string user;         ///< kubeconfig user or service account
-  std::string host;         ///< hostname (the pod name in a pod)
+  std::string command;  ///< e.g. "revoke-and-rotate"
+  std::string user;     ///< kubeconfig user or service account
+  std::string host;     ///< hostname (the pod name in a pod)
   long pid = 0;
-  std::string boot_id;      ///< /proc/sys/kernel/random/boot_id: same machine, same boot
-  std::string pid_namespace;  ///< /proc/self/ns/pid: pids compare only within one
+  std::string boot_id;                 ///< /proc/sys/kernel/random/boot_id: same machine, same boot
+  std::string pid_namespace;           ///< /proc/self/ns/pid: pids compare only within one
   unsigned long long start_ticks = 0;  ///< the process's start time, so a reused pid is not taken for it
-  std::string pod;          ///< pod name and namespace, when running in one
+  std::string pod;                     ///< pod name and namespace, when running in one
   std::string pod_namespace;
   std::string rotation_id;  ///< the rotation the run works on, if any
   std::string nonce;        ///< makes the identity unique

@@ -58,6 +58,8 @@ void Reporter::log(log::Level level, std::string_view message, const log::Fields
   log::write(level, message, fields, name_in_logs_ == NameInLogs::yes ? namespace_ : std::string_view());
 }
 
-std::string Reporter::take_output() { return std::exchange(buffered_, {}); }
+std::string Reporter::take_output() {
+  return std::exchange(buffered_, {});
+}
 
 }  // namespace rotator::frame

@@ -47,8 +47,7 @@ class Reporter {
   std::string take_output();
 
  private:
-  void emit_result(const std::string& step, const std::string& verb, const std::string& object,
-                   const std::string& why);
+  void emit_result(const std::string& step, const std::string& verb, const std::string& object, const std::string& why);
 
   std::string namespace_;
   Output output_;

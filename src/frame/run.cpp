@@ -150,8 +150,8 @@ class NamespaceRun {
           wrote_ = true;
           if (applied == Applied::done) reporter_.applied(name, change);
           if (applied == Applied::done && !change.milestone.empty()) {
-            const auto after = std::chrono::duration_cast<std::chrono::milliseconds>(
-                std::chrono::steady_clock::now() - settings_.started);
+            const auto after = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                                     settings_.started);
             reporter_.log(log::Level::info, change.milestone,
                           {{"after_ms", static_cast<long>(after.count())}, {"object", change.target(ns())}});
           }
@@ -244,8 +244,8 @@ class NamespaceRun {
     std::string list;
     for (const auto& access : missing) list += (list.empty() ? "" : ", ") + kube::describe(access);
     throw Error("not allowed in namespace " + ns() + " to: " + list + ". Nothing was written. Grant these rights (" +
-                    "see manifests/role.yaml) and rerun; check with `kubectl auth can-i " +
-                    missing.front().verb + " " + missing.front().resource + " -n " + ns() + "`",
+                    "see manifests/role.yaml) and rerun; check with `kubectl auth can-i " + missing.front().verb + " " +
+                    missing.front().resource + " -n " + ns() + "`",
                 ExitCode::not_authorized);
   }
 

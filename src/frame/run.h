@@ -27,7 +27,7 @@ namespace rotator::frame {
 /// typed error that stopped it; when writes had begun, the message says what is
 /// unfinished and the command that resumes it.
 Snapshot run_plan(kube::Client& client, const Plan& plan, const std::string& ns, const RunSettings& settings,
-              Reporter& reporter);
+                  Reporter& reporter);
 
 /// The rights every writing plan needs besides its steps': the Lease and Events.
 std::vector<kube::Access> frame_rights(const LockOptions& lock);

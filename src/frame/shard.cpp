@@ -48,13 +48,15 @@ Shard shard_from_completion_index(std::string_view count_text, const char* compl
   Shard shard;
   shard.count = checked_count(count_text, "--shard-count " + std::string(count_text));
   if (completion_index == nullptr || *completion_index == '\0') {
-    throw UsageError("--shard-count needs $JOB_COMPLETION_INDEX (set in the pods of an Indexed Job); "
-                     "elsewhere use --shard INDEX/COUNT");
+    throw UsageError(
+        "--shard-count needs $JOB_COMPLETION_INDEX (set in the pods of an Indexed Job); "
+        "elsewhere use --shard INDEX/COUNT");
   }
   const auto index = whole_number(completion_index);
   if (!index || *index >= shard.count) {
-    throw UsageError("$JOB_COMPLETION_INDEX is \"" + std::string(completion_index) + "\", not an index below --shard-count " +
-                     std::to_string(shard.count) + ": make the Job's completions equal to --shard-count");
+    throw UsageError("$JOB_COMPLETION_INDEX is \"" + std::string(completion_index) +
+                     "\", not an index below --shard-count " + std::to_string(shard.count) +
+                     ": make the Job's completions equal to --shard-count");
   }
   shard.index = *index;
   return shard;

@@ -7,9 +7,8 @@ void simulate(const Change& change, Snapshot& snapshot) {
     kube::Secret planned = write->secret;
     planned.metadata.namespace_ = snapshot.namespace_name();
     // A planned object exists from now on: later writes replace it.
-    planned.metadata.resource_version = planned.metadata.resource_version.empty()
-                                            ? "planned"
-                                            : planned.metadata.resource_version + "+1";
+    planned.metadata.resource_version =
+        planned.metadata.resource_version.empty() ? "planned" : planned.metadata.resource_version + "+1";
     snapshot.put(ObjectRef::secret(planned.metadata.name), std::optional<kube::Secret>(planned));
   } else if (const auto* patch = std::get_if<PatchPodTemplate>(&change.operation)) {
     const ObjectRef ref = ObjectRef::workload(patch->target);

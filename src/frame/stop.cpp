@@ -53,7 +53,9 @@ void install_handlers() {
   });
 }
 
-int requested() { return requested_signal.load(); }
+int requested() {
+  return requested_signal.load();
+}
 
 void check(const std::string& where) {
   const int signal_number = requested();
@@ -90,8 +92,8 @@ void reset_for_tests() {
 
 std::chrono::milliseconds Deadline::remaining() const {
   if (!at_) return std::chrono::hours(24 * 365);
-  return std::max(std::chrono::milliseconds(0), std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                    *at_ - std::chrono::steady_clock::now()));
+  return std::max(std::chrono::milliseconds(0),
+                  std::chrono::duration_cast<std::chrono::milliseconds>(*at_ - std::chrono::steady_clock::now()));
 }
 
 }  // namespace rotator::frame

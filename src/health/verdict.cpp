@@ -95,8 +95,8 @@ std::optional<formats::KeyRing> judge_keys(const Observed& seen, const Options& 
   return std::move(ring);
 }
 
-void judge_admin_token(const Observed& seen, const Options& options, const formats::KeyRing* ring,
-                       util::TimePoint now, AdminTokenReport& report, Findings& findings) {
+void judge_admin_token(const Observed& seen, const Options& options, const formats::KeyRing* ring, util::TimePoint now,
+                       AdminTokenReport& report, Findings& findings) {
   const std::string& ns = seen.namespace_;
   const std::string object = "Secret " + ns + "/" + options.admin_token_secret;
   if (unreadable(seen.admin_token, report.state, report.message)) {
@@ -141,8 +141,8 @@ void judge_admin_token(const Observed& seen, const Options& options, const forma
   }
 }
 
-void judge_restart(const Observed& seen, const Options& options, const formats::KeyRing* ring,
-                   RestartReport& report, Findings& findings) {
+void judge_restart(const Observed& seen, const Options& options, const formats::KeyRing* ring, RestartReport& report,
+                   Findings& findings) {
   const std::string& ns = seen.namespace_;
   report.target = kube::to_string(options.target);
   if (!unreadable(seen.workload, report.state, report.message)) {
@@ -239,8 +239,8 @@ Report judge(const Observed& seen, const Options& options, util::TimePoint now) 
     if (ring->in_progress) {
       findings.degraded(std::string(formats::rotation_kind_name(ring->in_progress->kind)) + " rotation " +
                         ring->in_progress->id + " is unfinished since " +
-                        util::format_rfc3339(ring->in_progress->started_at) +
-                        ": rerun rotator revoke-and-rotate -n " + ns + " to finish it");
+                        util::format_rfc3339(ring->in_progress->started_at) + ": rerun rotator revoke-and-rotate -n " +
+                        ns + " to finish it");
     }
     if (!ring->next) findings.degraded("no staged next key: rotator key-gen -n " + ns);
     std::vector<std::string> other_gaps;

@@ -2,9 +2,9 @@
 
 #include <thread>
 
+#include <spdlog/spdlog.h>
 #include <nlohmann/detail/output/output_adapters.hpp>
 #include <nlohmann/detail/output/serializer.hpp>
-#include <spdlog/spdlog.h>
 
 #include "util/time.h"
 
@@ -29,8 +29,8 @@ std::string describe(const std::string& method, const std::string& path) {
 /// serializer is nlohmann's own, the one dump() uses.)
 util::SecretBuffer serialize(const Json& body) {
   util::SecretBuffer text;
-  nlohmann::detail::serializer<Json> serializer(
-      nlohmann::detail::output_adapter<char, util::SecretBuffer>(text), ' ', Json::error_handler_t::strict);
+  nlohmann::detail::serializer<Json> serializer(nlohmann::detail::output_adapter<char, util::SecretBuffer>(text), ' ',
+                                                Json::error_handler_t::strict);
   serializer.dump(body, /*pretty_print=*/false, /*ensure_ascii=*/false, /*indent_step=*/0);
   return text;
 }
@@ -62,7 +62,9 @@ Client::Client(ConnectionConfig config, ClientOptions options)
       transport_(config_.tls, options.timeouts, config_.proxy),
       jitter_source_(std::random_device{}()) {}
 
-Json Client::get(const std::string& path) { return send("GET", path, {}, {}); }
+Json Client::get(const std::string& path) {
+  return send("GET", path, {}, {});
+}
 
 Json Client::create(const std::string& path, const Json& body) {
   return send("POST", path, serialize(body), "application/json");
@@ -152,8 +154,8 @@ Json Client::send(const std::string& method, const std::string& path, util::Secr
 
     if (result.kind == TransportResult::Kind::too_large) {
       throw ApiError(Reason::bad_response, 0,
-                     "the answer to " + describe(method, path) + " from " + config_.server +
-                         " is larger than " + std::to_string(max_response_bytes / (1024 * 1024)) +
+                     "the answer to " + describe(method, path) + " from " + config_.server + " is larger than " +
+                         std::to_string(max_response_bytes / (1024 * 1024)) +
                          " MiB, the most rotator reads (a Secret is at most 1 MiB): is it a Kubernetes API "
                          "server?");
     }
@@ -173,12 +175,8 @@ Json Client::send(const std::string& method, const std::string& path, util::Secr
           outcome.retry_after = parse_retry_after(result.retry_after, std::chrono::system_clock::now());
         }
         break;
-      case TransportResult::Kind::connection_failure:
-        outcome.kind = AttemptOutcome::Kind::connection_failure;
-        break;
-      default:
-        outcome.kind = AttemptOutcome::Kind::fatal_transport;
-        break;
+      case TransportResult::Kind::connection_failure: outcome.kind = AttemptOutcome::Kind::connection_failure; break;
+      default: outcome.kind = AttemptOutcome::Kind::fatal_transport; break;
     }
     const auto elapsed = std::chrono::duration_cast<Millis>(Clock::now() - started);
     auto delay = next_retry_delay(options_.retry, attempt, outcome, elapsed, next_jitter());
@@ -186,8 +184,8 @@ Json Client::send(const std::string& method, const std::string& path, util::Secr
       delay.reset();
     }
     if (delay) {
-      spdlog::debug("retrying {} in {} ms (attempt {} of {})", describe(method, path), delay->count(),
-                    attempt + 1, options_.retry.max_attempts);
+      spdlog::debug("retrying {} in {} ms (attempt {} of {})", describe(method, path), delay->count(), attempt + 1,
+                    options_.retry.max_attempts);
       std::this_thread::sleep_for(*delay);
       continue;
     }
@@ -211,16 +209,13 @@ Json Client::send(const std::string& method, const std::string& path, util::Secr
         throw error_from_response(result.status, result.body.view());
       case TransportResult::Kind::connection_failure:
         throw ApiError(Reason::unreachable, 0,
-                       "cannot reach the API server at " + config_.server + " (" + result.error +
-                           ") after " + std::to_string(attempt) + " attempt" +
-                           (attempt == 1 ? "" : "s"));
+                       "cannot reach the API server at " + config_.server + " (" + result.error + ") after " +
+                           std::to_string(attempt) + " attempt" + (attempt == 1 ? "" : "s"));
       case TransportResult::Kind::tls_failure:
-        throw ApiError(Reason::tls, 0,
-                       "TLS verification of " + config_.server + " failed: " + result.error);
+        throw ApiError(Reason::tls, 0, "TLS verification of " + config_.server + " failed: " + result.error);
       case TransportResult::Kind::too_large:
       case TransportResult::Kind::fatal:
-        throw ApiError(Reason::unreachable, 0,
-                       "request to " + config_.server + " failed: " + result.error);
+        throw ApiError(Reason::unreachable, 0, "request to " + config_.server + " failed: " + result.error);
     }
   }
 }

@@ -19,7 +19,8 @@ const Json& member(const Json& object, const char* key) {
 bool contains_or_star(const Json& list, const std::string& value) {
   if (!list.is_array()) return false;
   return std::any_of(list.begin(), list.end(), [&](const Json& item) {
-    return item.is_string() && (item.get_ref<const std::string&>() == "*" || item.get_ref<const std::string&>() == value);
+    return item.is_string() &&
+           (item.get_ref<const std::string&>() == "*" || item.get_ref<const std::string&>() == value);
   });
 }
 
@@ -27,9 +28,9 @@ bool access_review_allows(Client& client, const std::string& ns, const Access& a
   Json attributes = {{"namespace", ns}, {"verb", access.verb}, {"group", access.group}, {"resource", access.resource}};
   if (!access.name.empty()) attributes["name"] = access.name;
   const Json review = client.ask("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
-                                    {{"apiVersion", "authorization.k8s.io/v1"},
-                                     {"kind", "SelfSubjectAccessReview"},
-                                     {"spec", {{"resourceAttributes", attributes}}}});
+                                 {{"apiVersion", "authorization.k8s.io/v1"},
+                                  {"kind", "SelfSubjectAccessReview"},
+                                  {"spec", {{"resourceAttributes", attributes}}}});
   const Json& allowed = member(member(review, "status"), "allowed");
   return allowed.is_boolean() && allowed.get<bool>();
 }
@@ -71,7 +72,7 @@ ServerVersion server_version(Client& client) {
 std::optional<std::string> reviewed_user_name(Client& client) {
   try {
     const Json review = client.ask("/apis/authentication.k8s.io/v1/selfsubjectreviews",
-                                      {{"apiVersion", "authentication.k8s.io/v1"}, {"kind", "SelfSubjectReview"}});
+                                   {{"apiVersion", "authentication.k8s.io/v1"}, {"kind", "SelfSubjectReview"}});
     const std::string name = util::string_member(member(member(review, "status"), "userInfo"), "username");
     if (!name.empty()) return name;
   } catch (const ApiError& e) {
@@ -103,10 +104,9 @@ bool rules_allow(const Json& resource_rules, const Access& access) {
 }
 
 std::vector<Access> missing_rights(Client& client, const std::string& ns, const std::vector<Access>& needed) {
-  const Json review = client.ask("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews",
-                                    {{"apiVersion", "authorization.k8s.io/v1"},
-                                     {"kind", "SelfSubjectRulesReview"},
-                                     {"spec", {{"namespace", ns}}}});
+  const Json review = client.ask(
+      "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews",
+      {{"apiVersion", "authorization.k8s.io/v1"}, {"kind", "SelfSubjectRulesReview"}, {"spec", {{"namespace", ns}}}});
   const Json& status = member(review, "status");
   const bool incomplete = member(status, "incomplete").is_boolean() && member(status, "incomplete").get<bool>();
   const Json& rules = member(status, "resourceRules");

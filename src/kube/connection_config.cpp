@@ -7,8 +7,8 @@
 #include <sstream>
 #include <vector>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "util/base64.h"
 #include "util/errors.h"
@@ -43,11 +43,11 @@ std::string trim_newlines(std::string text) {
 }
 
 std::optional<ClientCertificate> client_certificate(const UserEntry& user, const std::string& where) {
-  std::string cert = !user.client_certificate_data.empty()
-                         ? user.client_certificate_data
-                         : (user.client_certificate.empty()
-                                ? std::string{}
-                                : read_required(user.client_certificate, "client certificate"));
+  std::string cert =
+      !user.client_certificate_data.empty()
+          ? user.client_certificate_data
+          : (user.client_certificate.empty() ? std::string{}
+                                             : read_required(user.client_certificate, "client certificate"));
   util::SecretBuffer key;
   if (!user.client_key_data.empty()) {
     key = util::SecretBuffer(user.client_key_data);
@@ -58,8 +58,8 @@ std::optional<ClientCertificate> client_certificate(const UserEntry& user, const
   }
   if (cert.empty() && key.empty()) return std::nullopt;
   if (cert.empty() || key.empty()) {
-    throw ConfigError(where + " has a client " + (cert.empty() ? "key" : "certificate") +
-                      " without its " + (cert.empty() ? "certificate" : "key"));
+    throw ConfigError(where + " has a client " + (cert.empty() ? "key" : "certificate") + " without its " +
+                      (cert.empty() ? "certificate" : "key"));
   }
   return ClientCertificate{std::move(cert), std::move(key)};
 }
@@ -72,11 +72,11 @@ std::string without_trailing_slash(std::string server) {
 /// tls-server-name must be a DNS name or an IP address: it replaces the host in
 /// the URL libcurl verifies against, so anything else is refused up front.
 void check_tls_server_name(const std::string& name, const std::string& cluster) {
-  const bool plain = !name.empty() && name.size() <= 253 &&
-                     name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") ==
-                         std::string::npos;
-  const bool ipv6 = name.find(':') != std::string::npos &&
-                    name.find_first_not_of("0123456789abcdefABCDEF:.") == std::string::npos;
+  const bool plain =
+      !name.empty() && name.size() <= 253 &&
+      name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") == std::string::npos;
+  const bool ipv6 =
+      name.find(':') != std::string::npos && name.find_first_not_of("0123456789abcdefABCDEF:.") == std::string::npos;
   if (!plain && !ipv6) {
     throw ConfigError("cluster \"" + cluster + "\" has tls-server-name \"" + name +
                       "\", which is not a host name or IP address");
@@ -87,9 +87,10 @@ void check_tls_server_name(const std::string& name, const std::string& cluster) 
 /// path deserve a line on stderr every run, as they are easy to leave behind.
 void warn_about_plain_connections(const ConnectionConfig& connection, const std::string& cluster) {
   if (connection.tls.verify == TlsSettings::Verify::skip) {
-    spdlog::warn("cluster \"{}\" sets insecure-skip-tls-verify: the API server's certificate is not checked, so "
-                 "anyone on the network path can read the credentials and the Secrets rotator handles",
-                 cluster);
+    spdlog::warn(
+        "cluster \"{}\" sets insecure-skip-tls-verify: the API server's certificate is not checked, so "
+        "anyone on the network path can read the credentials and the Secrets rotator handles",
+        cluster);
   }
   if (connection.server.starts_with("http://")) {
     spdlog::warn("cluster \"{}\" has an http:// server: credentials and Secrets cross the network unencrypted",
@@ -99,14 +100,11 @@ void warn_about_plain_connections(const ConnectionConfig& connection, const std:
 
 }  // namespace
 
-ConnectionConfig connection_from_kubeconfig(const Kubeconfig& config,
-                                            const ConnectionOptions& options,
-                                            const std::string& source,
-                                            const EnvLookup& env) {
+ConnectionConfig connection_from_kubeconfig(const Kubeconfig& config, const ConnectionOptions& options,
+                                            const std::string& source, const EnvLookup& env) {
   const std::string context_name = options.context.value_or(config.current_context);
   if (context_name.empty()) {
-    throw ConfigError("no context chosen: " + source +
-                      " has no current-context; pass --context NAME");
+    throw ConfigError("no context chosen: " + source + " has no current-context; pass --context NAME");
   }
   const auto context = config.contexts.find(context_name);
   if (context == config.contexts.end()) {
@@ -115,16 +113,14 @@ ConnectionConfig connection_from_kubeconfig(const Kubeconfig& config,
   const std::string where = "context \"" + context_name + "\"";
   const auto cluster = config.clusters.find(context->second.cluster);
   if (context->second.cluster.empty() || cluster == config.clusters.end()) {
-    throw ConfigError(where + " refers to cluster \"" + context->second.cluster +
-                      "\", which is not in " + source);
+    throw ConfigError(where + " refers to cluster \"" + context->second.cluster + "\", which is not in " + source);
   }
   if (cluster->second.server.empty()) {
     throw ConfigError("cluster \"" + context->second.cluster + "\" has no server");
   }
-  if (!cluster->second.server.starts_with("https://") &&
-      !cluster->second.server.starts_with("http://")) {
-    throw ConfigError("cluster \"" + context->second.cluster + "\" has server \"" +
-                      cluster->second.server + "\", which is not an http(s) URL");
+  if (!cluster->second.server.starts_with("https://") && !cluster->second.server.starts_with("http://")) {
+    throw ConfigError("cluster \"" + context->second.cluster + "\" has server \"" + cluster->second.server +
+                      "\", which is not an http(s) URL");
   }
 
   ConnectionConfig connection;
@@ -132,8 +128,8 @@ ConnectionConfig connection_from_kubeconfig(const Kubeconfig& config,
   connection.context = context_name;
   connection.source = source;
   if (!context->second.user.empty()) connection.user = "user " + context->second.user;
-  connection.namespace_ = options.namespace_.value_or(
-      context->second.namespace_.empty() ? "default" : context->second.namespace_);
+  connection.namespace_ =
+      options.namespace_.value_or(context->second.namespace_.empty() ? "default" : context->second.namespace_);
 
   const ClusterEntry& c = cluster->second;
   if (c.insecure_skip_tls_verify) {
@@ -152,17 +148,15 @@ ConnectionConfig connection_from_kubeconfig(const Kubeconfig& config,
     check_tls_server_name(c.tls_server_name, cluster_name);
     connection.tls.server_name = c.tls_server_name;
   }
-  connection.proxy = c.proxy_url.empty()
-                         ? proxy_from_environment(connection.server, env)
-                         : proxy_from_kubeconfig(c.proxy_url, "cluster \"" + cluster_name + "\"");
+  connection.proxy = c.proxy_url.empty() ? proxy_from_environment(connection.server, env)
+                                         : proxy_from_kubeconfig(c.proxy_url, "cluster \"" + cluster_name + "\"");
   warn_about_plain_connections(connection, cluster_name);
 
   UserEntry user;
   if (!context->second.user.empty()) {
     const auto found = config.users.find(context->second.user);
     if (found == config.users.end()) {
-      throw ConfigError(where + " refers to user \"" + context->second.user + "\", which is not in " +
-                        source);
+      throw ConfigError(where + " refers to user \"" + context->second.user + "\", which is not in " + source);
     }
     user = found->second;
   }
@@ -177,21 +171,17 @@ ConnectionConfig connection_from_kubeconfig(const Kubeconfig& config,
   auto certificate = client_certificate(user, user_where);
 
   if (user.exec) {
-    ExecClusterInfo info{connection.server, connection.tls.ca_pem, c.insecure_skip_tls_verify,
-                         c.tls_server_name, c.proxy_url};
-    connection.credentials =
-        std::make_shared<ExecCredentials>(*user.exec, std::move(info), std::move(certificate));
+    ExecClusterInfo info{connection.server, connection.tls.ca_pem, c.insecure_skip_tls_verify, c.tls_server_name,
+                         c.proxy_url};
+    connection.credentials = std::make_shared<ExecCredentials>(*user.exec, std::move(info), std::move(certificate));
   } else if (!user.token.empty()) {
-    connection.credentials = std::make_shared<StaticCredentials>(
-        Credential{user.token, std::move(certificate)}, "bearer token of " + user_where);
+    connection.credentials = std::make_shared<StaticCredentials>(Credential{user.token, std::move(certificate)},
+                                                                 "bearer token of " + user_where);
   } else if (!user.token_file.empty()) {
-    connection.credentials =
-        std::make_shared<TokenFileCredentials>(user.token_file, std::move(certificate));
+    connection.credentials = std::make_shared<TokenFileCredentials>(user.token_file, std::move(certificate));
   } else {
-    const std::string description =
-        certificate ? "client certificate of " + user_where : "no credentials";
-    connection.credentials =
-        std::make_shared<StaticCredentials>(Credential{{}, std::move(certificate)}, description);
+    const std::string description = certificate ? "client certificate of " + user_where : "no credentials";
+    connection.credentials = std::make_shared<StaticCredentials>(Credential{{}, std::move(certificate)}, description);
   }
   return connection;
 }
@@ -222,8 +212,7 @@ ConnectionConfig in_cluster_connection(const std::string& host, const std::strin
   ConnectionConfig connection;
   const bool ipv6 = host.find(':') != std::string::npos;
   connection.server = "https://" + (ipv6 ? "[" + host + "]" : host) + ":" + port;
-  connection.tls.ca_pem = read_required((service_account_dir / "ca.crt").string(),
-                                        "in-cluster certificate authority");
+  connection.tls.ca_pem = read_required((service_account_dir / "ca.crt").string(), "in-cluster certificate authority");
   connection.credentials = std::make_shared<TokenFileCredentials>(token_path.string(), std::nullopt);
   connection.proxy = proxy_from_environment(connection.server, process_env);
   std::string ns = "default";
@@ -258,7 +247,7 @@ ConnectionConfig load_connection(const ConnectionOptions& options) {
         // The cause, as the system gives it (ENOENT, EACCES, EISDIR...).
         std::error_code error;
         const bool is_directory = std::filesystem::is_directory(path, error);
-        const std::string cause = is_directory ? std::strerror(EISDIR)
+        const std::string cause = is_directory                           ? std::strerror(EISDIR)
                                   : std::filesystem::exists(path, error) ? std::strerror(EACCES)
                                                                          : std::strerror(ENOENT);
         throw ConfigError("cannot read kubeconfig " + path.string() + ": " + cause +

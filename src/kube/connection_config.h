@@ -32,7 +32,7 @@ struct ConnectionConfig {
   /// "user NAME" (the kubeconfig user entry) or the service account
   /// ("system:serviceaccount:NS:NAME") in a pod. Empty when unknown.
   std::string user;
-  std::string source;      ///< where it came from, for status output
+  std::string source;  ///< where it came from, for status output
 };
 
 /// What the command line says about where to connect.
@@ -48,10 +48,8 @@ struct ConnectionOptions {
 /// variables of `env` as kubectl reads them (proxy_from_environment). Logs a
 /// warning for insecure-skip-tls-verify and for an http:// server, which expose
 /// the credentials and every Secret rotator reads or writes.
-ConnectionConfig connection_from_kubeconfig(const Kubeconfig& config,
-                                            const ConnectionOptions& options,
-                                            const std::string& source,
-                                            const EnvLookup& env = process_env);
+ConnectionConfig connection_from_kubeconfig(const Kubeconfig& config, const ConnectionOptions& options,
+                                            const std::string& source, const EnvLookup& env = process_env);
 
 /// In-cluster configuration: KUBERNETES_SERVICE_HOST/PORT and the service account
 /// directory (token, ca.crt, namespace). The token is re-read for every request.

@@ -5,8 +5,8 @@
 
 #include <cerrno>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "util/base64.h"
 #include "util/errors.h"
@@ -77,8 +77,7 @@ std::string last_stderr_line(const std::string& text) {
 StaticCredentials::StaticCredentials(Credential credential, std::string description)
     : credential_(std::move(credential)), description_(std::move(description)) {}
 
-TokenFileCredentials::TokenFileCredentials(std::string path,
-                                           std::optional<ClientCertificate> certificate)
+TokenFileCredentials::TokenFileCredentials(std::string path, std::optional<ClientCertificate> certificate)
     : path_(std::move(path)), certificate_(std::move(certificate)) {}
 
 Credential TokenFileCredentials::current() {
@@ -93,15 +92,13 @@ Credential TokenFileCredentials::current() {
 
 ExecCredentialResult parse_exec_credential(std::string_view output, const std::string& api_version,
                                            const std::string& plugin) {
-  auto fail = [&](const std::string& why) -> ConfigError {
-    return ConfigError("exec plugin " + plugin + " " + why);
-  };
+  auto fail = [&](const std::string& why) -> ConfigError { return ConfigError("exec plugin " + plugin + " " + why); };
   const auto json = nlohmann::json::parse(output, nullptr, false);
   if (json.is_discarded() || !json.is_object()) throw fail("did not print an ExecCredential (not JSON)");
-  if (util::string_member(json, "kind") != "ExecCredential") throw fail("printed JSON whose kind is not ExecCredential");
+  if (util::string_member(json, "kind") != "ExecCredential")
+    throw fail("printed JSON whose kind is not ExecCredential");
   if (util::string_member(json, "apiVersion") != api_version) {
-    throw fail("answered with apiVersion '" + util::string_member(json, "apiVersion") + "', expected " +
-               api_version);
+    throw fail("answered with apiVersion '" + util::string_member(json, "apiVersion") + "', expected " + api_version);
   }
   const auto status = json.find("status");
   if (status == json.end() || !status->is_object()) throw fail("printed an ExecCredential without status");
@@ -149,8 +146,7 @@ std::string exec_info_json(const ExecPluginConfig& config, const ExecClusterInfo
     if (!cluster.proxy_url.empty()) info["proxy-url"] = cluster.proxy_url;
     spec["cluster"] = info;
   }
-  return nlohmann::json{{"apiVersion", config.api_version}, {"kind", "ExecCredential"}, {"spec", spec}}
-      .dump();
+  return nlohmann::json{{"apiVersion", config.api_version}, {"kind", "ExecCredential"}, {"spec", spec}}.dump();
 }
 
 ExecCredentials::ExecCredentials(ExecPluginConfig config, ExecClusterInfo cluster,
@@ -161,8 +157,7 @@ ExecCredentials::ExecCredentials(ExecPluginConfig config, ExecClusterInfo cluste
 
 Credential ExecCredentials::current() {
   std::lock_guard lock(mutex_);
-  if (cached_ && (!cached_->expires_at ||
-                  util::Clock::now() + exec_expiry_margin < *cached_->expires_at)) {
+  if (cached_ && (!cached_->expires_at || util::Clock::now() + exec_expiry_margin < *cached_->expires_at)) {
     return cached_->credential;
   }
   std::vector<std::string> argv{config_.command};
@@ -174,8 +169,7 @@ Credential ExecCredentials::current() {
   try {
     // stderr is captured, not passed through: it is outside text and is shown
     // escaped, as a log line, so a plugin cannot drive the terminal.
-    run = util::run_process(argv, env, exec_plugin_timeout, util::ChildStdin::null,
-                            util::ChildStderr::capture);
+    run = util::run_process(argv, env, exec_plugin_timeout, util::ChildStdin::null, util::ChildStderr::capture);
   } catch (const Error& e) {
     std::string message = std::string(e.what());
     if (!config_.install_hint.empty()) message += " (" + config_.install_hint + ")";
@@ -190,8 +184,8 @@ Credential ExecCredentials::current() {
   if (run.timed_out) throw ConfigError("exec plugin " + config_.command + " did not finish in 60 s");
   if (run.exit_code != 0) {
     const std::string why = last_stderr_line(run.stderr_text);
-    throw ConfigError("exec plugin " + config_.command + " failed with exit code " +
-                      std::to_string(run.exit_code) + (why.empty() ? "" : ": " + why));
+    throw ConfigError("exec plugin " + config_.command + " failed with exit code " + std::to_string(run.exit_code) +
+                      (why.empty() ? "" : ": " + why));
   }
   auto result = parse_exec_credential(run.stdout_text, config_.api_version, config_.command);
   if (!result.credential.client_certificate) {

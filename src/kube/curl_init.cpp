@@ -19,9 +19,13 @@ void wiping_free(void* block) {
   std::free(block);
 }
 
-void* plain_malloc(std::size_t size) { return std::malloc(size); }
+void* plain_malloc(std::size_t size) {
+  return std::malloc(size);
+}
 
-void* plain_calloc(std::size_t count, std::size_t size) { return std::calloc(count, size); }
+void* plain_calloc(std::size_t count, std::size_t size) {
+  return std::calloc(count, size);
+}
 
 // Never grows in place behind our back: a moved block would leave its old copy
 // unwiped, so growth is malloc, copy, wipe and free.
@@ -51,8 +55,7 @@ char* plain_strdup(const char* text) {
 
 void ensure_curl_initialized() {
   std::call_once(curl_init_once, [] {
-    curl_global_init_mem(CURL_GLOBAL_DEFAULT, plain_malloc, wiping_free, wiping_realloc, plain_strdup,
-                         plain_calloc);
+    curl_global_init_mem(CURL_GLOBAL_DEFAULT, plain_malloc, wiping_free, wiping_realloc, plain_strdup, plain_calloc);
   });
 }
 

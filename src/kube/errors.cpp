@@ -11,10 +11,8 @@ namespace {
 ExitCode exit_code_for(Reason reason) {
   switch (reason) {
     case Reason::unauthorized:
-    case Reason::forbidden:
-      return ExitCode::not_authorized;
-    default:
-      return ExitCode::failure;
+    case Reason::forbidden: return ExitCode::not_authorized;
+    default: return ExitCode::failure;
   }
 }
 
@@ -106,14 +104,12 @@ ApiError error_from_response(long http_status, std::string_view body) {
                               ? std::string(reason_name(reason))
                               : util::escape_for_terminal(util::truncate_for_display(status->message, 2000));
     return ApiError(reason, http_status,
-                    message + " (" + std::string(reason_name(reason)) + ", HTTP " +
-                        std::to_string(http_status) + ")");
+                    message + " (" + std::string(reason_name(reason)) + ", HTTP " + std::to_string(http_status) + ")");
   }
   const Reason reason = classify(http_status, "");
   return ApiError(reason, http_status,
                   "the API server answered HTTP " + std::to_string(http_status) + " (" +
-                      std::string(reason_name(reason)) +
-                      ") with a body that is not a Kubernetes Status");
+                      std::string(reason_name(reason)) + ") with a body that is not a Kubernetes Status");
 }
 
 }  // namespace rotator::kube

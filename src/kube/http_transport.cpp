@@ -73,12 +73,9 @@ TransportResult::Kind classify_curl_error(CURLcode code) {
     case CURLE_SSL_CACERT_BADFILE:
     case CURLE_SSL_CERTPROBLEM:
     case CURLE_SSL_CIPHER:
-    case CURLE_SSL_ISSUER_ERROR:
-      return TransportResult::Kind::tls_failure;
-    case CURLE_FILESIZE_EXCEEDED:
-      return TransportResult::Kind::too_large;
-    default:
-      return TransportResult::Kind::fatal;
+    case CURLE_SSL_ISSUER_ERROR: return TransportResult::Kind::tls_failure;
+    case CURLE_FILESIZE_EXCEEDED: return TransportResult::Kind::too_large;
+    default: return TransportResult::Kind::fatal;
   }
 }
 
@@ -191,7 +188,8 @@ TransportResult HttpTransport::send(const HttpRequest& request) {
   curl_easy_setopt(curl, CURLOPT_URL, routed.url.c_str());
   curl_easy_setopt(curl, CURLOPT_CONNECT_TO, routed.connect_to.get());
   const auto timeout = request.timeout.count() > 0 ? std::min(request.timeout, timeouts_.request) : timeouts_.request;
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(std::max<std::chrono::milliseconds::rep>(1, timeout.count())));
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS,
+                   static_cast<long>(std::max<std::chrono::milliseconds::rep>(1, timeout.count())));
   curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);  // resets whatever the last request set
   curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, nullptr);
   if (request.method != "GET") {

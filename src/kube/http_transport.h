@@ -40,10 +40,10 @@ struct TransportResult {
     fatal,               ///< anything else libcurl refused to do
   } kind = Kind::response;
   long status = 0;
-  util::SecretBuffer body;   ///< may carry Secret data: wiped when dropped
-  std::string retry_after;   ///< the Retry-After header, if any
-  std::string error;         ///< libcurl's explanation when kind != response
-  bool timed_out = false;    ///< the request's time limit (HttpRequest::timeout) cut it
+  util::SecretBuffer body;  ///< may carry Secret data: wiped when dropped
+  std::string retry_after;  ///< the Retry-After header, if any
+  std::string error;        ///< libcurl's explanation when kind != response
+  bool timed_out = false;   ///< the request's time limit (HttpRequest::timeout) cut it
 };
 
 /// Time limits of one request. A request whose answer trickles in slower than

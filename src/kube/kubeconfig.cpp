@@ -12,12 +12,9 @@ namespace {
 
 class Parser {
  public:
-  Parser(const std::filesystem::path& directory, const std::string& source)
-      : directory_(directory), source_(source) {}
+  Parser(const std::filesystem::path& directory, const std::string& source) : directory_(directory), source_(source) {}
 
-  [[noreturn]] void fail(const std::string& what) const {
-    throw ConfigError("kubeconfig " + source_ + ": " + what);
-  }
+  [[noreturn]] void fail(const std::string& what) const { throw ConfigError("kubeconfig " + source_ + ": " + what); }
 
   std::string string_field(const YAML::Node& node, const char* key, const std::string& where) const {
     const YAML::Node value = node[key];
@@ -87,10 +84,8 @@ class Parser {
     if (!node.IsMap()) fail(where + " must be a mapping");
     ExecPluginConfig e;
     e.api_version = string_field(node, "apiVersion", where);
-    if (e.api_version != "client.authentication.k8s.io/v1" &&
-        e.api_version != "client.authentication.k8s.io/v1beta1") {
-      fail(where + ".apiVersion must be client.authentication.k8s.io/v1 or v1beta1, not '" +
-           e.api_version + "'");
+    if (e.api_version != "client.authentication.k8s.io/v1" && e.api_version != "client.authentication.k8s.io/v1beta1") {
+      fail(where + ".apiVersion must be client.authentication.k8s.io/v1 or v1beta1, not '" + e.api_version + "'");
     }
     e.command = string_field(node, "command", where);
     if (e.command.empty()) fail(where + ".command is missing");
@@ -130,8 +125,7 @@ class Parser {
     u.client_key = path_field(node, "client-key", where);
     u.client_key_data = data_field(node, "client-key-data", where);
     if (const YAML::Node e = node["exec"]; e && !e.IsNull()) u.exec = exec(e, where + ".exec");
-    u.has_basic_auth = !string_field(node, "username", where).empty() ||
-                       !string_field(node, "password", where).empty();
+    u.has_basic_auth = !string_field(node, "username", where).empty() || !string_field(node, "password", where).empty();
     if (const YAML::Node p = node["auth-provider"]; p && p.IsMap()) {
       u.auth_provider_name = string_field(p, "name", where + ".auth-provider");
       if (u.auth_provider_name.empty()) u.auth_provider_name = "unnamed";
@@ -167,20 +161,19 @@ Kubeconfig parse_kubeconfig(std::string_view yaml_text, const std::filesystem::p
   if (!root || root.IsNull()) return config;  // an empty file is an empty config, as for kubectl
   if (!root.IsMap()) parser.fail("the document must be a mapping");
 
-  parser.named_list(root, "clusters", "cluster", [&](const std::string& name, const YAML::Node& body,
-                                                      const std::string& where) {
-    config.clusters.try_emplace(name, parser.cluster(body, where));
-  });
-  parser.named_list(root, "users", "user", [&](const std::string& name, const YAML::Node& body,
-                                                const std::string& where) {
-    config.users.try_emplace(name, parser.user(body, where));
-  });
-  parser.named_list(root, "contexts", "context", [&](const std::string& name,
-                                                      const YAML::Node& body,
-                                                      const std::string& where) {
-    config.contexts.try_emplace(name, parser.context(body, where));
-    config.context_sources.try_emplace(name, source);
-  });
+  parser.named_list(root, "clusters", "cluster",
+                    [&](const std::string& name, const YAML::Node& body, const std::string& where) {
+                      config.clusters.try_emplace(name, parser.cluster(body, where));
+                    });
+  parser.named_list(root, "users", "user",
+                    [&](const std::string& name, const YAML::Node& body, const std::string& where) {
+                      config.users.try_emplace(name, parser.user(body, where));
+                    });
+  parser.named_list(root, "contexts", "context",
+                    [&](const std::string& name, const YAML::Node& body, const std::string& where) {
+                      config.contexts.try_emplace(name, parser.context(body, where));
+                      config.context_sources.try_emplace(name, source);
+                    });
   config.current_context = parser.string_field(root, "current-context", "");
   return config;
 }

@@ -33,7 +33,7 @@ struct ClusterEntry {
 /// users[].user.
 struct UserEntry {
   std::string token;
-  std::string token_file;  ///< path; re-read for every request, as bound tokens rotate
+  std::string token_file;               ///< path; re-read for every request, as bound tokens rotate
   std::string client_certificate;       ///< path
   std::string client_certificate_data;  ///< PEM bytes
   std::string client_key;               ///< path

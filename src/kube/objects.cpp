@@ -38,7 +38,9 @@ const Json& member_or_empty(const Json& object, const char* key) {
 
 }  // namespace
 
-std::string api_time(util::TimePoint t) { return util::format_rfc3339(t); }
+std::string api_time(util::TimePoint t) {
+  return util::format_rfc3339(t);
+}
 
 ObjectMeta meta_from_json(const Json& object) {
   const Json& meta = member_or_empty(object, "metadata");
@@ -75,8 +77,7 @@ Secret secret_from_json(const Json& object) {
     auto decoded = util::base64_decode(value.get_ref<const std::string&>());
     if (!decoded) {
       throw ApiError(Reason::bad_response, 200,
-                     "Secret " + secret.metadata.name + " has data key \"" + key +
-                         "\" that is not base64");
+                     "Secret " + secret.metadata.name + " has data key \"" + key + "\" that is not base64");
     }
     secret.data.emplace(key, std::move(*decoded));
   }
@@ -99,8 +100,7 @@ Pod pod_from_json(const Json& object) {
   const Json& status = member_or_empty(object, "status");
   pod.phase = string_at(status, "phase");
   pod.start_time = time_at(status, "startTime");
-  if (const auto conditions = status.find("conditions");
-      conditions != status.end() && conditions->is_array()) {
+  if (const auto conditions = status.find("conditions"); conditions != status.end() && conditions->is_array()) {
     for (const auto& condition : *conditions) {
       if (string_at(condition, "type") == "Ready" && string_at(condition, "status") == "True") {
         pod.ready = true;
@@ -118,8 +118,8 @@ Lease lease_from_json(const Json& object) {
   lease.holder_identity = string_at(spec, "holderIdentity");
   // int32 in the API; anything else was not written by a Kubernetes client.
   if (const auto it = spec.find("leaseDurationSeconds"); it != spec.end() && it->is_number_integer() &&
-                                                           it->get<long long>() >= 0 &&
-                                                           it->get<long long>() <= std::numeric_limits<int32_t>::max()) {
+                                                         it->get<long long>() >= 0 &&
+                                                         it->get<long long>() <= std::numeric_limits<int32_t>::max()) {
     lease.lease_duration_seconds = it->get<long>();
   }
   lease.acquire_time = time_at(spec, "acquireTime");
@@ -137,8 +137,7 @@ Json lease_to_json(const Lease& lease) {
   // MicroTime: the API insists on the fractional form for Lease times.
   auto micro = [](util::TimePoint t) {
     std::string text = util::format_rfc3339(t);
-    const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
-                            t.time_since_epoch()) .count() % 1000000;
+    const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count() % 1000000;
     char fraction[16];
     std::snprintf(fraction, sizeof fraction, ".%06lldZ", static_cast<long long>(micros));
     text.pop_back();

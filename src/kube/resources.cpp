@@ -30,8 +30,8 @@ const char* resource_of(WorkloadKind kind) {
 
 }  // namespace
 
-std::string namespaced_path(const std::string& group_version, const std::string& ns,
-                            const std::string& resource, const std::string& name) {
+std::string namespaced_path(const std::string& group_version, const std::string& ns, const std::string& resource,
+                            const std::string& name) {
   std::string path = api_prefix(group_version) + "/namespaces/" + url_encode(ns) + "/" + resource;
   if (!name.empty()) path += "/" + url_encode(name);
   return path;
@@ -58,8 +58,7 @@ Secret SecretApi::replace(const Secret& secret) {
     throw Error("refusing to replace Secret " + secret.metadata.name + " without a resourceVersion");
   }
   return secret_from_json(client_.replace(
-      namespaced_path("v1", secret.metadata.namespace_, "secrets", secret.metadata.name),
-      secret_to_json(secret)));
+      namespaced_path("v1", secret.metadata.namespace_, "secrets", secret.metadata.name), secret_to_json(secret)));
 }
 
 std::vector<Pod> PodApi::list(const std::string& ns, const std::string& label_selector,
@@ -77,8 +76,7 @@ std::vector<Pod> PodApi::list(const std::string& ns, const std::string& label_se
   return pods;
 }
 
-void PodApi::remove(const std::string& ns, const std::string& name,
-                    const Preconditions& preconditions) {
+void PodApi::remove(const std::string& ns, const std::string& name, const Preconditions& preconditions) {
   client_.remove(namespaced_path("v1", ns, "pods", name), delete_options(preconditions));
 }
 
@@ -98,8 +96,7 @@ WorkloadRef parse_workload_ref(const std::string& text) {
   } else if (kind == "daemonset" || kind == "daemonsets" || kind == "ds") {
     ref.kind = WorkloadKind::daemon_set;
   } else {
-    throw UsageError("workload kind \"" + kind +
-                     "\" is not one of deployment, statefulset, daemonset");
+    throw UsageError("workload kind \"" + kind + "\" is not one of deployment, statefulset, daemonset");
   }
   return ref;
 }
@@ -141,15 +138,14 @@ std::optional<Lease> LeaseApi::get(const std::string& ns, const std::string& nam
 Lease LeaseApi::create(const Lease& lease) {
   Lease body = lease;
   body.metadata.resource_version.clear();
-  return lease_from_json(client_.create(
-      namespaced_path("coordination.k8s.io/v1", lease.metadata.namespace_, "leases"), lease_to_json(body)));
+  return lease_from_json(client_.create(namespaced_path("coordination.k8s.io/v1", lease.metadata.namespace_, "leases"),
+                                        lease_to_json(body)));
 }
 
 Lease LeaseApi::update(const Lease& lease) {
-  return lease_from_json(client_.replace(namespaced_path("coordination.k8s.io/v1",
-                                                         lease.metadata.namespace_, "leases",
-                                                         lease.metadata.name),
-                                         lease_to_json(lease)));
+  return lease_from_json(client_.replace(
+      namespaced_path("coordination.k8s.io/v1", lease.metadata.namespace_, "leases", lease.metadata.name),
+      lease_to_json(lease)));
 }
 
 std::vector<Json> EventApi::list(const std::string& ns, const std::string& field_selector) {
@@ -165,24 +161,23 @@ std::vector<Json> EventApi::list(const std::string& ns, const std::string& field
 
 void EventApi::create(const EventSpec& event, util::TimePoint now) {
   const std::string time = api_time(now);
-  const Json body = {
-      {"apiVersion", "v1"},
-      {"kind", "Event"},
-      {"metadata", {{"generateName", event.involved_name + "."}, {"namespace", event.namespace_}}},
-      {"involvedObject",
-       {{"kind", event.involved_kind},
-        {"apiVersion", event.involved_api_version},
-        {"name", event.involved_name},
-        {"namespace", event.namespace_},
-        {"uid", event.involved_uid}}},
-      {"reason", event.reason},
-      {"message", event.message},
-      {"type", event.type == EventSpec::Type::warning ? "Warning" : "Normal"},
-      {"source", {{"component", event.component}}},
-      {"reportingComponent", event.component},
-      {"firstTimestamp", time},
-      {"lastTimestamp", time},
-      {"count", 1}};
+  const Json body = {{"apiVersion", "v1"},
+                     {"kind", "Event"},
+                     {"metadata", {{"generateName", event.involved_name + "."}, {"namespace", event.namespace_}}},
+                     {"involvedObject",
+                      {{"kind", event.involved_kind},
+                       {"apiVersion", event.involved_api_version},
+                       {"name", event.involved_name},
+                       {"namespace", event.namespace_},
+                       {"uid", event.involved_uid}}},
+                     {"reason", event.reason},
+                     {"message", event.message},
+                     {"type", event.type == EventSpec::Type::warning ? "Warning" : "Normal"},
+                     {"source", {{"component", event.component}}},
+                     {"reportingComponent", event.component},
+                     {"firstTimestamp", time},
+                     {"lastTimestamp", time},
+                     {"count", 1}};
   client_.create(namespaced_path("v1", event.namespace_, "events"), body);
 }
 

@@ -97,7 +97,7 @@ class EventApi {
 };
 
 /// "/api/v1/namespaces/NS/RESOURCE[/NAME]" or "/apis/GROUP/VERSION/namespaces/...".
-std::string namespaced_path(const std::string& group_version, const std::string& ns,
-                            const std::string& resource, const std::string& name = {});
+std::string namespaced_path(const std::string& group_version, const std::string& ns, const std::string& resource,
+                            const std::string& name = {});
 
 }  // namespace rotator::kube

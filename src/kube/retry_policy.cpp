@@ -13,16 +13,13 @@ bool is_retriable_status(long http_status) {
     case 500:
     case 502:
     case 503:
-    case 504:
-      return true;
-    default:
-      return false;
+    case 504: return true;
+    default: return false;
   }
 }
 
-std::optional<Millis> next_retry_delay(const RetryPolicy& policy, int attempt,
-                                       const AttemptOutcome& outcome, Millis elapsed,
-                                       double jitter) {
+std::optional<Millis> next_retry_delay(const RetryPolicy& policy, int attempt, const AttemptOutcome& outcome,
+                                       Millis elapsed, double jitter) {
   using Kind = AttemptOutcome::Kind;
   if (outcome.kind == Kind::fatal_transport) return std::nullopt;
   if (outcome.kind == Kind::response && !is_retriable_status(outcome.http_status)) {
@@ -44,8 +41,7 @@ std::optional<Millis> next_retry_delay(const RetryPolicy& policy, int attempt,
   return delay;
 }
 
-std::optional<Millis> parse_retry_after(std::string_view value,
-                                        std::chrono::system_clock::time_point now) {
+std::optional<Millis> parse_retry_after(std::string_view value, std::chrono::system_clock::time_point now) {
   while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
   while (!value.empty() && (value.back() == ' ' || value.back() == '\r')) value.remove_suffix(1);
   if (value.empty()) return std::nullopt;

@@ -20,7 +20,7 @@ struct RetryPolicy {
 /// What one attempt came back with.
 struct AttemptOutcome {
   enum class Kind { response, connection_failure, fatal_transport } kind = Kind::response;
-  long http_status = 0;             ///< when kind == response
+  long http_status = 0;               ///< when kind == response
   std::optional<Millis> retry_after;  ///< the server's Retry-After, when it sent one
 };
 
@@ -30,9 +30,8 @@ struct AttemptOutcome {
 /// another 4xx. `jitter` in [0, 1) spreads clients out (equal jitter: half the
 /// backoff is fixed, half random). A Retry-After longer than what is left of the
 /// budget is not waited for at all. Pure, so the policy is unit-tested without I/O.
-std::optional<Millis> next_retry_delay(const RetryPolicy& policy, int attempt,
-                                       const AttemptOutcome& outcome, Millis elapsed,
-                                       double jitter);
+std::optional<Millis> next_retry_delay(const RetryPolicy& policy, int attempt, const AttemptOutcome& outcome,
+                                       Millis elapsed, double jitter);
 
 /// Whether an HTTP status is one the policy retries.
 bool is_retriable_status(long http_status);
@@ -45,7 +44,6 @@ inline constexpr Millis longest_retry_after = std::chrono::hours(24);
 
 /// Parses Retry-After: delta-seconds, or an HTTP-date relative to `now`, clamped
 /// to [0, longest_retry_after]. nullopt when it is neither.
-std::optional<Millis> parse_retry_after(std::string_view value,
-                                        std::chrono::system_clock::time_point now);
+std::optional<Millis> parse_retry_after(std::string_view value, std::chrono::system_clock::time_point now);
 
 }  // namespace rotator::kube

@@ -19,7 +19,9 @@ const Json& object_at(const Json& object, const char* key) {
   return it != object.end() && it->is_object() ? *it : empty;
 }
 
-RolloutStatus in_progress(std::string message) { return {State::in_progress, std::move(message)}; }
+RolloutStatus in_progress(std::string message) {
+  return {State::in_progress, std::move(message)};
+}
 
 RolloutStatus deployment_status(const Json& d) {
   const Json& spec = object_at(d, "spec");
@@ -30,7 +32,8 @@ RolloutStatus deployment_status(const Json& d) {
   }
   if (const auto conditions = status.find("conditions"); conditions != status.end() && conditions->is_array()) {
     for (const auto& c : *conditions) {
-      if (util::string_member(c, "type") == "Progressing" && util::string_member(c, "reason") == "ProgressDeadlineExceeded") {
+      if (util::string_member(c, "type") == "Progressing" &&
+          util::string_member(c, "reason") == "ProgressDeadlineExceeded") {
         return {State::failed, "deployment \"" + name + "\" exceeded its progress deadline"};
       }
     }
@@ -40,18 +43,16 @@ RolloutStatus deployment_status(const Json& d) {
   const long total = integer_at(status, "replicas");
   const long available = integer_at(status, "availableReplicas");
   if (updated < replicas) {
-    return in_progress("Waiting for deployment \"" + name + "\" rollout to finish: " +
-                       std::to_string(updated) + " out of " + std::to_string(replicas) +
-                       " new replicas have been updated...");
+    return in_progress("Waiting for deployment \"" + name + "\" rollout to finish: " + std::to_string(updated) +
+                       " out of " + std::to_string(replicas) + " new replicas have been updated...");
   }
   if (total > updated) {
-    return in_progress("Waiting for deployment \"" + name + "\" rollout to finish: " +
-                       std::to_string(total - updated) + " old replicas are pending termination...");
+    return in_progress("Waiting for deployment \"" + name + "\" rollout to finish: " + std::to_string(total - updated) +
+                       " old replicas are pending termination...");
   }
   if (available < updated) {
-    return in_progress("Waiting for deployment \"" + name + "\" rollout to finish: " +
-                       std::to_string(available) + " of " + std::to_string(updated) +
-                       " updated replicas are available...");
+    return in_progress("Waiting for deployment \"" + name + "\" rollout to finish: " + std::to_string(available) +
+                       " of " + std::to_string(updated) + " updated replicas are available...");
   }
   return {State::complete, "deployment \"" + name + "\" successfully rolled out"};
 }
@@ -61,7 +62,8 @@ RolloutStatus stateful_set_status(const Json& s) {
   const Json& status = object_at(s, "status");
   const std::string name = util::string_member(object_at(s, "metadata"), "name");
   const Json& strategy = object_at(spec, "updateStrategy");
-  if (!strategy.empty() && util::string_member(strategy, "type") != "RollingUpdate" && !util::string_member(strategy, "type").empty()) {
+  if (!strategy.empty() && util::string_member(strategy, "type") != "RollingUpdate" &&
+      !util::string_member(strategy, "type").empty()) {
     return {State::failed, "rollout status is only available for RollingUpdate strategy type"};
   }
   const long observed = integer_at(status, "observedGeneration");
@@ -71,28 +73,26 @@ RolloutStatus stateful_set_status(const Json& s) {
   const long replicas = integer_at(spec, "replicas", 1);
   const long ready = integer_at(status, "readyReplicas");
   if (ready < replicas) {
-    return in_progress("Waiting for " + std::to_string(replicas - ready) +
-                       " pods to be ready...");
+    return in_progress("Waiting for " + std::to_string(replicas - ready) + " pods to be ready...");
   }
   const Json& rolling = object_at(strategy, "rollingUpdate");
   if (rolling.contains("partition")) {
     const long partition = integer_at(rolling, "partition");
     const long updated = integer_at(status, "updatedReplicas");
     if (updated < replicas - partition) {
-      return in_progress("Waiting for partitioned roll out to finish: " + std::to_string(updated) +
-                         " out of " + std::to_string(replicas - partition) +
-                         " new pods have been updated...");
+      return in_progress("Waiting for partitioned roll out to finish: " + std::to_string(updated) + " out of " +
+                         std::to_string(replicas - partition) + " new pods have been updated...");
     }
-    return {State::complete, "partitioned roll out complete: " + std::to_string(updated) +
-                                 " new pods have been updated..."};
+    return {State::complete,
+            "partitioned roll out complete: " + std::to_string(updated) + " new pods have been updated..."};
   }
   if (util::string_member(status, "updateRevision") != util::string_member(status, "currentRevision")) {
     return in_progress("waiting for statefulset rolling update to complete " +
                        std::to_string(integer_at(status, "updatedReplicas")) + " pods at revision " +
                        util::string_member(status, "updateRevision") + "...");
   }
-  return {State::complete, "statefulset rolling update complete " + std::to_string(ready) +
-                               " pods at revision " + util::string_member(status, "currentRevision") + "..."};
+  return {State::complete, "statefulset rolling update complete " + std::to_string(ready) + " pods at revision " +
+                               util::string_member(status, "currentRevision") + "..."};
 }
 
 RolloutStatus daemon_set_status(const Json& d) {
@@ -110,14 +110,12 @@ RolloutStatus daemon_set_status(const Json& d) {
   const long updated = integer_at(status, "updatedNumberScheduled");
   const long available = integer_at(status, "numberAvailable");
   if (updated < desired) {
-    return in_progress("Waiting for daemon set \"" + name + "\" rollout to finish: " +
-                       std::to_string(updated) + " out of " + std::to_string(desired) +
-                       " new pods have been updated...");
+    return in_progress("Waiting for daemon set \"" + name + "\" rollout to finish: " + std::to_string(updated) +
+                       " out of " + std::to_string(desired) + " new pods have been updated...");
   }
   if (available < desired) {
-    return in_progress("Waiting for daemon set \"" + name + "\" rollout to finish: " +
-                       std::to_string(available) + " of " + std::to_string(desired) +
-                       " updated pods are available...");
+    return in_progress("Waiting for daemon set \"" + name + "\" rollout to finish: " + std::to_string(available) +
+                       " of " + std::to_string(desired) + " updated pods are available...");
   }
   return {State::complete, "daemon set \"" + name + "\" successfully rolled out"};
 }

@@ -41,8 +41,8 @@ PushResult push_and_warn(PushMethod method, const PushTarget& target, const std:
   } catch (const std::exception& e) {  // the push must never change the run's result
     result = {false, e.what()};
   }
-  const log::Fields fields = {{"pushgateway", redacted_url(target.base_url)}, {"job", target.job},
-                              {"namespace", target.namespace_}};
+  const log::Fields fields = {
+      {"pushgateway", redacted_url(target.base_url)}, {"job", target.job}, {"namespace", target.namespace_}};
   if (result.ok) {
     log::debug(std::string("pushed ") + what + " to the Pushgateway", fields);
   } else {
@@ -59,8 +59,8 @@ PushResult push_and_warn(PushMethod method, const PushTarget& target, const std:
 PushResult send_to_pushgateway(PushMethod method, const PushTarget& target, const std::string& body,
                                const PushOptions& options) {
   const std::string url = target.base_url + grouping_path(target);
-  kube::HttpTransport transport(kube::TlsSettings{}, kube::TransportTimeouts{options.connect_timeout,
-                                                                            options.request_timeout});
+  kube::HttpTransport transport(kube::TlsSettings{},
+                                kube::TransportTimeouts{options.connect_timeout, options.request_timeout});
   kube::HttpRequest request;
   request.method = method_name(method);
   request.url = url;
@@ -92,8 +92,8 @@ PushResult push_run_outcome(const PushTarget& target, const RunOutcome& outcome,
 
 PushResult push_status(const PushTarget& target, const StatusSnapshot& snapshot, const PushOptions& options) {
   return push_and_warn(
-      PushMethod::put, target, [&] { return render(status_families({snapshot}, NamespaceLabel::omit)); },
-      "the status", options);
+      PushMethod::put, target, [&] { return render(status_families({snapshot}, NamespaceLabel::omit)); }, "the status",
+      options);
 }
 
 }  // namespace rotator::metrics

@@ -16,9 +16,9 @@ inline constexpr const char* pushgateway_env_var = "ROTATOR_PUSHGATEWAY";
 /// One group on one Pushgateway: metrics pushed there replace the group's
 /// metrics of the same names (POST) or the whole group (PUT).
 struct PushTarget {
-  std::string base_url;   ///< http(s)://host[:port][/prefix], as parse_pushgateway_url returns it
-  std::string job;        ///< grouping label `job`, e.g. "rotate" or "management-renew"
-  std::string namespace_; ///< grouping label `namespace`
+  std::string base_url;    ///< http(s)://host[:port][/prefix], as parse_pushgateway_url returns it
+  std::string job;         ///< grouping label `job`, e.g. "rotate" or "management-renew"
+  std::string namespace_;  ///< grouping label `namespace`
 };
 
 /// Checks a Pushgateway URL: http or https, a host, no query or fragment (a path

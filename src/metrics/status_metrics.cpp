@@ -24,42 +24,57 @@ enum Family : std::size_t {
 std::vector<MetricFamily> empty_families() {
   std::vector<MetricFamily> f(family_count);
   f[key_info] = {"rotator_signing_key_info",
-                 "The current signing key: its kid (a public thumbprint) and algorithm. Always 1.", MetricType::gauge, {}};
+                 "The current signing key: its kid (a public thumbprint) and algorithm. Always 1.",
+                 MetricType::gauge,
+                 {}};
   f[key_created] = {"rotator_signing_key_created_timestamp_seconds",
-                    "When the current signing key was created, in seconds since the epoch.", MetricType::gauge, {}};
+                    "When the current signing key was created, in seconds since the epoch.",
+                    MetricType::gauge,
+                    {}};
   f[staged_key] = {"rotator_staged_key_present",
                    "1 when a staged next key is published in jwks.json, ready for the next rotation.",
-                   MetricType::gauge, {}};
-  f[retired_key] = {"rotator_retired_key_trusted_until_timestamp_seconds",
-                    "Until when a retired key stays in jwks.json (tokens it signed still verify), in seconds since the epoch.",
-                    MetricType::gauge, {}};
+                   MetricType::gauge,
+                   {}};
+  f[retired_key] = {
+      "rotator_retired_key_trusted_until_timestamp_seconds",
+      "Until when a retired key stays in jwks.json (tokens it signed still verify), in seconds since the epoch.",
+      MetricType::gauge,
+      {}};
   f[last_rotation] = {"rotator_last_rotation_timestamp_seconds",
-                      "When the last key rotation finished, in seconds since the epoch.", MetricType::gauge, {}};
+                      "When the last key rotation finished, in seconds since the epoch.",
+                      MetricType::gauge,
+                      {}};
   f[rotation_unfinished] = {"rotator_rotation_unfinished",
                             "1 while a rotation has started and not finished (a rerun resumes it).",
-                            MetricType::gauge, {}};
-  f[admin_token_present] = {"rotator_admin_token_present", "1 when the admin-token Secret holds a token file.",
-                            MetricType::gauge, {}};
+                            MetricType::gauge,
+                            {}};
+  f[admin_token_present] = {
+      "rotator_admin_token_present", "1 when the admin-token Secret holds a token file.", MetricType::gauge, {}};
   f[admin_token_expiry] = {"rotator_admin_token_expiration_timestamp_seconds",
                            "When the admin token expires, in seconds since the epoch; absent when it never expires.",
-                           MetricType::gauge, {}};
-  f[lock_held] = {"rotator_lock_held", "1 while a run holds the rotator-lock Lease (holder: its identity).",
-                  MetricType::gauge, {}};
-  f[tokens] = {"rotator_tokens", "Management and database tokens in the registry, by kind and state.",
-               MetricType::gauge, {}};
+                           MetricType::gauge,
+                           {}};
+  f[lock_held] = {
+      "rotator_lock_held", "1 while a run holds the rotator-lock Lease (holder: its identity).", MetricType::gauge, {}};
+  f[tokens] = {
+      "rotator_tokens", "Management and database tokens in the registry, by kind and state.", MetricType::gauge, {}};
   f[token_next_expiry] = {"rotator_token_next_expiration_timestamp_seconds",
                           "The soonest expiry of an active token of the kind, in seconds since the epoch; absent when "
                           "no active token expires.",
-                          MetricType::gauge, {}};
+                          MetricType::gauge,
+                          {}};
   f[verdict] = {"rotator_verdict",
                 "1 for the namespace's health verdict (healthy, degraded or broken), 0 for the other two.",
-                MetricType::gauge, {}};
-  f[verdict_reason] = {"rotator_verdict_reason_info", "Why the namespace is degraded or broken. Always 1.",
-                       MetricType::gauge, {}};
+                MetricType::gauge,
+                {}};
+  f[verdict_reason] = {
+      "rotator_verdict_reason_info", "Why the namespace is degraded or broken. Always 1.", MetricType::gauge, {}};
   return f;
 }
 
-double as_gauge(bool value) { return value ? 1 : 0; }
+double as_gauge(bool value) {
+  return value ? 1 : 0;
+}
 
 void add_tokens(std::vector<MetricFamily>& f, const Labels& base, const char* kind, const TokenCounts& counts) {
   const std::pair<const char*, std::size_t> states[] = {
@@ -111,8 +126,7 @@ void add_snapshot(std::vector<MetricFamily>& f, const StatusSnapshot& s, Namespa
     f[verdict].samples.push_back({with({{"verdict", to_string(v)}}), as_gauge(v == s.verdict)});
   }
   if (!s.verdict_reason.empty()) {
-    f[verdict_reason].samples.push_back(
-        {with({{"verdict", to_string(s.verdict)}, {"reason", s.verdict_reason}}), 1});
+    f[verdict_reason].samples.push_back({with({{"verdict", to_string(s.verdict)}, {"reason", s.verdict_reason}}), 1});
   }
 }
 

@@ -13,7 +13,9 @@ bool is_name_start(char c, bool colon_allowed) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (colon_allowed && c == ':');
 }
 
-bool is_name_char(char c, bool colon_allowed) { return is_name_start(c, colon_allowed) || (c >= '0' && c <= '9'); }
+bool is_name_char(char c, bool colon_allowed) {
+  return is_name_start(c, colon_allowed) || (c >= '0' && c <= '9');
+}
 
 bool is_valid_name(std::string_view name, bool colon_allowed) {
   if (name.empty() || !is_name_start(name.front(), colon_allowed)) return false;
@@ -61,7 +63,9 @@ const char* type_name(MetricType type) {
 
 }  // namespace
 
-bool is_valid_metric_name(std::string_view name) { return is_valid_name(name, true); }
+bool is_valid_metric_name(std::string_view name) {
+  return is_valid_name(name, true);
+}
 
 bool is_valid_label_name(std::string_view name) {
   return is_valid_name(name, false) && !name.starts_with("__");
@@ -86,10 +90,14 @@ std::string valid_utf8(std::string_view text) {
 std::string escape_label_value(std::string_view value) {
   std::string out;
   for (char c : valid_utf8(value)) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out += c;
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '"')
+      out += "\\\"";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
   }
   return out;
 }
@@ -97,9 +105,12 @@ std::string escape_label_value(std::string_view value) {
 std::string escape_help(std::string_view text) {
   std::string out;
   for (char c : valid_utf8(text)) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '\n') out += "\\n";
-    else out += c;
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
   }
   return out;
 }

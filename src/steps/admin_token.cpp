@@ -76,7 +76,8 @@ AdminTokenAssessment assess_admin_token(const formats::KeyRing& ring, const std:
     if (options.force == Force::yes) return {Action::replace, admin_token_reason::forced};
     throw InvalidDataError(where + " is invalid: " + e.what() +
                            "; rotator will not overwrite it. To replace it with a new admin token: rotator "
-                           "create-admin-token -n " + observed->metadata.namespace_ + " --force");
+                           "create-admin-token -n " +
+                           observed->metadata.namespace_ + " --force");
   }
   crypto::JwtVerifyOptions verify_options;
   verify_options.expected_kid = ring.current.kid;
@@ -93,17 +94,19 @@ AdminTokenAssessment assess_admin_token(const formats::KeyRing& ring, const std:
           "token jti=" + util::string_member(verification.claims, "jti") + " verifies under kid=" + ring.current.kid};
 }
 
-formats::TokenFile mint_admin_token(const formats::KeyRing& ring, const AdminTokenOptions& options, util::TimePoint now) {
+formats::TokenFile mint_admin_token(const formats::KeyRing& ring, const AdminTokenOptions& options,
+                                    util::TimePoint now) {
   const auto issued = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
-  nlohmann::json claims = {{"iss", options.issuer}, {"sub", options.subject}, {"iat", issued}, {"jti", crypto::uuid_v4()}};
+  nlohmann::json claims = {
+      {"iss", options.issuer}, {"sub", options.subject}, {"iat", issued}, {"jti", crypto::uuid_v4()}};
   formats::TokenFile file;
   if (options.ttl.count() > 0) {
     const auto expires = std::chrono::time_point_cast<std::chrono::seconds>(now + options.ttl);
     claims["exp"] = expires.time_since_epoch().count();
     file.expiry = expires;
   }
-  file.access_token =
-      crypto::sign_jwt({{"kid", ring.current.kid}}, claims, *ring.current.private_key, ring.current.description.algorithm);
+  file.access_token = crypto::sign_jwt({{"kid", ring.current.kid}}, claims, *ring.current.private_key,
+                                       ring.current.description.algorithm);
   return file;
 }
 

@@ -47,7 +47,8 @@ AdminTokenAssessment assess_admin_token(const formats::KeyRing& ring, const std:
 
 /// A new admin JWT signed by the ring's current key (kid header, iss, sub, iat,
 /// jti, and exp when a TTL is set), as a token file.
-formats::TokenFile mint_admin_token(const formats::KeyRing& ring, const AdminTokenOptions& options, util::TimePoint now);
+formats::TokenFile mint_admin_token(const formats::KeyRing& ring, const AdminTokenOptions& options,
+                                    util::TimePoint now);
 
 /// The change that writes a freshly minted token into the admin-token Secret,
 /// keeping the members of the existing token file rotator does not own.

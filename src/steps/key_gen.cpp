@@ -18,7 +18,8 @@ std::string joined(const std::vector<std::string>& parts) {
 
 std::string invalid_keys_hint(const std::string& ns, bool repairable) {
   std::string hint = "; rotator will not overwrite it.";
-  if (repairable) hint += " To rebuild public.pem, kid and jwks.json from private.pem: rotator key-gen -n " + ns + " --repair.";
+  if (repairable)
+    hint += " To rebuild public.pem, kid and jwks.json from private.pem: rotator key-gen -n " + ns + " --repair.";
   return hint + " To replace the keys (every token they signed becomes invalid): rotator key-gen -n " + ns + " --force";
 }
 
@@ -61,7 +62,9 @@ KeyGenAssessment assess_key_gen(const std::optional<kube::Secret>& observed, con
 KeyGenStep::KeyGenStep(KeyGenOptions options, std::shared_ptr<KeySource> keys)
     : options_(std::move(options)), keys_(std::move(keys)) {}
 
-std::vector<frame::ObjectRef> KeyGenStep::reads() const { return {frame::ObjectRef::secret(options_.secret_name)}; }
+std::vector<frame::ObjectRef> KeyGenStep::reads() const {
+  return {frame::ObjectRef::secret(options_.secret_name)};
+}
 
 std::vector<kube::Access> KeyGenStep::rights(const frame::Snapshot& seen) const {
   if (!seen.secret(options_.secret_name)) return {{"create", "", "secrets", ""}};
@@ -94,16 +97,17 @@ frame::Decision KeyGenStep::decide(const frame::Snapshot& seen, const frame::Dec
     ring.created_at = context.now;
     change.outcome = "kid=" + ring.current.kid;
     if (assessment.action == Action::create) {
-      change.event = frame::EventNote{"KeyGenerated",
-                                      "generated signing key kid=" + ring.current.kid + " and staged kid=" + ring.next->kid,
-                                      std::nullopt};
+      change.event = frame::EventNote{
+          "KeyGenerated", "generated signing key kid=" + ring.current.kid + " and staged kid=" + ring.next->kid,
+          std::nullopt};
     } else {
-      change.outcome += "; every token signed by the old key is invalid now: issue a new admin token (rotator "
-                        "create-admin-token -n " + seen.namespace_name() + ") and restart its consumers (kubectl -n " +
-                        seen.namespace_name() + " rollout restart deployment/token-management)";
-      change.event = frame::EventNote{"KeyReplaced",
-                                      "replaced invalid key data (--force) with signing key kid=" + ring.current.kid,
-                                      std::nullopt};
+      change.outcome +=
+          "; every token signed by the old key is invalid now: issue a new admin token (rotator "
+          "create-admin-token -n " +
+          seen.namespace_name() + ") and restart its consumers (kubectl -n " + seen.namespace_name() +
+          " rollout restart deployment/token-management)";
+      change.event = frame::EventNote{
+          "KeyReplaced", "replaced invalid key data (--force) with signing key kid=" + ring.current.kid, std::nullopt};
     }
   } else {
     ring = std::move(assessment.existing->ring);

@@ -54,9 +54,11 @@ RotationChoice choose_rotation(const formats::KeyRing& ring, const RotateOptions
   if (options.if_older_than && ring.created_at) {
     const auto age = std::chrono::duration_cast<std::chrono::milliseconds>(now - *ring.created_at);
     if (age < *options.if_older_than) {
-      return {Action::too_young, {}, options.kind,
-              "key kid=" + ring.current.kid + " is " + util::format_duration(age) + " old, younger than --if-older-than " +
-                  util::format_duration(*options.if_older_than)};
+      return {Action::too_young,
+              {},
+              options.kind,
+              "key kid=" + ring.current.kid + " is " + util::format_duration(age) +
+                  " old, younger than --if-older-than " + util::format_duration(*options.if_older_than)};
     }
   }
   return {Action::start, own, options.kind, {}};
@@ -106,7 +108,8 @@ std::vector<frame::ObjectRef> RotateStep::reads() const {
   std::vector<frame::ObjectRef> refs = {frame::ObjectRef::secret(options_.keys_secret_name),
                                         frame::ObjectRef::secret(options_.admin.secret_name)};
   if (options_.restart.mode != RestartMode::none) refs.push_back(frame::ObjectRef::workload(options_.restart.target));
-  if (options_.restart.mode == RestartMode::delete_pods) refs.push_back(frame::ObjectRef::pods(options_.restart.selector));
+  if (options_.restart.mode == RestartMode::delete_pods)
+    refs.push_back(frame::ObjectRef::pods(options_.restart.selector));
   return refs;
 }
 
@@ -194,16 +197,17 @@ frame::Decision RotateStep::next_phase(const frame::Snapshot& seen, const frame:
   const auto now = context.now;
   const kube::Secret& keys = *seen.secret(options_.keys_secret_name);
   const std::string object = "Secret " + ns + "/" + options_.keys_secret_name;
-  if (choice.action == RotationChoice::Action::too_young) return frame::Decision::done(object + " (" + choice.note + ")");
+  if (choice.action == RotationChoice::Action::too_young)
+    return frame::Decision::done(object + " (" + choice.note + ")");
   const std::string rotation = "rotation " + choice.id;
 
   if (choice.action == RotationChoice::Action::start) {
     const std::string old_kid = ring.current.kid;
     const bool promote = choice.kind == RotationKind::scheduled && ring.next.has_value();
-    const std::string why = promote ? "promote staged key kid=" + ring.next->kid + " over kid=" + old_kid
-                                    : std::string(choice.kind == RotationKind::incident ? "incident rotation"
-                                                                                        : "no staged key") +
-                                          ": replace kid=" + old_kid + " with a freshly generated key";
+    const std::string why =
+        promote ? "promote staged key kid=" + ring.next->kid + " over kid=" + old_kid
+                : std::string(choice.kind == RotationKind::incident ? "incident rotation" : "no staged key") +
+                      ": replace kid=" + old_kid + " with a freshly generated key";
     std::string dropped;
     if (choice.kind == RotationKind::incident) {
       for (const auto& retired : ring.retired) dropped += (dropped.empty() ? "" : ", ") + retired.kid;
@@ -217,9 +221,9 @@ frame::Decision RotateStep::next_phase(const frame::Snapshot& seen, const frame:
     const auto trusted = std::find_if(next.retired.begin(), next.retired.end(),
                                       [&](const formats::RetiredKey& r) { return r.kid == old_kid; });
     std::string outcome = "kid=" + old_kid + " -> kid=" + next.current.kid + "; " +
-                          (trusted != next.retired.end()
-                               ? "old key kid=" + old_kid + " trusted until " + util::format_rfc3339(trusted->trusted_until)
-                               : "old key kid=" + old_kid + " no longer trusted");
+                          (trusted != next.retired.end() ? "old key kid=" + old_kid + " trusted until " +
+                                                               util::format_rfc3339(trusted->trusted_until)
+                                                         : "old key kid=" + old_kid + " no longer trusted");
     if (!dropped.empty()) outcome += "; retired keys no longer trusted either: " + dropped;
     frame::Change change = keys_change(keys, next);
     change.reason = rotation + ": " + why;
@@ -259,12 +263,12 @@ frame::Decision RotateStep::next_phase(const frame::Snapshot& seen, const frame:
                                     change.reason + (outcome.empty() ? "" : "; " + outcome), std::nullopt};
     return frame::Decision::apply(std::move(change));
   }
-  return frame::Decision::done(object + " (rotation " + choice.id + " already replaced the key (kid=" +
-                               ring.current.kid + "))");
+  return frame::Decision::done(object + " (rotation " + choice.id +
+                               " already replaced the key (kid=" + ring.current.kid + "))");
 }
 
-frame::Decision RotateStep::restart(const frame::Snapshot& seen, const formats::KeyRing& ring,
-                                    const kube::Secret& keys, util::TimePoint now) const {
+frame::Decision RotateStep::restart(const frame::Snapshot& seen, const formats::KeyRing& ring, const kube::Secret& keys,
+                                    util::TimePoint now) const {
   const RestartOptions& options = options_.restart;
   const std::string& kid = ring.current.kid;
   const std::string& ns = seen.namespace_name();
@@ -283,17 +287,17 @@ frame::Decision RotateStep::restart(const frame::Snapshot& seen, const formats::
             options.target,
             {{formats::restart_kid_annotation, kid}, {formats::restarted_at_annotation, util::format_rfc3339(now)}}};
         change.reason = "restart for kid=" + kid;
-        change.event = frame::EventNote{"RestartTriggered", "rolling restart to load signing key kid=" + kid, std::nullopt};
+        change.event =
+            frame::EventNote{"RestartTriggered", "rolling restart to load signing key kid=" + kid, std::nullopt};
         return frame::Decision::apply(std::move(change));
       }
       case RolloutAssessment::Action::failed: throw Error("rollout of " + where + " failed: " + rollout.message);
       case RolloutAssessment::Action::wait:
         if (seen.assumed("rollout/" + kid)) return frame::Decision::done(rollout.message);
-        return frame::Decision::wait_for({"rollout/" + kid, frame::ObjectRef::workload(options.target), rollout.message,
-                                          options.wait_timeout,
-                                          "rollout of " + where + " did not complete within --wait-timeout " +
-                                              util::format_duration(options.wait_timeout) + " (" + rollout.message +
-                                              "); the key is rotated"});
+        return frame::Decision::wait_for(
+            {"rollout/" + kid, frame::ObjectRef::workload(options.target), rollout.message, options.wait_timeout,
+             "rollout of " + where + " did not complete within --wait-timeout " +
+                 util::format_duration(options.wait_timeout) + " (" + rollout.message + "); the key is rotated"});
       case RolloutAssessment::Action::done: return frame::Decision::done(rollout.message);
     }
   }
@@ -328,12 +332,11 @@ frame::Decision RotateStep::restart(const frame::Snapshot& seen, const formats::
   const long wanted = workload ? kube::desired_replicas(options.target.kind, *workload) : 1;
   const auto replacements = assess_replacements(pods, wanted);
   if (replacements.ready || seen.assumed("pods/" + kid)) return frame::Decision::done(replacements.status);
-  return frame::Decision::wait_for({"pods/" + kid, frame::ObjectRef::pods(options.selector), replacements.status,
-                                    options.wait_timeout,
-                                    "the pods of " + options.selector + " in namespace " + ns +
-                                        " were not all ready within --wait-timeout " +
-                                        util::format_duration(options.wait_timeout) + " (" + replacements.status +
-                                        "); the key is rotated and the old pods are deleted"});
+  return frame::Decision::wait_for(
+      {"pods/" + kid, frame::ObjectRef::pods(options.selector), replacements.status, options.wait_timeout,
+       "the pods of " + options.selector + " in namespace " + ns + " were not all ready within --wait-timeout " +
+           util::format_duration(options.wait_timeout) + " (" + replacements.status +
+           "); the key is rotated and the old pods are deleted"});
 }
 
 }  // namespace rotator::steps

@@ -6,9 +6,9 @@
 #include <vector>
 
 #include "crypto/secret.h"
+#include "formats/registry.h"
 #include "frame/step.h"
 #include "steps/token_registry.h"
-#include "formats/registry.h"
 
 namespace rotator::steps {
 

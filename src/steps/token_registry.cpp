@@ -41,7 +41,8 @@ frame::Change registry_change(const frame::Snapshot& seen, const RegistryRef& re
   if (text.size() > formats::max_secret_data_bytes) {
     throw Error("the " + std::string(formats::kind_name(ref.kind)) + " token registry (" + describe(seen, ref) +
                 ") is full: " + std::to_string(registry.records.size()) + " records would take " +
-                std::to_string(text.size()) + " bytes, more than the " + std::to_string(formats::max_secret_data_bytes) +
+                std::to_string(text.size()) + " bytes, more than the " +
+                std::to_string(formats::max_secret_data_bytes) +
                 " bytes a Secret may hold; nothing was written (see docs/tokens.md, \"Capacity\")");
   }
   const auto& observed = seen.secret(ref.secret_name);

@@ -5,10 +5,10 @@
 
 #include <string>
 
+#include "formats/registry.h"
 #include "frame/change.h"
 #include "frame/snapshot.h"
 #include "steps/key_gen.h"
-#include "formats/registry.h"
 
 namespace rotator::steps {
 

@@ -18,7 +18,9 @@ bool is_active(const std::optional<SlotToken>& slot) {
   return slot && slot->state == formats::TokenState::active;
 }
 
-RenewalPlan plan(RenewalAction action, std::string reason) { return {action, std::move(reason)}; }
+RenewalPlan plan(RenewalAction action, std::string reason) {
+  return {action, std::move(reason)};
+}
 
 std::string annotation(const kube::Secret& secret, const char* name) {
   const auto it = secret.metadata.annotations.find(name);
@@ -43,9 +45,8 @@ void validate(const RenewalSettings& s) {
   if (s.ttl.count() <= 0) throw UsageError("--ttl must be a positive duration");
   if (s.renew_before.count() <= 0) throw UsageError("--renew-before must be a positive duration");
   if (s.renew_before >= s.ttl) {
-    throw UsageError("--renew-before (" + util::format_duration(s.renew_before) +
-                     ") must be shorter than --ttl (" + util::format_duration(s.ttl) +
-                     "), or every run would renew");
+    throw UsageError("--renew-before (" + util::format_duration(s.renew_before) + ") must be shorter than --ttl (" +
+                     util::format_duration(s.ttl) + "), or every run would renew");
   }
   if (s.grace.count() < 0) throw UsageError("--grace must not be negative");
 }
@@ -66,8 +67,7 @@ std::string_view action_name(RenewalAction action) {
 
 RenewalPlan decide_renewal(const RenewalInput& in) {
   if (in.current_unreadable && in.force == Force::no) {
-    return plan(RenewalAction::refuse,
-                "the key holds data that is not a management token (--force replaces it)");
+    return plan(RenewalAction::refuse, "the key holds data that is not a management token (--force replaces it)");
   }
   // First finish what an earlier (perhaps killed) run began: a staged token.
   if (in.pending) {
@@ -78,14 +78,14 @@ RenewalPlan decide_renewal(const RenewalInput& in) {
       return plan(RenewalAction::register_pending, "staged token " + in.pending->id + " is not registered yet");
     }
     if (*in.pending->state != formats::TokenState::active) {
-      return plan(RenewalAction::discard_pending, "staged token " + in.pending->id + " is " +
-                                                      std::string(formats::state_name(*in.pending->state)));
+      return plan(RenewalAction::discard_pending,
+                  "staged token " + in.pending->id + " is " + std::string(formats::state_name(*in.pending->state)));
     }
     // Promoting makes the current token the replaced one; there is room for one.
     if (is_active(in.previous) && is_active(in.current)) {
-      return plan(RenewalAction::revoke_previous,
-                  "token " + in.previous->id + " is revoked before its grace ends: a newer renewal replaces " +
-                      in.current->id);
+      return plan(
+          RenewalAction::revoke_previous,
+          "token " + in.previous->id + " is revoked before its grace ends: a newer renewal replaces " + in.current->id);
     }
     return plan(RenewalAction::promote_pending, "staged token " + in.pending->id + " replaces " +
                                                     (in.current ? in.current->id : std::string("nothing")));
@@ -112,20 +112,21 @@ RenewalPlan decide_renewal(const RenewalInput& in) {
                 "token " + in.current->id + " is " + std::string(formats::state_name(*in.current->state)));
   }
   if (in.current->expires_at && *in.current->expires_at - in.now <= in.settings.renew_before) {
-    return plan(RenewalAction::stage_new_token,
-                "token " + in.current->id + " expires at " + util::format_rfc3339(*in.current->expires_at) +
-                    ", within " + util::format_duration(in.settings.renew_before));
+    return plan(RenewalAction::stage_new_token, "token " + in.current->id + " expires at " +
+                                                    util::format_rfc3339(*in.current->expires_at) + ", within " +
+                                                    util::format_duration(in.settings.renew_before));
   }
-  return plan(RenewalAction::none, "token " + in.current->id + " is valid" +
-                                       (in.current->expires_at
-                                            ? " until " + util::format_rfc3339(*in.current->expires_at)
-                                            : std::string()));
+  return plan(RenewalAction::none,
+              "token " + in.current->id + " is valid" +
+                  (in.current->expires_at ? " until " + util::format_rfc3339(*in.current->expires_at) : std::string()));
 }
 
 std::shared_ptr<const TokenSource::Slot> TokenSource::slot(const std::string& name) {
   std::lock_guard guard(mutex_);
   auto& slot = slots_[name];
-  if (!slot) slot = std::make_shared<const Slot>(Slot{formats::generate_token(formats::TokenKind::management), crypto::uuid_v4()});
+  if (!slot)
+    slot =
+        std::make_shared<const Slot>(Slot{formats::generate_token(formats::TokenKind::management), crypto::uuid_v4()});
   return slot;
 }
 
@@ -164,7 +165,8 @@ std::string RenewalStep::summary(const frame::Snapshot& seen, int changes) const
   const std::string previous = annotation(s, previous_id_annotation);
   if (!previous.empty()) {
     const std::string after = annotation(s, previous_revoke_after_annotation);
-    line += "; replaced token " + previous + " is revoked after " + (after.empty() ? std::string("the next run") : after);
+    line +=
+        "; replaced token " + previous + " is revoked after " + (after.empty() ? std::string("the next run") : after);
   }
   return line;
 }
@@ -262,16 +264,15 @@ frame::Decision RenewalStep::decide(const frame::Snapshot& seen, const frame::De
       formats::Registry updated = registry;
       if (const formats::TokenRecord* existing = formats::find_by_id(updated, record.id)) {
         if (!formats::hashes_equal(existing->sha512, record.sha512)) {
-          throw InvalidDataError("registry id " + record.id + " belongs to another token than the one staged in Secret " +
-                                 where);
+          throw InvalidDataError("registry id " + record.id +
+                                 " belongs to another token than the one staged in Secret " + where);
         }
       }
       updated.records.push_back(record);
       frame::Change change = registry_change(seen, target_.registry, updated);
       change.reason = std::string(action_name(next.action)) + ": " + next.reason;
-      change.event = frame::EventNote{"TokenCreated",
-                                      "management token " + record.id + " created for renewal of Secret " + where,
-                                      std::nullopt};
+      change.event = frame::EventNote{
+          "TokenCreated", "management token " + record.id + " created for renewal of Secret " + where, std::nullopt};
       return frame::Decision::apply(std::move(change));
     }
     case RenewalAction::promote_pending: {
@@ -318,10 +319,9 @@ frame::Decision RenewalStep::decide(const frame::Snapshot& seen, const frame::De
       }
       frame::Change change = registry_change(seen, target_.registry, updated);
       change.reason = std::string(action_name(next.action)) + ": " + next.reason;
-      change.event = frame::EventNote{"TokenRevoked",
-                                      "management token " + in.previous->id + " revoked: replaced by renewal of Secret " +
-                                          where,
-                                      std::nullopt};
+      change.event = frame::EventNote{
+          "TokenRevoked", "management token " + in.previous->id + " revoked: replaced by renewal of Secret " + where,
+          std::nullopt};
       return frame::Decision::apply(std::move(change));
     }
     case RenewalAction::forget_previous:

@@ -13,11 +13,11 @@
 #include <string>
 
 #include "crypto/secret.h"
+#include "formats/registry.h"
+#include "formats/token_string.h"
 #include "frame/step.h"
 #include "steps/key_gen.h"
 #include "steps/token_registry.h"
-#include "formats/registry.h"
-#include "formats/token_string.h"
 #include "util/time.h"
 
 namespace rotator::steps {

@@ -6,10 +6,8 @@
 namespace rotator::util {
 namespace {
 
-constexpr std::string_view standard_alphabet =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-constexpr std::string_view url_alphabet =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+constexpr std::string_view standard_alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+constexpr std::string_view url_alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 enum class Padding { with, without };
 
@@ -18,8 +16,8 @@ std::string encode(std::string_view bytes, std::string_view alphabet, Padding pa
   out.reserve((bytes.size() + 2) / 3 * 4);
   std::size_t i = 0;
   for (; i + 3 <= bytes.size(); i += 3) {
-    const std::uint32_t v = (std::uint8_t(bytes[i]) << 16) | (std::uint8_t(bytes[i + 1]) << 8) |
-                            std::uint8_t(bytes[i + 2]);
+    const std::uint32_t v =
+        (std::uint8_t(bytes[i]) << 16) | (std::uint8_t(bytes[i + 1]) << 8) | std::uint8_t(bytes[i + 2]);
     out += alphabet[(v >> 18) & 63];
     out += alphabet[(v >> 12) & 63];
     out += alphabet[(v >> 6) & 63];
@@ -44,8 +42,7 @@ std::array<std::int8_t, 256> reverse_table(std::string_view alphabet) {
   return table;
 }
 
-std::optional<std::string> decode(std::string_view text, const std::array<std::int8_t, 256>& table,
-                                  Padding padding) {
+std::optional<std::string> decode(std::string_view text, const std::array<std::int8_t, 256>& table, Padding padding) {
   std::size_t pad = 0;
   while (!text.empty() && text.back() == '=' && pad < 2) {
     text.remove_suffix(1);

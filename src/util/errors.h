@@ -29,8 +29,7 @@ class UsageError : public Error {
 /// Existing data that rotator will not overwrite without --force.
 class InvalidDataError : public Error {
  public:
-  explicit InvalidDataError(const std::string& message)
-      : Error(message, ExitCode::invalid_data) {}
+  explicit InvalidDataError(const std::string& message) : Error(message, ExitCode::invalid_data) {}
 };
 
 /// Another run holds the lock.

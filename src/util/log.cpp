@@ -67,9 +67,8 @@ const char* text_tag(Level level) {
 // object for Jobs.
 std::string render(Level level, std::string_view message, const Fields& fields, std::string_view scope) {
   if (current_format_ == Format::json) {
-    nlohmann::json line = {{"ts", util::format_rfc3339(util::Clock::now())},
-                           {"level", level_name(level)},
-                           {"msg", message}};
+    nlohmann::json line = {
+        {"ts", util::format_rfc3339(util::Clock::now())}, {"level", level_name(level)}, {"msg", message}};
     if (!scope.empty()) line["namespace"] = scope;
     for (const auto& [key, value] : fields) {
       std::visit([&, &k = key](const auto& v) { line[k] = v; }, value.value());
@@ -158,12 +157,22 @@ void print_above_status(std::FILE* stream, const std::string& text) {
   write_locked(stream, text);
 }
 
-Format current_format() { return log::current_format_; }
+Format current_format() {
+  return log::current_format_;
+}
 
-void debug(std::string_view message, const Fields& fields) { emit(Level::debug, message, fields, {}); }
-void info(std::string_view message, const Fields& fields) { emit(Level::info, message, fields, {}); }
-void warn(std::string_view message, const Fields& fields) { emit(Level::warn, message, fields, {}); }
-void error(std::string_view message, const Fields& fields) { emit(Level::error, message, fields, {}); }
+void debug(std::string_view message, const Fields& fields) {
+  emit(Level::debug, message, fields, {});
+}
+void info(std::string_view message, const Fields& fields) {
+  emit(Level::info, message, fields, {});
+}
+void warn(std::string_view message, const Fields& fields) {
+  emit(Level::warn, message, fields, {});
+}
+void error(std::string_view message, const Fields& fields) {
+  emit(Level::error, message, fields, {});
+}
 void write(Level level, std::string_view message, const Fields& fields, std::string_view scope) {
   emit(level, message, fields, scope);
 }

@@ -4,8 +4,8 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
-#include <variant>
 #include <utility>
+#include <variant>
 #include <vector>
 
 namespace rotator::log {
@@ -27,8 +27,8 @@ class FieldValue {
   FieldValue(const char* text) : value_(std::string(text)) {}
   FieldValue(std::string_view text) : value_(std::string(text)) {}
   template <typename T>
-    requires std::is_integral_v<T> && (!std::is_same_v<T, bool>)
-  FieldValue(T number) : value_(static_cast<long long>(number)) {}
+  requires std::is_integral_v<T> &&(!std::is_same_v<T, bool>)FieldValue(T number)
+      : value_(static_cast<long long>(number)) {}
   FieldValue(double number) : value_(number) {}
   FieldValue(bool flag) : value_(flag) {}
 

@@ -18,7 +18,9 @@ namespace {
 
 constexpr int max_temp_name_attempts = 16;
 
-std::string errno_text(int error) { return std::strerror(error); }
+std::string errno_text(int error) {
+  return std::strerror(error);
+}
 
 /// Removes the temporary file unless the rename made it the target.
 class TempFileGuard {
@@ -80,8 +82,7 @@ WrittenFile set_and_check_attributes(int fd, const WantedAttributes& wanted, con
   if (wanted.owner && (st.st_uid != *wanted.owner || st.st_gid != *wanted.group)) {
     if (::fchown(fd, *wanted.owner, *wanted.group) != 0) {
       throw Error("cannot keep the owner of " + target + " (uid " + std::to_string(*wanted.owner) + ", gid " +
-                  std::to_string(*wanted.group) + "): " + errno_text(errno) +
-                  "; run rotator as that user, or as root");
+                  std::to_string(*wanted.group) + "): " + errno_text(errno) + "; run rotator as that user, or as root");
     }
   }
   if (::fchmod(fd, wanted.mode) != 0) {
@@ -89,8 +90,8 @@ WrittenFile set_and_check_attributes(int fd, const WantedAttributes& wanted, con
   }
   if (::fstat(fd, &st) != 0) throw Error("cannot inspect the temporary file for " + target + ": " + errno_text(errno));
   const uid_t expected_owner = wanted.owner.value_or(::geteuid());
-  if (!S_ISREG(st.st_mode) || st.st_nlink != 1 || (st.st_mode & 07777) != wanted.mode ||
-      st.st_uid != expected_owner || (wanted.group && st.st_gid != *wanted.group)) {
+  if (!S_ISREG(st.st_mode) || st.st_nlink != 1 || (st.st_mode & 07777) != wanted.mode || st.st_uid != expected_owner ||
+      (wanted.group && st.st_gid != *wanted.group)) {
     char mode_text[8];
     std::snprintf(mode_text, sizeof mode_text, "%04o", static_cast<unsigned>(st.st_mode & 07777));
     throw Error("the temporary file for " + target + " does not have the mode and owner rotator set (mode " +

@@ -49,7 +49,7 @@ class SecretBuffer {
   SecretBuffer() = default;
   /// Copies `text`; the caller stays responsible for its own copy (see wipe()).
   SecretBuffer(const std::string& text) : bytes_(text.data(), text.size()) {}  // NOLINT: implicit on purpose
-  SecretBuffer(const char* text) : SecretBuffer(std::string_view(text)) {}    // NOLINT
+  SecretBuffer(const char* text) : SecretBuffer(std::string_view(text)) {}     // NOLINT
   explicit SecretBuffer(std::string_view text) : bytes_(text.data(), text.size()) {}
   SecretBuffer(const SecretBuffer& other) : bytes_(other.bytes_) {}
   SecretBuffer(SecretBuffer&& other) noexcept : bytes_(std::move(other.bytes_)) { other.clear(); }

@@ -47,8 +47,7 @@ Pipe make_pipe() {
   return {Fd(fds[0]), Fd(fds[1])};
 }
 
-std::vector<std::string> merged_environment(
-    const std::vector<std::pair<std::string, std::string>>& extra_env) {
+std::vector<std::string> merged_environment(const std::vector<std::pair<std::string, std::string>>& extra_env) {
   std::map<std::string, std::string> vars;
   for (char** entry = environ; entry && *entry; ++entry) {
     const std::string text(*entry);
@@ -95,8 +94,8 @@ std::string find_executable(const std::string& command, const std::string& path_
     const std::string candidate = directory + "/" + command;
     if (!is_executable_file(candidate)) continue;
     if (directory.front() != '/') {
-      throw Error("'" + command + "' would run from the current directory through the relative PATH entry \"" +
-                  entry + "\"; refusing, as kubectl does: give its absolute path, or remove relative entries from PATH");
+      throw Error("'" + command + "' would run from the current directory through the relative PATH entry \"" + entry +
+                  "\"; refusing, as kubectl does: give its absolute path, or remove relative entries from PATH");
     }
     return candidate;
   }
@@ -105,8 +104,7 @@ std::string find_executable(const std::string& command, const std::string& path_
 
 ProcessResult run_process(const std::vector<std::string>& argv,
                           const std::vector<std::pair<std::string, std::string>>& extra_env,
-                          std::chrono::milliseconds timeout, ChildStdin stdin_mode,
-                          ChildStderr stderr_mode) {
+                          std::chrono::milliseconds timeout, ChildStdin stdin_mode, ChildStderr stderr_mode) {
   if (argv.empty()) throw Error("run_process: empty command");
   const char* path_env = std::getenv("PATH");
   const std::string program = find_executable(argv[0], path_env != nullptr ? path_env : "/bin:/usr/bin");
@@ -151,8 +149,8 @@ ProcessResult run_process(const std::vector<std::string>& argv,
   result.stdout_text.reserve(64 * 1024);
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (out.read_end || err.read_end) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
       result.timed_out = true;
       break;

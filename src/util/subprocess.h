@@ -9,7 +9,7 @@ namespace rotator::util {
 
 /// What a finished child process left behind.
 struct ProcessResult {
-  int exit_code = -1;     ///< exit status, or -1 when killed by a signal or timed out
+  int exit_code = -1;  ///< exit status, or -1 when killed by a signal or timed out
   bool timed_out = false;
   std::string stdout_text;  ///< at most max_captured_output bytes
   std::string stderr_text;  ///< with ChildStderr::capture; at most max_captured_output bytes
@@ -32,8 +32,7 @@ enum class ChildStderr { inherit, discard, capture };
 /// Throws rotator::Error when it cannot be started.
 ProcessResult run_process(const std::vector<std::string>& argv,
                           const std::vector<std::pair<std::string, std::string>>& extra_env,
-                          std::chrono::milliseconds timeout, ChildStdin stdin_mode,
-                          ChildStderr stderr_mode);
+                          std::chrono::milliseconds timeout, ChildStdin stdin_mode, ChildStderr stderr_mode);
 
 /// The file `command` names, as client-go's exec (Go's os/exec LookPath) finds it:
 /// a command with a '/' is taken as it is; otherwise each directory of `path_list`

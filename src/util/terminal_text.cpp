@@ -43,11 +43,11 @@ std::optional<Decoded> decode_utf8(std::string_view text) {
 bool must_escape(char32_t cp, LineBreaks line_breaks) {
   if (cp == '\t') return false;
   if (cp == '\n') return line_breaks == LineBreaks::escape;
-  if (cp < 0x20 || cp == 0x7F) return true;               // C0 controls, DEL
-  if (cp >= 0x80 && cp <= 0x9F) return true;              // C1 controls (8-bit CSI, OSC...)
-  if (cp >= 0x202A && cp <= 0x202E) return true;          // bidi embeddings and overrides
-  if (cp >= 0x2066 && cp <= 0x2069) return true;          // bidi isolates
-  if (cp == 0x2028 || cp == 0x2029) return true;          // line and paragraph separators
+  if (cp < 0x20 || cp == 0x7F) return true;       // C0 controls, DEL
+  if (cp >= 0x80 && cp <= 0x9F) return true;      // C1 controls (8-bit CSI, OSC...)
+  if (cp >= 0x202A && cp <= 0x202E) return true;  // bidi embeddings and overrides
+  if (cp >= 0x2066 && cp <= 0x2069) return true;  // bidi isolates
+  if (cp == 0x2028 || cp == 0x2029) return true;  // line and paragraph separators
   return false;
 }
 

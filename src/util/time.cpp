@@ -30,8 +30,7 @@ std::optional<TimePoint> parse_rfc3339(std::string_view text) {
   const auto year = digits(0, 4), month = digits(5, 2), day = digits(8, 2);
   const auto hour = digits(11, 2), minute = digits(14, 2), second = digits(17, 2);
   if (!year || !month || !day || !hour || !minute || !second) return std::nullopt;
-  if (text[4] != '-' || text[7] != '-' || (text[10] != 'T' && text[10] != 't') || text[13] != ':' ||
-      text[16] != ':') {
+  if (text[4] != '-' || text[7] != '-' || (text[10] != 'T' && text[10] != 't') || text[13] != ':' || text[16] != ':') {
     return std::nullopt;
   }
   if (*year < earliest_year || *year > latest_year || *month < 1 || *month > 12 || *day < 1 || *day > 31 ||
@@ -83,7 +82,8 @@ std::optional<TimePoint> parse_rfc3339(std::string_view text) {
 
 std::optional<TimePoint> from_unix_seconds(double seconds) {
   using namespace std::chrono;
-  static const double earliest = duration<double>(sys_days{year{earliest_year} / January / 1}.time_since_epoch()).count();
+  static const double earliest =
+      duration<double>(sys_days{year{earliest_year} / January / 1}.time_since_epoch()).count();
   static const double end = duration<double>(sys_days{year{latest_year + 1} / January / 1}.time_since_epoch()).count();
   // The negated comparison also refuses NaN.
   if (!(seconds >= earliest && seconds < end)) return std::nullopt;

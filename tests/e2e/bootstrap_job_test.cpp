@@ -49,7 +49,8 @@ std::set<std::string> audit_users(const std::string& ns, const std::string& verb
 
 }  // namespace
 
-TEST_CASE("bootstrap Job: the one-shot Job runs the real image as the shipped ServiceAccount, in-cluster, and completes") {
+TEST_CASE(
+    "bootstrap Job: the one-shot Job runs the real image as the shipped ServiceAccount, in-cluster, and completes") {
   if (skip_without_node()) return;
   TestNamespace ns("e2e-boot");
   const auto start = Clock::now();
@@ -63,8 +64,8 @@ TEST_CASE("bootstrap Job: the one-shot Job runs the real image as the shipped Se
 
   // The pod ran on the node, as the shipped ServiceAccount, with the shipped
   // securityContext, the loaded image, and exited 0.
-  const auto pods = Json::parse(must({"kubectl", "-n", ns.name(), "get", "pods", "-l", "job-name=rotator-bootstrap",
-                                      "-o", "json"}));
+  const auto pods =
+      Json::parse(must({"kubectl", "-n", ns.name(), "get", "pods", "-l", "job-name=rotator-bootstrap", "-o", "json"}));
   REQUIRE(pods["items"].size() == 1);
   const auto& pod = pods["items"][0];
   CHECK(pod["spec"]["nodeName"] == "localhost");
@@ -95,10 +96,10 @@ TEST_CASE("bootstrap Job: the one-shot Job runs the real image as the shipped Se
 
   // The admin token verifies under public.pem with openssl (RS256: SHA-256, PKCS#1 v1.5).
   TempDir dir;
-  const auto public_pem = must({"kubectl", "-n", ns.name(), "get", "secret", "rsa-keys", "-o",
-                                "jsonpath={.data.public\\.pem}"});
-  const auto token_file = must({"kubectl", "-n", ns.name(), "get", "secret", "admin-token", "-o",
-                                "jsonpath={.data.token}"});
+  const auto public_pem =
+      must({"kubectl", "-n", ns.name(), "get", "secret", "rsa-keys", "-o", "jsonpath={.data.public\\.pem}"});
+  const auto token_file =
+      must({"kubectl", "-n", ns.name(), "get", "secret", "admin-token", "-o", "jsonpath={.data.token}"});
   const auto pem = util::base64_decode(public_pem);
   const auto file = util::base64_decode(token_file);
   REQUIRE(pem);
@@ -107,9 +108,9 @@ TEST_CASE("bootstrap Job: the one-shot Job runs the real image as the shipped Se
   const auto last_dot = jwt.rfind('.');
   const auto signature = util::base64url_decode(jwt.substr(last_dot + 1));
   REQUIRE(signature);
-  const auto verified = run({"openssl", "dgst", "-sha256", "-verify", dir.write("public.pem", *pem).string(),
-                             "-signature", dir.write("sig", *signature).string(),
-                             dir.write("signed", jwt.substr(0, last_dot)).string()});
+  const auto verified =
+      run({"openssl", "dgst", "-sha256", "-verify", dir.write("public.pem", *pem).string(), "-signature",
+           dir.write("sig", *signature).string(), dir.write("signed", jwt.substr(0, last_dot)).string()});
   CHECK(verified.exit_code == 0);
   CHECK(verified.out.find("Verified OK") != std::string::npos);
 

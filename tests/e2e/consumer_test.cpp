@@ -41,7 +41,7 @@ struct LoopCounts {
   long current_valid = 0, current_rejected = 0, current_unreachable = 0;
   long previous_valid = 0, previous_rejected = 0, previous_unreachable = 0;
   long no_endpoint = 0, no_current_token = 0;
-  std::map<std::string, long> reasons;  ///< rejection reasons and connection errors, current token
+  std::map<std::string, long> reasons;           ///< rejection reasons and connection errors, current token
   double first_failure = -1, last_failure = -1;  ///< seconds since the loop started, current token
 
   long current_failed() const { return current_rejected + current_unreachable + no_endpoint + no_current_token; }
@@ -285,7 +285,7 @@ TEST_CASE("token consumer: a scheduled rotation with the default rollout fails n
   INFO("loop: " << counts.to_json().dump());
   CHECK(counts.rounds > 100);
   CHECK(counts.current_valid > 100);
-  CHECK(counts.current_failed() == 0);   // no failed request for the current token, at any moment
+  CHECK(counts.current_failed() == 0);  // no failed request for the current token, at any moment
   CHECK(counts.current_rejected == 0);
   CHECK(counts.previous_rejected == 0);  // the previous token keeps verifying during its grace
   CHECK(counts.previous_unreachable == 0);
@@ -367,8 +367,10 @@ RevokeTiming measure_revocation(const std::string& ns, const std::function<void(
   for (int i = 0; i < 1200 && !gone_at; ++i) {
     bool any_old = false;
     for (const auto& pod : consumer.pods()) any_old = any_old || old_pods.contains(pod.name);
-    if (!any_old) gone_at = seconds_since(t0);
-    else std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (!any_old)
+      gone_at = seconds_since(t0);
+    else
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   REQUIRE(gone_at);
   timing.to_old_pods_gone = *gone_at;

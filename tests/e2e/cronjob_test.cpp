@@ -72,7 +72,9 @@ std::string rotation_history(const std::string& ns) {
 
 }  // namespace
 
-TEST_CASE("rotate CronJob: fires on a near schedule, and a pod killed mid-run is retried and the retry finishes the same rotation") {
+TEST_CASE(
+    "rotate CronJob: fires on a near schedule, and a pod killed mid-run is retried and the retry finishes the same "
+    "rotation") {
   if (skip_without_node()) return;
   TestNamespace ns("e2e-cron");
   ConsumerClient consumer(ns.name());
@@ -98,8 +100,8 @@ TEST_CASE("rotate CronJob: fires on a near schedule, and a pod killed mid-run is
   bool restart_started = false;
   const auto fired_at = Clock::now();
   for (int i = 0; i < 1200 && !restart_started; ++i) {
-    const auto pods = Json::parse(must({"kubectl", "-n", ns.name(), "get", "pods", "-l",
-                                        "controller-uid=" + job_uid, "-o", "json"}));
+    const auto pods =
+        Json::parse(must({"kubectl", "-n", ns.name(), "get", "pods", "-l", "controller-uid=" + job_uid, "-o", "json"}));
     for (const auto& pod : pods["items"]) {
       const auto statuses = pod["status"].value("containerStatuses", Json::array());
       if (!statuses.empty() && statuses[0]["state"].contains("running")) {
@@ -143,8 +145,8 @@ TEST_CASE("rotate CronJob: fires on a near schedule, and a pod killed mid-run is
   const double seconds_from_kill = seconds_since(killed_at);
   CHECK(job["status"].value("succeeded", 0) == 1);
   CHECK(job["status"].value("failed", 0) == 1);
-  const auto pods = Json::parse(must({"kubectl", "-n", ns.name(), "get", "pods", "-l", "controller-uid=" + job_uid,
-                                      "-o", "json"}));
+  const auto pods =
+      Json::parse(must({"kubectl", "-n", ns.name(), "get", "pods", "-l", "controller-uid=" + job_uid, "-o", "json"}));
   int failed = 0, succeeded = 0;
   for (const auto& pod : pods["items"]) {
     const auto& terminated = pod["status"]["containerStatuses"][0]["state"]["terminated"];

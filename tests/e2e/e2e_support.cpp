@@ -35,7 +35,8 @@ const Suite& Suite::get() {
     Suite s;
     const char* state = std::getenv("ROTATOR_E2E_STATE");
     if (state == nullptr || *state == '\0') {
-      s.skip_reason = "ROTATOR_E2E_STATE is not set: run the e2e tests through ctest (tests/e2e/node-fixture sets up the node)";
+      s.skip_reason =
+          "ROTATOR_E2E_STATE is not set: run the e2e tests through ctest (tests/e2e/node-fixture sets up the node)";
       return s;
     }
     s.state_dir = state;
@@ -103,7 +104,8 @@ std::vector<Json> install_base(const std::string& ns, testing::SuspendCronJobs s
   auto objects = testing::for_kubernetes_1_20(testing::render_kustomize("manifests"), suspend);
   for (auto& object : objects) {
     const std::string kind = object.value("kind", "");
-    if (kind == "CronJob") run_on_node(object["spec"]["jobTemplate"]["spec"]["template"]["spec"], Suite::get().rotator_image);
+    if (kind == "CronJob")
+      run_on_node(object["spec"]["jobTemplate"]["spec"]["template"]["spec"], Suite::get().rotator_image);
     if (kind == "Job") run_on_node(object["spec"]["template"]["spec"], Suite::get().rotator_image);
   }
   kubectl_apply(ns, objects);
@@ -188,31 +190,28 @@ void deploy_token_management(const std::string& ns, int replicas) {
         {"failureThreshold", 1}}},
       {"volumeMounts", {{{"name", "rsa-keys"}, {"mountPath", "/etc/rsa-keys"}, {"readOnly", true}}}},
       {"securityContext",
-       {{"allowPrivilegeEscalation", false},
-        {"readOnlyRootFilesystem", true},
-        {"capabilities", {{"drop", {"ALL"}}}}}},
+       {{"allowPrivilegeEscalation", false}, {"readOnlyRootFilesystem", true}, {"capabilities", {{"drop", {"ALL"}}}}}},
       {"resources", {{"requests", {{"cpu", "20m"}, {"memory", "16Mi"}}}, {"limits", {{"memory", "64Mi"}}}}}};
-  const Json deployment = {
-      {"apiVersion", "apps/v1"},
-      {"kind", "Deployment"},
-      {"metadata", {{"name", "token-management"}, {"labels", {{"app", "token-management"}}}}},
-      {"spec",
-       {{"replicas", replicas},
-        {"selector", {{"matchLabels", {{"app", "token-management"}}}}},
-        {"template",
-         {{"metadata", {{"labels", {{"app", "token-management"}}}}},
-          {"spec",
-           {{"terminationGracePeriodSeconds", 10},
-            {"enableServiceLinks", false},
-            {"automountServiceAccountToken", false},
-            {"securityContext",
-             {{"runAsNonRoot", true},
-              {"runAsUser", 65532},
-              {"runAsGroup", 65532},
-              {"seccompProfile", {{"type", "RuntimeDefault"}}}}},
-            {"tolerations", {node_toleration()}},
-            {"containers", {container}},
-            {"volumes", {{{"name", "rsa-keys"}, {"secret", {{"secretName", "rsa-keys"}}}}}}}}}}}}};
+  const Json deployment = {{"apiVersion", "apps/v1"},
+                           {"kind", "Deployment"},
+                           {"metadata", {{"name", "token-management"}, {"labels", {{"app", "token-management"}}}}},
+                           {"spec",
+                            {{"replicas", replicas},
+                             {"selector", {{"matchLabels", {{"app", "token-management"}}}}},
+                             {"template",
+                              {{"metadata", {{"labels", {{"app", "token-management"}}}}},
+                               {"spec",
+                                {{"terminationGracePeriodSeconds", 10},
+                                 {"enableServiceLinks", false},
+                                 {"automountServiceAccountToken", false},
+                                 {"securityContext",
+                                  {{"runAsNonRoot", true},
+                                   {"runAsUser", 65532},
+                                   {"runAsGroup", 65532},
+                                   {"seccompProfile", {{"type", "RuntimeDefault"}}}}},
+                                 {"tolerations", {node_toleration()}},
+                                 {"containers", {container}},
+                                 {"volumes", {{{"name", "rsa-keys"}, {"secret", {{"secretName", "rsa-keys"}}}}}}}}}}}}};
   const Json service = {
       {"apiVersion", "v1"},
       {"kind", "Service"},
@@ -223,22 +222,25 @@ void deploy_token_management(const std::string& ns, int replicas) {
 }
 
 Json wait_job_complete(const std::string& ns, const std::string& job, std::chrono::seconds timeout) {
-  const auto waited = testing::kubectl({"-n", ns, "wait", "--for=condition=complete", "--timeout=" +
-                                        std::to_string(timeout.count()) + "s", "job/" + job});
+  const auto waited = testing::kubectl({"-n", ns, "wait", "--for=condition=complete",
+                                        "--timeout=" + std::to_string(timeout.count()) + "s", "job/" + job});
   if (waited.exit_code != 0) {
     const auto pods = testing::kubectl({"-n", ns, "get", "pods", "-o", "wide", "--show-labels"});
     const auto logs = testing::kubectl({"-n", ns, "logs", "job/" + job, "--tail=20"});
     const auto described = testing::kubectl({"-n", ns, "describe", "job", job});
-    FAIL("job " << job << " did not complete: " << waited.err << "\n" << pods.out << "\n" << described.out
-                << "\nlogs:\n" << logs.out << logs.err);
+    FAIL("job " << job << " did not complete: " << waited.err << "\n"
+                << pods.out << "\n"
+                << described.out << "\nlogs:\n"
+                << logs.out << logs.err);
   }
   return get_object(ns, "job", job);
 }
 
-std::string rotator_binary() { return ROTATOR_BINARY; }
+std::string rotator_binary() {
+  return ROTATOR_BINARY;
+}
 
-ConsumerClient::ConsumerClient(std::string ns)
-    : ns_(std::move(ns)), client_(testing::TestCluster::get().client()) {}
+ConsumerClient::ConsumerClient(std::string ns) : ns_(std::move(ns)), client_(testing::TestCluster::get().client()) {}
 
 ConsumerClient::Answer ConsumerClient::present(const std::string& ip, const std::string& token) const {
   httplib::Client http(ip, consumer_port);
@@ -275,8 +277,8 @@ Json ConsumerClient::keys(const std::string& ip) const {
 }
 
 std::vector<ConsumerPod> ConsumerClient::pods() const {
-  const auto list = client_->get("/api/v1/namespaces/" + ns_ + "/pods?labelSelector=" +
-                                 kube::url_encode("app=token-management"));
+  const auto list =
+      client_->get("/api/v1/namespaces/" + ns_ + "/pods?labelSelector=" + kube::url_encode("app=token-management"));
   std::vector<ConsumerPod> pods;
   for (const auto& item : list.value("items", Json::array())) {
     ConsumerPod pod;

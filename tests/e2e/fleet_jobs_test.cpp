@@ -22,7 +22,8 @@ namespace {
 struct ClusterScoped {
   std::vector<std::pair<std::string, std::string>> objects;  ///< kind, name
   ~ClusterScoped() {
-    for (const auto& [kind, name] : objects) run({"kubectl", "delete", kind, name, "--ignore-not-found", "--wait=false"});
+    for (const auto& [kind, name] : objects)
+      run({"kubectl", "delete", kind, name, "--ignore-not-found", "--wait=false"});
   }
 };
 

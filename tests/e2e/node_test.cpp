@@ -53,7 +53,8 @@ TEST_CASE("node: Ready, tainted for the tests that ask for it, no cloud lookups,
   CHECK_FALSE(node["spec"].value("unschedulable", false));
   std::set<std::string> taints;
   for (const auto& taint : node["spec"].value("taints", Json::array())) {
-    taints.insert(taint["key"].get<std::string>() + "=" + taint.value("value", "") + ":" + taint["effect"].get<std::string>());
+    taints.insert(taint["key"].get<std::string>() + "=" + taint.value("value", "") + ":" +
+                  taint["effect"].get<std::string>());
   }
   CHECK(taints == std::set<std::string>{"rotator.io/local-node=true:NoSchedule"});
 
@@ -64,7 +65,8 @@ TEST_CASE("node: Ready, tainted for the tests that ask for it, no cloud lookups,
 
   // The node's rules, as iptables lists them.
   const auto nat = must({"iptables", "-w", "-t", "nat", "-S"});
-  CHECK(nat.find("-A PREROUTING -d 10.0.0.1/32 -i rotator0 -p tcp -m tcp --dport 443 -j ROTATOR-NODE-SVC") != std::string::npos);
+  CHECK(nat.find("-A PREROUTING -d 10.0.0.1/32 -i rotator0 -p tcp -m tcp --dport 443 -j ROTATOR-NODE-SVC") !=
+        std::string::npos);
   const std::string port = std::to_string(cluster.port);
   CHECK(nat.find("-j DNAT --to-destination 127.0.0.1:" + port) != std::string::npos);
   const auto mangle = must({"iptables", "-w", "-t", "mangle", "-S", "ROTATOR-NODE-FWD"});

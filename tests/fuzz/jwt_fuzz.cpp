@@ -11,9 +11,9 @@ namespace {
 
 const std::array<rotator::crypto::KeyPair, 3>& verification_keys() {
   using rotator::crypto::Algorithm;
-  static const std::array<rotator::crypto::KeyPair, 3> keys = {
-      rotator::crypto::generate_key(Algorithm::rs256, 2048), rotator::crypto::generate_key(Algorithm::es256),
-      rotator::crypto::generate_key(Algorithm::eddsa)};
+  static const std::array<rotator::crypto::KeyPair, 3> keys = {rotator::crypto::generate_key(Algorithm::rs256, 2048),
+                                                               rotator::crypto::generate_key(Algorithm::es256),
+                                                               rotator::crypto::generate_key(Algorithm::eddsa)};
   return keys;
 }
 

@@ -6,8 +6,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   rotator::fuzz::rejects_only_with_rotator_errors([&] {
-    const auto config = rotator::kube::parse_kubeconfig(rotator::fuzz::as_text(data, size),
-                                                        "/nonexistent/rotator-fuzz", "fuzz-kubeconfig");
+    const auto config = rotator::kube::parse_kubeconfig(rotator::fuzz::as_text(data, size), "/nonexistent/rotator-fuzz",
+                                                        "fuzz-kubeconfig");
     rotator::kube::merge_kubeconfigs({config, config});
   });
   return 0;

@@ -11,7 +11,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace rotator;
   for (auto kind : {formats::TokenKind::management, formats::TokenKind::database}) {
     std::optional<formats::Registry> registry;
-    fuzz::rejects_only_with_rotator_errors([&] { registry = formats::parse_registry(fuzz::as_text(data, size), kind); });
+    fuzz::rejects_only_with_rotator_errors(
+        [&] { registry = formats::parse_registry(fuzz::as_text(data, size), kind); });
     if (!registry) continue;
     const auto again = formats::parse_registry(formats::serialize_registry(*registry), kind);
     if (again.records != registry->records || again.read_schema_version != formats::registry_schema_version) {

@@ -6,12 +6,12 @@
 // be rejected with rotator's own error.
 #include <nlohmann/json.hpp>
 
+#include "frame/lease_lock.h"
 #include "fuzz_support.h"
 #include "kube/credentials.h"
 #include "kube/errors.h"
 #include "kube/objects.h"
 #include "kube/rollout.h"
-#include "frame/lease_lock.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace rotator::kube;

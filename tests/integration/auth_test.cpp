@@ -23,8 +23,8 @@ std::string slurp(const std::filesystem::path& path) {
 /// A one-context kubeconfig for the local cluster with the given user body (YAML).
 std::string kubeconfig_with_user(const std::string& user_yaml, const std::string& cluster_extra = {}) {
   const auto& c = TestCluster::get();
-  return "apiVersion: v1\nkind: Config\nclusters:\n- name: local\n  cluster:\n    server: " + c.server +
-         "\n" + (cluster_extra.empty() ? "    certificate-authority: " + c.ca_file.string() + "\n" : cluster_extra) +
+  return "apiVersion: v1\nkind: Config\nclusters:\n- name: local\n  cluster:\n    server: " + c.server + "\n" +
+         (cluster_extra.empty() ? "    certificate-authority: " + c.ca_file.string() + "\n" : cluster_extra) +
          "users:\n- name: u\n  user:\n" + user_yaml +
          "contexts:\n- name: ctx\n  context: {cluster: local, user: u, namespace: default}\n"
          "current-context: ctx\n";
@@ -120,11 +120,11 @@ TEST_CASE("auth: exec credential plugins run without a shell, get cluster info, 
             "\"status\":{\"token\":\"%s\",\"expirationTimestamp\":\"%s\"}}' \"$(cat \"$here/token\")\" "
             "\"$(cat \"$here/expiry\")\"\n",
             std::filesystem::perms::owner_all);
-  const auto kubeconfig = dir.write(
-      "config", kubeconfig_with_user("    exec:\n      apiVersion: client.authentication.k8s.io/v1\n"
-                                     "      command: ./plugin.sh\n      args: [\"first arg; not a shell\"]\n"
-                                     "      env: [{name: PLUGIN_ENV, value: from-kubeconfig}]\n"
-                                     "      provideClusterInfo: true\n      interactiveMode: Never\n"));
+  const auto kubeconfig =
+      dir.write("config", kubeconfig_with_user("    exec:\n      apiVersion: client.authentication.k8s.io/v1\n"
+                                               "      command: ./plugin.sh\n      args: [\"first arg; not a shell\"]\n"
+                                               "      env: [{name: PLUGIN_ENV, value: from-kubeconfig}]\n"
+                                               "      provideClusterInfo: true\n      interactiveMode: Never\n"));
   auto runs = [&] {
     std::ifstream in(dir.path() / "runs");
     return std::count(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>(), '\n');
@@ -179,15 +179,19 @@ TEST_CASE("auth: in-cluster configuration from a service account directory") {
   auto admin = c.client();
   REQUIRE(kubectl({"-n", ns.name(), "create", "serviceaccount", "rotator"}).exit_code == 0);
   REQUIRE(kubectl({"-n", ns.name(), "create", "role", "read-one", "--verb=get", "--resource=secrets",
-                   "--resource-name=rsa-keys"}).exit_code == 0);
+                   "--resource-name=rsa-keys"})
+              .exit_code == 0);
   REQUIRE(kubectl({"-n", ns.name(), "create", "rolebinding", "read-one", "--role=read-one",
-                   "--serviceaccount=" + ns.name() + ":rotator"}).exit_code == 0);
+                   "--serviceaccount=" + ns.name() + ":rotator"})
+              .exit_code == 0);
   // The token controller of the real controller manager issues the token.
   std::string token_secret;
   for (int i = 0; i < 100 && token_secret.empty(); ++i) {
     const auto sa = admin->get(kube::namespaced_path("v1", ns.name(), "serviceaccounts", "rotator"));
-    if (sa.contains("secrets") && !sa["secrets"].empty()) token_secret = sa["secrets"][0]["name"];
-    else std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (sa.contains("secrets") && !sa["secrets"].empty())
+      token_secret = sa["secrets"][0]["name"];
+    else
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   REQUIRE_FALSE(token_secret.empty());
   const auto secret = kube::SecretApi(*admin).get(ns.name(), token_secret);
@@ -213,9 +217,9 @@ TEST_CASE("auth: in-cluster configuration from a service account directory") {
 
   // The binary takes the same path when no kubeconfig file exists.
   const auto run_in_pod = run_rotator({"status"}, {{"KUBECONFIG", (empty_home.path() / "missing").string()},
-                                               {"KUBERNETES_SERVICE_HOST", "127.0.0.1"},
-                                               {"KUBERNETES_SERVICE_PORT", std::to_string(c.port)},
-                                               {"ROTATOR_SERVICEACCOUNT_DIR", sa_dir.path().string()}});
+                                                   {"KUBERNETES_SERVICE_HOST", "127.0.0.1"},
+                                                   {"KUBERNETES_SERVICE_PORT", std::to_string(c.port)},
+                                                   {"ROTATOR_SERVICEACCOUNT_DIR", sa_dir.path().string()}});
   CHECK(run_in_pod.exit_code == 7);  // may read rsa-keys, not admin-token: broken
   CHECK_THAT(run_in_pod.out, Catch::Contains("in-cluster") && Catch::Contains(ns.name()));
 }
@@ -224,7 +228,8 @@ TEST_CASE("config: an explicit --kubeconfig that cannot be read is a clear error
   const auto run = run_rotator({"status", "--kubeconfig=/nonexistent/kubeconfig"});
   CHECK(run.exit_code == 1);
   CHECK(run.err ==
-        "rotator: error: cannot read kubeconfig /nonexistent/kubeconfig: No such file or directory (check --kubeconfig)\n");
+        "rotator: error: cannot read kubeconfig /nonexistent/kubeconfig: No such file or directory (check "
+        "--kubeconfig)\n");
 }
 
 TEST_CASE("tls: a CA that did not sign the server is refused without retries, insecure-skip works") {

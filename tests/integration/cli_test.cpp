@@ -17,8 +17,8 @@ TEST_CASE("cli: status reports the cluster, keys, admin token and restart target
   REQUIRE(table.exit_code == 7);
   CHECK_THAT(table.out, Catch::Contains("Verdict:      broken: no admin token"));
   CHECK_THAT(table.out, Catch::Contains(TestCluster::get().server) && Catch::Contains("v1.20"));
-  CHECK_THAT(table.out, Catch::Contains("Signing keys") && Catch::Contains(kid) &&
-                            Catch::Contains("RS256 (RSA 2048 bits)"));
+  CHECK_THAT(table.out,
+             Catch::Contains("Signing keys") && Catch::Contains(kid) && Catch::Contains("RS256 (RSA 2048 bits)"));
   CHECK_THAT(table.out, !Catch::Contains("PRIVATE KEY"));
 
   const auto json = run_rotator({"status", "-n", ns.name(), "-o", "json"});

@@ -64,8 +64,9 @@ const TestCluster& TestCluster::get() {
   static const TestCluster cluster = [] {
     const char* dir = std::getenv("ROTATOR_TEST_CLUSTER_DIR");
     if (dir == nullptr || *dir == '\0') {
-      FAIL("ROTATOR_TEST_CLUSTER_DIR is not set: run the integration tests through scripts/test, "
-           "or `source <(scripts/local-cluster env)` first");
+      FAIL(
+          "ROTATOR_TEST_CLUSTER_DIR is not set: run the integration tests through scripts/test, "
+          "or `source <(scripts/local-cluster env)` first");
     }
     TestCluster c;
     c.dir = dir;
@@ -85,20 +86,17 @@ const TestCluster& TestCluster::get() {
   return cluster;
 }
 
-std::unique_ptr<kube::Client> TestCluster::client(const std::string& context,
-                                                  kube::ClientOptions options) const {
-  const auto config = kube::parse_kubeconfig(read_file(kubeconfig), kubeconfig.parent_path(),
-                                             kubeconfig.string());
+std::unique_ptr<kube::Client> TestCluster::client(const std::string& context, kube::ClientOptions options) const {
+  const auto config = kube::parse_kubeconfig(read_file(kubeconfig), kubeconfig.parent_path(), kubeconfig.string());
   kube::ConnectionOptions connection;
   connection.context = context;
-  return std::make_unique<kube::Client>(
-      kube::connection_from_kubeconfig(config, connection, kubeconfig.string()), options);
+  return std::make_unique<kube::Client>(kube::connection_from_kubeconfig(config, connection, kubeconfig.string()),
+                                        options);
 }
 
 TestNamespace::TestNamespace(const std::string& prefix) : name_(prefix + "-" + unique_suffix()) {
   auto client = TestCluster::get().client();
-  client->create("/api/v1/namespaces",
-                 {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", name_}}}});
+  client->create("/api/v1/namespaces", {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", name_}}}});
   // Pods need the namespace's default ServiceAccount, which the controller makes.
   for (int i = 0; i < 100; ++i) {
     try {
@@ -142,8 +140,7 @@ std::filesystem::path TempDir::write(const std::string& name, const std::string&
   return file;
 }
 
-CommandResult run(const std::vector<std::string>& argv,
-                  const std::vector<std::pair<std::string, std::string>>& env) {
+CommandResult run(const std::vector<std::string>& argv, const std::vector<std::pair<std::string, std::string>>& env) {
   TempDir dir;
   const auto err_file = dir.path() / "stderr";
   // stderr goes to a file so both streams can be checked apart; the shell only
@@ -153,8 +150,8 @@ CommandResult run(const std::vector<std::string>& argv,
   auto full_env = env;
   full_env.emplace(full_env.begin(), "KUBECONFIG", TestCluster::get().kubeconfig.string());
   full_env.emplace_back("ROTATOR_TEST_STDERR", err_file.string());
-  const auto result = util::run_process(wrapped, full_env, std::chrono::minutes(5),
-                                        util::ChildStdin::null, util::ChildStderr::inherit);
+  const auto result =
+      util::run_process(wrapped, full_env, std::chrono::minutes(5), util::ChildStdin::null, util::ChildStderr::inherit);
   return {result.exit_code, result.stdout_text, read_file(err_file)};
 }
 
@@ -165,15 +162,15 @@ CommandResult kubectl(const std::vector<std::string>& args) {
 }
 
 bool has_sanitizer_report(const std::string& text) {
-  for (const char* marker : {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
-                             "SUMMARY: UndefinedBehaviorSanitizer"}) {
+  for (const char* marker :
+       {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:", "SUMMARY: UndefinedBehaviorSanitizer"}) {
     if (text.find(marker) != std::string::npos) return true;
   }
   return false;
 }
 
 CommandResult run_rotator(const std::vector<std::string>& args,
-                      const std::vector<std::pair<std::string, std::string>>& env) {
+                          const std::vector<std::pair<std::string, std::string>>& env) {
   std::vector<std::string> argv = {ROTATOR_BINARY};
   argv.insert(argv.end(), args.begin(), args.end());
   auto result = run(argv, env);
@@ -218,12 +215,25 @@ FaultProxy::FaultProxy() {
                          alt_key.string(), "-out", alt_cert.string()});
   REQUIRE(made.exit_code == 0);
   const std::string script = std::string(ROTATOR_SOURCE_DIR) + "/tests/tools/fault_proxy.py";
-  std::vector<std::string> args = {"python3", script, "--upstream", cluster.server, "--upstream-ca",
-                                   cluster.ca_file.string(), "--cert",
-                                   (cluster.dir / "pki" / "apiserver.crt").string(), "--key",
-                                   (cluster.dir / "pki" / "apiserver.key").string(), "--alt-cert",
-                                   alt_cert.string(), "--alt-key", alt_key.string(), "--port-file",
-                                   port_file.string(), "--quiet", "--max-lifetime", "600"};
+  std::vector<std::string> args = {"python3",
+                                   script,
+                                   "--upstream",
+                                   cluster.server,
+                                   "--upstream-ca",
+                                   cluster.ca_file.string(),
+                                   "--cert",
+                                   (cluster.dir / "pki" / "apiserver.crt").string(),
+                                   "--key",
+                                   (cluster.dir / "pki" / "apiserver.key").string(),
+                                   "--alt-cert",
+                                   alt_cert.string(),
+                                   "--alt-key",
+                                   alt_key.string(),
+                                   "--port-file",
+                                   port_file.string(),
+                                   "--quiet",
+                                   "--max-lifetime",
+                                   "600"};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -247,8 +257,7 @@ FaultProxy::~FaultProxy() {
   }
 }
 
-nlohmann::json FaultProxy::control(const std::string& method, const std::string& path,
-                                   const std::string& body) {
+nlohmann::json FaultProxy::control(const std::string& method, const std::string& path, const std::string& body) {
   kube::HttpTransport transport({}, {});
   kube::HttpRequest request{method, "http://127.0.0.1:" + std::to_string(control_port_) + path, body,
                             body.empty() ? "" : "application/json", nullptr};
@@ -258,17 +267,23 @@ nlohmann::json FaultProxy::control(const std::string& method, const std::string&
   return result.body.empty() ? nlohmann::json() : nlohmann::json::parse(result.body, nullptr, false);
 }
 
-void FaultProxy::set_rules(const nlohmann::json& rules) { control("PUT", "/rules", rules.dump()); }
-nlohmann::json FaultProxy::requests() { return control("GET", "/requests"); }
-void FaultProxy::clear_requests() { control("DELETE", "/requests"); }
+void FaultProxy::set_rules(const nlohmann::json& rules) {
+  control("PUT", "/rules", rules.dump());
+}
+nlohmann::json FaultProxy::requests() {
+  return control("GET", "/requests");
+}
+void FaultProxy::clear_requests() {
+  control("DELETE", "/requests");
+}
 
 std::unique_ptr<kube::Client> FaultProxy::client(kube::ClientOptions options) const {
   const auto& cluster = TestCluster::get();
   kube::ConnectionConfig config;
   config.server = url();
   config.tls.ca_pem = read_file(cluster.ca_file);
-  config.credentials = std::make_shared<kube::StaticCredentials>(
-      kube::Credential{cluster.admin_token, std::nullopt}, "admin token");
+  config.credentials =
+      std::make_shared<kube::StaticCredentials>(kube::Credential{cluster.admin_token, std::nullopt}, "admin token");
   config.namespace_ = "default";
   config.context = "proxy";
   return std::make_unique<kube::Client>(std::move(config), options);
@@ -332,8 +347,12 @@ bool BackgroundProcess::running() {
   return true;
 }
 
-std::string BackgroundProcess::stdout_text() const { return read_file(dir_.path() / "out"); }
-std::string BackgroundProcess::stderr_text() const { return read_file(dir_.path() / "err"); }
+std::string BackgroundProcess::stdout_text() const {
+  return read_file(dir_.path() / "out");
+}
+std::string BackgroundProcess::stderr_text() const {
+  return read_file(dir_.path() / "err");
+}
 
 PodReadinessSimulator::PodReadinessSimulator(std::string ns, std::string selector) {
   thread_ = std::thread([this, ns = std::move(ns), selector = std::move(selector)] {
@@ -370,21 +389,19 @@ void mark_pods_ready(kube::Client& client, const std::string& ns, const std::str
   const std::string now = util::format_rfc3339(util::Clock::now());
   for (const auto& pod : pods.list(ns, selector)) {
     if (pod.terminating || pod.ready) continue;
-    const nlohmann::json patch = {
-        {"status",
-         {{"phase", "Running"},
-          {"startTime", now},
-          {"conditions",
-           {{{"type", "Ready"}, {"status", "True"}, {"lastTransitionTime", now}},
-            {{"type", "ContainersReady"}, {"status", "True"}, {"lastTransitionTime", now}},
-            {{"type", "PodScheduled"}, {"status", "True"}, {"lastTransitionTime", now}}}}}}};
-    client.patch(kube::namespaced_path("v1", ns, "pods", pod.metadata.name) + "/status", patch,
-                 kube::PatchType::merge);
+    const nlohmann::json patch = {{"status",
+                                   {{"phase", "Running"},
+                                    {"startTime", now},
+                                    {"conditions",
+                                     {{{"type", "Ready"}, {"status", "True"}, {"lastTransitionTime", now}},
+                                      {{"type", "ContainersReady"}, {"status", "True"}, {"lastTransitionTime", now}},
+                                      {{"type", "PodScheduled"}, {"status", "True"}, {"lastTransitionTime", now}}}}}}};
+    client.patch(kube::namespaced_path("v1", ns, "pods", pod.metadata.name) + "/status", patch, kube::PatchType::merge);
   }
 }
 
 std::optional<formats::TokenVerification> registry_verdict(kube::Client& client, const std::string& ns,
-                                                          const std::string& token) {
+                                                           const std::string& token) {
   const auto kind = formats::classify_token(token);
   if (!kind) return std::nullopt;
   formats::Registry registry{*kind, {}};

@@ -7,16 +7,16 @@
 #include <atomic>
 #include <filesystem>
 #include <functional>
-#include <thread>
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
+#include "formats/token_verdict.h"
 #include "kube/client.h"
 #include "kube/connection_config.h"
-#include "formats/token_verdict.h"
 
 namespace rotator::testing {
 
@@ -34,8 +34,7 @@ class TestCluster {
   std::string nobody_token;
 
   /// A client for a context of the cluster's kubeconfig (admin, cert-admin, nobody).
-  std::unique_ptr<kube::Client> client(const std::string& context = "admin",
-                                       kube::ClientOptions options = {}) const;
+  std::unique_ptr<kube::Client> client(const std::string& context = "admin", kube::ClientOptions options = {}) const;
 };
 
 /// A namespace of its own for one test, deleted afterwards.
@@ -88,7 +87,7 @@ bool has_sanitizer_report(const std::string& text);
 /// Not from other threads: it asserts with Catch, which is not thread-safe there;
 /// use run({ROTATOR_BINARY, ...}) and check has_sanitizer_report afterwards.
 CommandResult run_rotator(const std::vector<std::string>& args,
-                      const std::vector<std::pair<std::string, std::string>>& env = {});
+                          const std::vector<std::pair<std::string, std::string>>& env = {});
 
 /// Sets (or, with nullopt, unsets) environment variables for the scope.
 class ScopedEnv {
@@ -178,7 +177,7 @@ kube::Reason reason_of(const std::function<void()>& action);
 /// A management or database token checked against its registry Secret in `ns`,
 /// read here with the API client: nullopt when it has neither token shape.
 std::optional<formats::TokenVerification> registry_verdict(kube::Client& client, const std::string& ns,
-                                                          const std::string& token);
+                                                           const std::string& token);
 
 /// A unique suffix for names.
 std::string unique_suffix();

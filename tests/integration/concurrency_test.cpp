@@ -8,8 +8,8 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include "kube/resources.h"
 #include "formats/key_ring.h"
+#include "kube/resources.h"
 #include "steps_fixture.h"
 
 using namespace rotator;
@@ -17,7 +17,6 @@ using namespace rotator::testing;
 using Json = nlohmann::json;
 
 namespace {
-
 
 int key_rotated_events(const std::string& ns) {
   const auto events = kubectl({"-n", ns, "get", "events", "--field-selector", "reason=KeyRotated", "-o", "name"});
@@ -57,7 +56,8 @@ void check_final_state_valid(const std::string& ns) {
 
 TEST_CASE("concurrency: 8 runs with the same rotation id rotate exactly once") {
   TestNamespace ns;
-  REQUIRE(run_rotator({"run", std::string(ROTATOR_SOURCE_DIR) + "/jobs/bootstrap.yaml", "-n", ns.name()}).exit_code == 0);
+  REQUIRE(run_rotator({"run", std::string(ROTATOR_SOURCE_DIR) + "/jobs/bootstrap.yaml", "-n", ns.name()}).exit_code ==
+          0);
   const std::string kid_before = secret_value(ns.name(), "rsa-keys", "kid");
   const auto codes = rotate_at_once(ns.name(), std::vector<std::string>(8, "same-id"));
   CHECK(std::all_of(codes.begin(), codes.end(), [](int c) { return c == 0; }));
@@ -70,7 +70,8 @@ TEST_CASE("concurrency: 8 runs with the same rotation id rotate exactly once") {
 
 TEST_CASE("concurrency: 8 runs with different rotation ids are serialized by the Lease, none lost") {
   TestNamespace ns;
-  REQUIRE(run_rotator({"run", std::string(ROTATOR_SOURCE_DIR) + "/jobs/bootstrap.yaml", "-n", ns.name()}).exit_code == 0);
+  REQUIRE(run_rotator({"run", std::string(ROTATOR_SOURCE_DIR) + "/jobs/bootstrap.yaml", "-n", ns.name()}).exit_code ==
+          0);
   std::vector<std::string> wanted;
   for (int i = 1; i <= 8; ++i) wanted.push_back("id-" + std::to_string(i));
   const auto codes = rotate_at_once(ns.name(), wanted);
@@ -86,13 +87,15 @@ TEST_CASE("concurrency: 8 runs with different rotation ids are serialized by the
 
 TEST_CASE("concurrency: the lock of a SIGKILLed holder on this machine is taken over at once") {
   TestNamespace ns;
-  REQUIRE(run_rotator({"run", std::string(ROTATOR_SOURCE_DIR) + "/jobs/bootstrap.yaml", "-n", ns.name()}).exit_code == 0);
+  REQUIRE(run_rotator({"run", std::string(ROTATOR_SOURCE_DIR) + "/jobs/bootstrap.yaml", "-n", ns.name()}).exit_code ==
+          0);
   FaultProxy proxy;
   TempDir dir;
   const auto via_proxy = admin_kubeconfig(dir, proxy.url());
   // Hold the first Secret write: by then the victim holds the Lease.
-  proxy.set_rules(Json::array({{{"match", {{"method", Json::array({"PUT", "PATCH", "POST"})}, {"path_regex", "/secrets"}}},
-                                {"action", "hang"}}}));
+  proxy.set_rules(
+      Json::array({{{"match", {{"method", Json::array({"PUT", "PATCH", "POST"})}, {"path_regex", "/secrets"}}},
+                    {"action", "hang"}}}));
   BackgroundProcess victim({ROTATOR_BINARY, "revoke-and-rotate", "-n", ns.name(), "--kubeconfig", via_proxy.string(),
                             "--rotation-id", "victim", "--restart", "none", "--lock-duration", "30s"});
   bool held = false;
@@ -102,16 +105,16 @@ TEST_CASE("concurrency: the lock of a SIGKILLed holder on this machine is taken 
   }
   REQUIRE(held);
   // While it lives, the lock is held: exit 3 at once, naming the holder and when it expires.
-  const auto busy = run_rotator({"revoke-and-rotate", "-n", ns.name(), "--rotation-id", "victim", "--restart", "none",
-                                 "--lock-wait", "0"});
+  const auto busy = run_rotator(
+      {"revoke-and-rotate", "-n", ns.name(), "--rotation-id", "victim", "--restart", "none", "--lock-wait", "0"});
   CHECK(busy.exit_code == 3);
   CHECK_THAT(busy.err, Catch::Contains("revoke-and-rotate by user admin") && Catch::Contains("rotation victim") &&
                            Catch::Contains("expires at") && Catch::Contains("rotator unlock -n " + ns.name()));
   victim.kill();
   victim.wait();
   // Its process is gone from this machine: no wait for its 30s lease.
-  const auto rerun = run_rotator({"revoke-and-rotate", "-n", ns.name(), "--rotation-id", "victim", "--restart", "none",
-                                  "--lock-wait", "0"});
+  const auto rerun = run_rotator(
+      {"revoke-and-rotate", "-n", ns.name(), "--rotation-id", "victim", "--restart", "none", "--lock-wait", "0"});
   INFO(rerun.err);
   CHECK(rerun.exit_code == 0);
   CHECK_THAT(rerun.err, Catch::Contains("process or pod is gone"));
@@ -122,7 +125,8 @@ TEST_CASE("concurrency: the lock of a SIGKILLed holder on this machine is taken 
 
 TEST_CASE("concurrency: a holder that cannot be proven gone keeps the lock until its lease expires") {
   TestNamespace ns;
-  REQUIRE(run_rotator({"run", std::string(ROTATOR_SOURCE_DIR) + "/jobs/bootstrap.yaml", "-n", ns.name()}).exit_code == 0);
+  REQUIRE(run_rotator({"run", std::string(ROTATOR_SOURCE_DIR) + "/jobs/bootstrap.yaml", "-n", ns.name()}).exit_code ==
+          0);
   // A run on another machine holds it (no process of ours to look at).
   const auto now = util::Clock::now();
   auto client = TestCluster::get().client();
@@ -133,14 +137,14 @@ TEST_CASE("concurrency: a holder that cannot be proven gone keeps the lock until
   lease->lease_duration_seconds = 3;
   lease->acquire_time = lease->renew_time = now;
   leases.update(*lease);
-  const auto busy = run_rotator({"revoke-and-rotate", "-n", ns.name(), "--rotation-id", "later", "--restart", "none",
-                                 "--lock-wait", "0"});
+  const auto busy = run_rotator(
+      {"revoke-and-rotate", "-n", ns.name(), "--rotation-id", "later", "--restart", "none", "--lock-wait", "0"});
   CHECK(busy.exit_code == 3);
   CHECK_THAT(busy.err, Catch::Contains("held by revoke-and-rotate by user ops on host elsewhere"));
   // Waiting past the 3s lease: taken over, and the rotation runs.
   const auto started = std::chrono::steady_clock::now();
-  const auto rerun = run_rotator({"revoke-and-rotate", "-n", ns.name(), "--rotation-id", "later", "--restart", "none",
-                                  "--lock-wait", "30s"});
+  const auto rerun = run_rotator(
+      {"revoke-and-rotate", "-n", ns.name(), "--rotation-id", "later", "--restart", "none", "--lock-wait", "30s"});
   INFO(rerun.err);
   CHECK(rerun.exit_code == 0);
   CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(20));

@@ -18,8 +18,9 @@ namespace rotator::testing {
 
 ConnectProxy::ConnectProxy() {
   const auto port_file = dir_.path() / "port.json";
-  std::vector<std::string> args = {"python3", std::string(ROTATOR_SOURCE_DIR) + "/tests/tools/connect_proxy.py",
-                                   "--port-file", port_file.string(), "--log", (dir_.path() / "log").string(),
+  std::vector<std::string> args = {"python3",        std::string(ROTATOR_SOURCE_DIR) + "/tests/tools/connect_proxy.py",
+                                   "--port-file",    port_file.string(),
+                                   "--log",          (dir_.path() / "log").string(),
                                    "--max-lifetime", "600"};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());

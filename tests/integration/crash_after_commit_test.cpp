@@ -7,8 +7,8 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include "kube/resources.h"
 #include "formats/key_ring.h"
+#include "kube/resources.h"
 #include "steps_fixture.h"
 
 using namespace rotator;
@@ -30,7 +30,8 @@ int for_each_write(FaultProxy& proxy, const std::filesystem::path& via_proxy, co
     proxy.set_rules(Json::array({{{"match", {{"method", writes}, {"nth_match", k}}}, {"action", "reset_after"}}}));
     proxy.clear_requests();
     auto with_proxy = args;
-    with_proxy.insert(with_proxy.end(), {"--kubeconfig", via_proxy.string(), "--lock-duration", "3s", "--lock-wait", "30s"});
+    with_proxy.insert(with_proxy.end(),
+                      {"--kubeconfig", via_proxy.string(), "--lock-duration", "3s", "--lock-wait", "30s"});
     const auto first = run_rotator(with_proxy);
     bool fired = false;
     for (const auto& r : proxy.requests()) fired = fired || r["action"] == "reset_after";
@@ -52,10 +53,10 @@ int for_each_write(FaultProxy& proxy, const std::filesystem::path& via_proxy, co
   return points;
 }
 
-
 }  // namespace
 
-TEST_CASE("crash after commit: key-gen, create-admin-token and a rotation converge when the answer to any write is lost") {
+TEST_CASE(
+    "crash after commit: key-gen, create-admin-token and a rotation converge when the answer to any write is lost") {
   TestNamespace ns;
   const std::string n = ns.name();
   FaultProxy proxy;
@@ -67,9 +68,11 @@ TEST_CASE("crash after commit: key-gen, create-admin-token and a rotation conver
 
   const int keygen_points = for_each_write(proxy, via_proxy, {"key-gen", "-n", n}, delete_secrets, [&](int) {
     CHECK(keys_valid_by_openssl(n));
-    const auto versions = kubectl({"-n", n, "get", "secret", "rsa-keys", "-o", "jsonpath={.metadata.resourceVersion}"}).out;
+    const auto versions =
+        kubectl({"-n", n, "get", "secret", "rsa-keys", "-o", "jsonpath={.metadata.resourceVersion}"}).out;
     CHECK(run_rotator({"key-gen", "-n", n}).exit_code == 0);
-    CHECK(kubectl({"-n", n, "get", "secret", "rsa-keys", "-o", "jsonpath={.metadata.resourceVersion}"}).out == versions);
+    CHECK(kubectl({"-n", n, "get", "secret", "rsa-keys", "-o", "jsonpath={.metadata.resourceVersion}"}).out ==
+          versions);
   });
 
   REQUIRE(run_rotator({"key-gen", "-n", n}).exit_code == 0);
@@ -107,7 +110,7 @@ TEST_CASE("crash after commit: key-gen, create-admin-token and a rotation conver
     CHECK(secret_value(n, "rsa-keys", "kid") != kid_before);
   }
   WARN("kill points after commit: key-gen " << keygen_points << ", create-admin-token " << token_points
-                                             << ", revoke-and-rotate " << points);
+                                            << ", revoke-and-rotate " << points);
   CHECK(keygen_points >= 1);
   CHECK(token_points >= 1);
   CHECK(points >= 6);

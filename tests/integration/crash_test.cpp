@@ -4,8 +4,8 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include "kube/resources.h"
 #include "formats/key_ring.h"
+#include "kube/resources.h"
 #include "steps_fixture.h"
 
 using namespace rotator;
@@ -60,9 +60,9 @@ class KeyWatcher {
 /// SIGKILLs it there: the first k-1 writes happened, the k-th never reached the
 /// server. False when the run made fewer than k writes (it must then succeed).
 bool killed_before_write(FaultProxy& proxy, int k, const std::vector<std::string>& args) {
-  proxy.set_rules(Json::array({{{"match", {{"method", Json::array({"POST", "PUT", "PATCH", "DELETE"})},
-                                            {"nth_match", k}}},
-                                {"action", "hang"}}}));
+  proxy.set_rules(
+      Json::array({{{"match", {{"method", Json::array({"POST", "PUT", "PATCH", "DELETE"})}, {"nth_match", k}}},
+                    {"action", "hang"}}}));
   proxy.clear_requests();
   std::vector<std::string> argv = {ROTATOR_BINARY};
   argv.insert(argv.end(), args.begin(), args.end());
@@ -86,7 +86,8 @@ bool killed_before_write(FaultProxy& proxy, int k, const std::vector<std::string
 
 TEST_CASE("crash: a rotation killed before each of its writes, then rerun, ends in the same valid state") {
   TestNamespace ns;
-  REQUIRE(run_rotator({"run", std::string(ROTATOR_SOURCE_DIR) + "/jobs/bootstrap.yaml", "-n", ns.name()}).exit_code == 0);
+  REQUIRE(run_rotator({"run", std::string(ROTATOR_SOURCE_DIR) + "/jobs/bootstrap.yaml", "-n", ns.name()}).exit_code ==
+          0);
   const auto kubelet = deploy_token_management(ns.name(), 2);
   FaultProxy proxy;
   TempDir dir;
@@ -97,9 +98,9 @@ TEST_CASE("crash: a rotation killed before each of its writes, then rerun, ends 
   for (int k = 1; k <= 40; ++k) {
     const std::string id = "crash-" + std::to_string(k);
     const std::string kid_before = secret_value(ns.name(), "rsa-keys", "kid");
-    if (!killed_before_write(proxy, k, {"revoke-and-rotate", "--restart", "delete-pods", "--rotation-id", id, "-n",
-                                        ns.name(), "--kubeconfig", via_proxy.string(), "--lock-duration", "3s",
-                                        "--lock-wait", "30s"})) {
+    if (!killed_before_write(proxy, k,
+                             {"revoke-and-rotate", "--restart", "delete-pods", "--rotation-id", id, "-n", ns.name(),
+                              "--kubeconfig", via_proxy.string(), "--lock-duration", "3s", "--lock-wait", "30s"})) {
       break;  // the rotation made fewer than k writes: every kill point has been exercised
     }
     ++kill_points;
@@ -107,8 +108,8 @@ TEST_CASE("crash: a rotation killed before each of its writes, then rerun, ends 
     // Between the kill and the rerun the keys are valid, checked with openssl too.
     CHECK(keys_valid_by_openssl(ns.name()));
 
-    const auto rerun = run_rotator({"revoke-and-rotate", "--restart", "delete-pods", "--rotation-id", id, "-n",
-                                    ns.name(), "--lock-wait", "30s"});
+    const auto rerun = run_rotator(
+        {"revoke-and-rotate", "--restart", "delete-pods", "--rotation-id", id, "-n", ns.name(), "--lock-wait", "30s"});
     INFO(rerun.err);
     REQUIRE(rerun.exit_code == 0);
     const std::string kid_after = secret_value(ns.name(), "rsa-keys", "kid");
@@ -121,10 +122,12 @@ TEST_CASE("crash: a rotation killed before each of its writes, then rerun, ends 
     CHECK(run_rotator({"verify", "--token-file", token.string(), "-n", ns.name()}).exit_code == 0);
     // The restart happened for the final key: recorded, and no pod predates the key.
     CHECK(kubectl({"-n", ns.name(), "get", "secret", "rsa-keys", "-o",
-                   "jsonpath={.metadata.annotations.rotator\\.io/pods-restarted-for-kid}"}).out == kid_after);
+                   "jsonpath={.metadata.annotations.rotator\\.io/pods-restarted-for-kid}"})
+              .out == kid_after);
     // A third run with the same id changes nothing.
     const auto versions = secret_versions(ns.name());
-    CHECK(run_rotator({"revoke-and-rotate", "--restart", "delete-pods", "--rotation-id", id, "-n", ns.name()}).exit_code == 0);
+    CHECK(run_rotator({"revoke-and-rotate", "--restart", "delete-pods", "--rotation-id", id, "-n", ns.name()})
+              .exit_code == 0);
     CHECK(secret_versions(ns.name()) == versions);
   }
   watcher.stop();
@@ -137,8 +140,8 @@ TEST_CASE("crash: key-gen and create-admin-token killed before each of their wri
   FaultProxy proxy;
   TempDir dir;
   const auto via_proxy = admin_kubeconfig(dir, proxy.url());
-  const std::vector<std::string> through_proxy = {"--kubeconfig", via_proxy.string(), "--lock-duration", "3s",
-                                                  "--lock-wait", "30s"};
+  const std::vector<std::string> through_proxy = {"--kubeconfig", via_proxy.string(), "--lock-duration",
+                                                  "3s",           "--lock-wait",      "30s"};
   int keygen_points = 0;
   for (int k = 1; k <= 20; ++k) {
     TestNamespace ns("crash-keygen");

@@ -29,8 +29,16 @@ TEST_CASE("faults: bootstrap, scheduled and incident rotation converge under a 2
   for (int seed = 1; seed <= 3; ++seed) {
     // 0.07 + 0.93*0.075 + ... : about 20% of requests get one of the faults.
     proxy.set_rules(Json::array({
-        {{"match", Json::object()}, {"action", "status"}, {"status", 503}, {"probability", 0.07}, {"seed", seed * 10 + 1}},
-        {{"match", Json::object()}, {"action", "status"}, {"status", 429}, {"retry_after", seed % 2}, {"probability", 0.075},
+        {{"match", Json::object()},
+         {"action", "status"},
+         {"status", 503},
+         {"probability", 0.07},
+         {"seed", seed * 10 + 1}},
+        {{"match", Json::object()},
+         {"action", "status"},
+         {"status", 429},
+         {"retry_after", seed % 2},
+         {"probability", 0.075},
          {"seed", seed * 10 + 2}},
         {{"match", Json::object()}, {"action", "reset_before"}, {"probability", 0.08}, {"seed", seed * 10 + 3}},
     }));
@@ -43,7 +51,8 @@ TEST_CASE("faults: bootstrap, scheduled and incident rotation converge under a 2
     };
     for (const auto& args : runs) {
       auto with_proxy = args;
-      with_proxy.insert(with_proxy.end(), {"--kubeconfig", via_proxy.string(), "--lock-duration", "3s", "--lock-wait", "30s"});
+      with_proxy.insert(with_proxy.end(),
+                        {"--kubeconfig", via_proxy.string(), "--lock-duration", "3s", "--lock-wait", "30s"});
       const auto result = run_rotator(with_proxy);
       INFO(args[0] << " seed " << seed << "\n" << result.err);
       CHECK(result.exit_code <= 1);
@@ -71,7 +80,8 @@ TEST_CASE("faults: bootstrap, scheduled and incident rotation converge under a 2
     const auto token = token_dir.write("t.json", admin_token_file(n));
     CHECK(run_rotator({"verify", "--token-file", token.string(), "-n", n}).exit_code == 0);
   }
-  WARN("runs that converged at once: " << first_try << ", after a rerun: " << reruns << "; faults injected: " << faults << " of " << requests << " requests");
+  WARN("runs that converged at once: " << first_try << ", after a rerun: " << reruns << "; faults injected: " << faults
+                                       << " of " << requests << " requests");
   CHECK(faults * 100 >= requests * 12);
 }
 
@@ -135,7 +145,9 @@ void fault_at_every_write_of_a_rotation(const std::string& name, const std::func
 
 }  // namespace
 
-TEST_CASE("faults: a 401, 403 or 404 on any write of a rotation fails with one line and its exit code or only warns, and a rerun finishes") {
+TEST_CASE(
+    "faults: a 401, 403 or 404 on any write of a rotation fails with one line and its exit code or only warns, and a "
+    "rerun finishes") {
   fault_at_every_write_of_a_rotation("refused", [](int k) {
     const std::vector<WriteFault> refusals = {{{{"action", "status"}, {"status", 401}}, 4, "Unauthorized"},
                                               {{{"action", "status"}, {"status", 403}}, 4, "Forbidden"},
@@ -146,11 +158,15 @@ TEST_CASE("faults: a 401, 403 or 404 on any write of a rotation fails with one l
 
 TEST_CASE("faults: the API server going down at any write of a rotation fails with one line, and a rerun finishes") {
   // The listener closes and open connections reset: retried, then "cannot reach".
-  fault_at_every_write_of_a_rotation("down", [](int) { return WriteFault{{{"action", "down"}}, 1, "cannot reach the API server"}; });
+  fault_at_every_write_of_a_rotation("down", [](int) {
+    return WriteFault{{{"action", "down"}}, 1, "cannot reach the API server"};
+  });
 }
 
 TEST_CASE("faults: a certificate of another CA at any write of a rotation fails with one line, and a rerun finishes") {
   // The next handshake shows a certificate the kubeconfig's CA did not sign:
   // never retried, never written through.
-  fault_at_every_write_of_a_rotation("swap_cert", [](int) { return WriteFault{{{"action", "swap_cert"}}, 1, "TLS verification"}; });
+  fault_at_every_write_of_a_rotation("swap_cert", [](int) {
+    return WriteFault{{{"action", "swap_cert"}}, 1, "TLS verification"};
+  });
 }

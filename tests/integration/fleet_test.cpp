@@ -31,7 +31,8 @@ std::vector<std::unique_ptr<TestNamespace>> make_namespaces(int count) {
 
 std::string join(const std::vector<std::unique_ptr<TestNamespace>>& namespaces, std::size_t count) {
   std::string out;
-  for (std::size_t i = 0; i < count && i < namespaces.size(); ++i) out += (out.empty() ? "" : ",") + namespaces[i]->name();
+  for (std::size_t i = 0; i < count && i < namespaces.size(); ++i)
+    out += (out.empty() ? "" : ",") + namespaces[i]->name();
   return out;
 }
 
@@ -152,10 +153,11 @@ TEST_CASE("fleet: two shards over 7 namespaces bootstrap each exactly once, as a
   const std::string label = "rotator-shard-test=" + unique_suffix();
   for (const auto& ns : namespaces) REQUIRE(kubectl({"label", "namespace", ns->name(), label}).exit_code == 0);
   // Shard 0 by --shard, shard 1 as the second pod of an Indexed Job sees it.
-  const auto first = run_rotator({"run", bootstrap_job, "--all-namespaces", "--namespace-selector", label, "--shard", "0/2"});
-  const auto second = run_rotator({"run", bootstrap_job, "--all-namespaces", "--namespace-selector", label,
-                                   "--shard-count", "2"},
-                                  {{"JOB_COMPLETION_INDEX", "1"}});
+  const auto first =
+      run_rotator({"run", bootstrap_job, "--all-namespaces", "--namespace-selector", label, "--shard", "0/2"});
+  const auto second =
+      run_rotator({"run", bootstrap_job, "--all-namespaces", "--namespace-selector", label, "--shard-count", "2"},
+                  {{"JOB_COMPLETION_INDEX", "1"}});
   INFO(first.out << first.err << second.out << second.err);
   REQUIRE(first.exit_code == 0);
   REQUIRE(second.exit_code == 0);
@@ -171,7 +173,8 @@ TEST_CASE("fleet: two shards over 7 namespaces bootstrap each exactly once, as a
   CHECK_THAT(first.err, Catch::Contains("shard 0/2: " + std::to_string(in_first) + " of 7 namespaces"));
   CHECK_THAT(second.err, Catch::Contains("shard 1/2: " + std::to_string(7 - in_first) + " of 7 namespaces"));
   // Run again, both shards find their namespaces converged: nothing written twice.
-  const auto again = run_rotator({"run", bootstrap_job, "--all-namespaces", "--namespace-selector", label, "--shard", "0/2"});
+  const auto again =
+      run_rotator({"run", bootstrap_job, "--all-namespaces", "--namespace-selector", label, "--shard", "0/2"});
   CHECK(again.exit_code == 0);
   CHECK_THAT(again.out, Catch::Contains(std::to_string(in_first) + " namespaces: 0 ok, " + std::to_string(in_first) +
                                         " unchanged"));
@@ -181,7 +184,9 @@ TEST_CASE("fleet: conflicting namespace flags are usage errors") {
   CHECK(run_rotator({"key-gen", "-n", "a", "--shard", "0/2"}).exit_code == 2);
   CHECK(run_rotator({"key-gen", "--namespaces", "a,b", "--shard", "2/2"}).exit_code == 2);
   CHECK(run_rotator({"key-gen", "--namespaces", "a,b", "--shard", "0/2", "--shard-count", "2"}).exit_code == 2);
-  CHECK(run_rotator({"key-gen", "--namespaces", "a,b", "--shard-count", "2"}, {{"JOB_COMPLETION_INDEX", ""}}).exit_code == 2);
+  CHECK(
+      run_rotator({"key-gen", "--namespaces", "a,b", "--shard-count", "2"}, {{"JOB_COMPLETION_INDEX", ""}}).exit_code ==
+      2);
   CHECK(run_rotator({"key-gen", "-n", "a", "--namespaces", "b"}).exit_code == 2);
   CHECK(run_rotator({"key-gen", "--namespaces", "a", "--all-namespaces"}).exit_code == 2);
   CHECK(run_rotator({"key-gen", "--namespace-selector", "a=b"}).exit_code == 2);
@@ -200,7 +205,8 @@ TEST_CASE("fleet: a converged bootstrap costs at most 3 requests per namespace, 
   for (const int n : {1, 4, 8}) {
     INFO("N=" << n);
     const long before = audited_requests(all);
-    const auto run = run_rotator({"run", bootstrap_job, "--namespaces", join(namespaces, n), "--stats", "--log-format", "json"});
+    const auto run =
+        run_rotator({"run", bootstrap_job, "--namespaces", join(namespaces, n), "--stats", "--log-format", "json"});
     INFO(run.err);
     REQUIRE(run.exit_code == 0);
     CHECK(write_methods(run.err).empty());
@@ -218,8 +224,8 @@ TEST_CASE("fleet: a converged bootstrap costs at most 3 requests per namespace, 
   // Listing namespaces costs one request more, whatever N.
   const std::string label = "rotator-fleet-cost=" + unique_suffix();
   for (const auto& ns : namespaces) REQUIRE(kubectl({"label", "namespace", ns->name(), label}).exit_code == 0);
-  const auto listed = run_rotator({"run", bootstrap_job, "--all-namespaces", "--namespace-selector", label, "--stats",
-                                   "--log-format", "json"});
+  const auto listed = run_rotator(
+      {"run", bootstrap_job, "--all-namespaces", "--namespace-selector", label, "--stats", "--log-format", "json"});
   REQUIRE(listed.exit_code == 0);
   CHECK(reported_requests(listed.err) == requests[8] + 1);
 }

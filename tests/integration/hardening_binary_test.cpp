@@ -28,7 +28,8 @@ std::string line_with(const std::string& text, const std::string& word) {
   if (at == std::string::npos) return {};
   const auto start = text.rfind('\n', at);
   const auto end = text.find('\n', at);
-  return text.substr(start == std::string::npos ? 0 : start + 1, end == std::string::npos ? std::string::npos : end - start);
+  return text.substr(start == std::string::npos ? 0 : start + 1,
+                     end == std::string::npos ? std::string::npos : end - start);
 }
 
 std::set<std::string> shared_libraries(const std::string& ldd_output) {
@@ -55,7 +56,7 @@ TEST_CASE("hardening: the binary has full RELRO, PIE, stack canaries and FORTIFY
   CHECK_THAT(dynamic, Catch::Contains("PIE"));
   CHECK_THAT(segments, Catch::Contains("GNU_RELRO"));                                 // RELRO ...
   CHECK_THAT(dynamic, Catch::Contains("BIND_NOW") || Catch::Contains("Flags: NOW"));  // ... full (-z now)
-  CHECK_THAT(line_with(segments, "GNU_STACK"), !Catch::Contains("RWE"));             // no executable stack
+  CHECK_THAT(line_with(segments, "GNU_STACK"), !Catch::Contains("RWE"));              // no executable stack
   CHECK_THAT(symbols, Catch::Contains("__stack_chk_fail"));                           // canaries
 #if defined(_FORTIFY_SOURCE) && _FORTIFY_SOURCE >= 2
   // glibc's checked variants replace the plain calls where sizes are known.
@@ -76,9 +77,9 @@ TEST_CASE("hardening: the binary loads no library of a protocol it does not spea
     WARN("built with ROTATOR_CURL=" << ROTATOR_CURL_MODE << ": Debian's full libcurl, library set not checked");
     return;
   }
-  for (const char* unwanted : {"libcurl", "libldap", "liblber", "librtmp", "libssh", "libgnutls", "libgssapi",
-                               "libkrb5", "libsasl2", "libnghttp2", "libidn2", "libpsl", "libbrotli", "libzstd",
-                               "libnettle", "libhogweed", "libp11-kit"}) {
+  for (const char* unwanted :
+       {"libcurl", "libldap", "liblber", "librtmp", "libssh", "libgnutls", "libgssapi", "libkrb5", "libsasl2",
+        "libnghttp2", "libidn2", "libpsl", "libbrotli", "libzstd", "libnettle", "libhogweed", "libp11-kit"}) {
     INFO(unwanted);
     CHECK(std::none_of(libraries.begin(), libraries.end(),
                        [&](const std::string& name) { return name.starts_with(unwanted); }));

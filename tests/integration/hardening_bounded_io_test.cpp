@@ -28,7 +28,9 @@ util::ProcessResult run_measured(const std::filesystem::path& kubeconfig, const 
   return util::run_process(argv, {}, std::chrono::seconds(120), util::ChildStdin::null, util::ChildStderr::capture);
 }
 
-std::size_t lines_in(const std::string& text) { return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')); }
+std::size_t lines_in(const std::string& text) {
+  return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+}
 
 std::vector<Json> seen_for(FaultProxy& proxy, const std::string& fragment) {
   std::vector<Json> seen;
@@ -66,7 +68,8 @@ TEST_CASE("hardening: a 300 MB answer is refused at 16 MiB with bounded memory")
                                   {"body_bytes", 300 * 1000 * 1000},
                                   {"chunked", chunked}}}));
     proxy.clear_requests();
-    const auto result = run_measured(kubeconfig, {"export-admin-token", "--out", "-", "-n", ns.name(), "--timeout", "60s"});
+    const auto result =
+        run_measured(kubeconfig, {"export-admin-token", "--out", "-", "-n", ns.name(), "--timeout", "60s"});
     INFO(result.stderr_text);
     CHECK_FALSE(result.timed_out);
     CHECK(result.exit_code == 1);
@@ -91,7 +94,8 @@ TEST_CASE("hardening: a Retry-After of 2^63-1 seconds is neither overflowed nor 
                                 {"action", "status"},
                                 {"status", 429},
                                 {"retry_after", 9223372036854775807LL}}}));
-  const auto result = run_measured(kubeconfig, {"export-admin-token", "--out", "-", "-n", ns.name(), "--timeout", "5s"});
+  const auto result =
+      run_measured(kubeconfig, {"export-admin-token", "--out", "-", "-n", ns.name(), "--timeout", "5s"});
   INFO(result.stderr_text);
   CHECK_FALSE(result.timed_out);
   CHECK(result.exit_code == 1);
@@ -108,10 +112,10 @@ TEST_CASE("hardening: a server trickling its answer is cut when --timeout expire
   FaultProxy proxy;
   TempDir dir;
   const auto kubeconfig = admin_kubeconfig(dir, proxy.url());
-  proxy.set_rules(Json::array({{{"match", {{"path_regex", "/secrets/admin-token$"}}},
-                                {"action", "trickle"},
-                                {"interval_ms", 1000}}}));
-  const auto result = run_measured(kubeconfig, {"export-admin-token", "--out", "-", "-n", ns.name(), "--timeout", "5s"});
+  proxy.set_rules(Json::array(
+      {{{"match", {{"path_regex", "/secrets/admin-token$"}}}, {"action", "trickle"}, {"interval_ms", 1000}}}));
+  const auto result =
+      run_measured(kubeconfig, {"export-admin-token", "--out", "-", "-n", ns.name(), "--timeout", "5s"});
   INFO(result.stderr_text);
   CHECK_FALSE(result.timed_out);
   CHECK(result.exit_code == 1);

@@ -41,7 +41,9 @@ fs::path kubeconfig(const TempDir& dir, const std::string& server, const std::st
                        "current-context: ctx\n");
 }
 
-std::string admin_user() { return "    token: " + TestCluster::get().admin_token + "\n"; }
+std::string admin_user() {
+  return "    token: " + TestCluster::get().admin_token + "\n";
+}
 
 std::unique_ptr<kube::Client> client_from(const fs::path& path) {
   kube::ConnectionOptions options;
@@ -67,8 +69,8 @@ TEST_CASE("hardening: proxy-url sends every request through the proxy") {
   // The binary too; NO_PROXY in the environment does not override the
   // kubeconfig's proxy-url (as with kubectl).
   const auto before = proxy.targets().size();
-  const auto status = run_rotator({"status", "--kubeconfig", config.string(), "-n", "default"},
-                                  {{"NO_PROXY", "*"}, {"no_proxy", "*"}});
+  const auto status =
+      run_rotator({"status", "--kubeconfig", config.string(), "-n", "default"}, {{"NO_PROXY", "*"}, {"no_proxy", "*"}});
   INFO(status.err);
   CHECK_THAT(status.err, !Catch::Contains("cannot reach"));
   CHECK(proxy.targets().size() > before);
@@ -76,8 +78,8 @@ TEST_CASE("hardening: proxy-url sends every request through the proxy") {
   const auto socks = kubeconfig(dir, c.server, "    proxy-url: socks5://127.0.0.1:1080\n", admin_user());
   const auto refused = run_rotator({"status", "--kubeconfig", socks.string()});
   CHECK(refused.exit_code == 1);
-  CHECK_THAT(refused.err, Catch::StartsWith("rotator: error: proxy-url of cluster \"local\"") &&
-                              Catch::Contains("not socks5://"));
+  CHECK_THAT(refused.err,
+             Catch::StartsWith("rotator: error: proxy-url of cluster \"local\"") && Catch::Contains("not socks5://"));
 }
 
 TEST_CASE("hardening: HTTPS_PROXY is honoured as kubectl honours it, loopback servers excepted") {
@@ -103,8 +105,8 @@ TEST_CASE("hardening: HTTPS_PROXY is honoured as kubectl honours it, loopback se
       ScopedEnv excluded({{"NO_PROXY", std::optional<std::string>(".invalid")}});
       CHECK(reason_of([&] { client_from(config)->get("/version"); }) == kube::Reason::unreachable);
     }
-    const auto status = run_rotator({"status", "--kubeconfig", config.string(), "-n", "default"},
-                                    {{"HTTPS_PROXY", proxy.url()}});
+    const auto status =
+        run_rotator({"status", "--kubeconfig", config.string(), "-n", "default"}, {{"HTTPS_PROXY", proxy.url()}});
     CHECK_THAT(status.err, !Catch::Contains("cannot reach") && !Catch::Contains("TLS"));
   }
 }
@@ -138,9 +140,11 @@ TEST_CASE("hardening: insecure-skip-tls-verify and http:// servers are warned ab
   const auto warned = run_rotator({"status", "--kubeconfig", insecure.string(), "-n", "default"});
   CHECK_THAT(warned.err, Catch::Contains("warning: cluster \"lab\" sets insecure-skip-tls-verify"));
   const auto plain = dir.write(
-      "plain", "apiVersion: v1\nkind: Config\nclusters:\n- name: lab\n  cluster:\n    server: http://127.0.0.1:1\n"
-               "users:\n- name: u\n  user:\n" + admin_user() +
-               "contexts:\n- name: ctx\n  context: {cluster: lab, user: u, namespace: default}\ncurrent-context: ctx\n");
+      "plain",
+      "apiVersion: v1\nkind: Config\nclusters:\n- name: lab\n  cluster:\n    server: http://127.0.0.1:1\n"
+      "users:\n- name: u\n  user:\n" +
+          admin_user() +
+          "contexts:\n- name: ctx\n  context: {cluster: lab, user: u, namespace: default}\ncurrent-context: ctx\n");
   const auto plain_run = run_rotator({"status", "--kubeconfig", plain.string(), "-n", "default", "--timeout", "5s"});
   CHECK_THAT(plain_run.err, Catch::Contains("warning: cluster \"lab\" has an http:// server"));
 }
@@ -151,7 +155,8 @@ TEST_CASE("hardening: an exec plugin is never run from the current directory thr
   dir.write("rotator-test-plugin",
             "#!/bin/sh\necho ran >> \"$(dirname \"$0\")/runs\"\n"
             "printf '{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\","
-            "\"status\":{\"token\":\"%s\"}}' '" + c.admin_token + "'\n",
+            "\"status\":{\"token\":\"%s\"}}' '" +
+                c.admin_token + "'\n",
             fs::perms::owner_all);
   const auto config = kubeconfig(dir, c.server, "",
                                  "    exec:\n      apiVersion: client.authentication.k8s.io/v1\n"
@@ -185,7 +190,8 @@ TEST_CASE("hardening: an exec plugin inherits none of rotator's connections, and
             "for f in /proc/$$/fd/*; do readlink \"$f\"; done >> \"$here/fds\"\n"
             "printf 'hello \\033[31mred\\033[0m\\n' >&2\n"
             "printf '{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\","
-            "\"status\":{\"token\":\"%s\",\"expirationTimestamp\":\"2000-01-01T00:00:00Z\"}}' '" + c.admin_token + "'\n",
+            "\"status\":{\"token\":\"%s\",\"expirationTimestamp\":\"2000-01-01T00:00:00Z\"}}' '" +
+                c.admin_token + "'\n",
             fs::perms::owner_all);
   const auto config = kubeconfig(dir, c.server, "",
                                  "    exec:\n      apiVersion: client.authentication.k8s.io/v1\n"
@@ -212,7 +218,8 @@ TEST_CASE("hardening: an API server's message is shown with its escape sequences
                                 {"action", "status"},
                                 {"status", 403},
                                 {"message", "no\x1b]0;owned\x07 access\nrotator: error: forged line"}}}));
-  const auto result = run_rotator({"export-admin-token", "--out", "-", "-n", ns.name(), "--kubeconfig", config.string()});
+  const auto result =
+      run_rotator({"export-admin-token", "--out", "-", "-n", ns.name(), "--kubeconfig", config.string()});
   INFO(result.err);
   CHECK(result.exit_code == 4);
   CHECK(result.err.find('\x1b') == std::string::npos);

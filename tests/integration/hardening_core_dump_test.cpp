@@ -45,8 +45,8 @@ std::vector<std::string> core_files(const fs::path& dir) {
 /// pid it writes to dir/pid is the pid of `command` itself (exec).
 std::unique_ptr<BackgroundProcess> start_with_cores(const fs::path& dir, const std::string& command) {
   return std::make_unique<BackgroundProcess>(std::vector<std::string>{
-      "/bin/sh", "-c", "echo $$ > '" + (dir / "pid").string() + "'; ulimit -c unlimited; cd '" + dir.string() +
-                           "' && exec " + command});
+      "/bin/sh", "-c",
+      "echo $$ > '" + (dir / "pid").string() + "'; ulimit -c unlimited; cd '" + dir.string() + "' && exec " + command});
 }
 
 int wait_for_pid(const fs::path& dir) {
@@ -75,14 +75,17 @@ TEST_CASE("hardening: a SIGQUIT during a rollout wait leaves no core file") {
     control->wait();
   }
   if (core_files(control_dir.path()).empty()) {
-    if (std::getenv("CI") != nullptr && pattern.rfind('|', 0) != 0) FAIL("CI writes no core files to the working directory");
-    WARN("SKIPPED the core dump test: core_pattern is '" << pattern << "', no core file lands in the working directory");
+    if (std::getenv("CI") != nullptr && pattern.rfind('|', 0) != 0)
+      FAIL("CI writes no core files to the working directory");
+    WARN("SKIPPED the core dump test: core_pattern is '" << pattern
+                                                         << "', no core file lands in the working directory");
     std::cout << skipped_marker << " the core dump test: core files go elsewhere (" << pattern << ")" << std::endl;
     return;
   }
 
   TestNamespace ns("hard-core");
-  REQUIRE(run_rotator({"run", std::string(ROTATOR_SOURCE_DIR) + "/jobs/bootstrap.yaml", "-n", ns.name()}).exit_code == 0);
+  REQUIRE(run_rotator({"run", std::string(ROTATOR_SOURCE_DIR) + "/jobs/bootstrap.yaml", "-n", ns.name()}).exit_code ==
+          0);
   apply_token_management(ns.name(), 1);  // its pod never becomes Ready: the rollout wait lasts
   TempDir dir;
   auto rotation = start_with_cores(dir.path(), std::string(ROTATOR_BINARY) + " revoke-and-rotate -n " + ns.name() +

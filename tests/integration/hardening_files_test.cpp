@@ -102,18 +102,20 @@ TEST_CASE("hardening: export-admin-token never writes through planted files or s
   }
 }
 
-TEST_CASE("hardening: the influxctl config keeps its owner, group and mode (warned when others may read it), and new ones are 0600") {
+TEST_CASE(
+    "hardening: the influxctl config keeps its owner, group and mode (warned when others may read it), and new ones "
+    "are 0600") {
   TestNamespace ns("hard-influx");
   bootstrap(ns.name());
   TempDir dir;
   const auto out = dir.path() / "token.json";
-  const auto config = dir.write("config.toml", "[[profile]]\n  name = \"prod\"\n", fs::perms::owner_read |
-                                                  fs::perms::owner_write | fs::perms::group_read);
+  const auto config = dir.write("config.toml", "[[profile]]\n  name = \"prod\"\n",
+                                fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read);
   const bool root = ::geteuid() == 0;
   if (root) REQUIRE(run({"chown", "4242:4343", config.string()}).exit_code == 0);
 
-  const auto exported = run_rotator({"export-admin-token", "-n", ns.name(), "--out", out.string(),
-                                     "--influxctl-config", config.string(), "--profile", "prod"});
+  const auto exported = run_rotator({"export-admin-token", "-n", ns.name(), "--out", out.string(), "--influxctl-config",
+                                     config.string(), "--profile", "prod"});
   INFO(exported.err);
   REQUIRE(exported.exit_code == 0);
   CHECK_THAT(slurp(config), Catch::Contains("token_file = \"" + out.string() + "\""));
@@ -122,9 +124,9 @@ TEST_CASE("hardening: the influxctl config keeps its owner, group and mode (warn
   if (root) CHECK(stat_of(config, "%u:%g") == "4242:4343");
 
   const auto fresh = dir.path() / "new" / "config.toml";
-  REQUIRE(run_rotator({"export-admin-token", "-n", ns.name(), "--out", out.string(), "--influxctl-config",
-                       fresh.string(), "--profile", "prod", "--influxctl-host", "cluster.example.com",
-                       "--influxctl-port", "443"})
-              .exit_code == 0);
+  REQUIRE(
+      run_rotator({"export-admin-token", "-n", ns.name(), "--out", out.string(), "--influxctl-config", fresh.string(),
+                   "--profile", "prod", "--influxctl-host", "cluster.example.com", "--influxctl-port", "443"})
+          .exit_code == 0);
   CHECK(stat_of(fresh, "%a %F") == "600 regular file");
 }

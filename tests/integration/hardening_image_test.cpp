@@ -15,7 +15,9 @@ using namespace rotator::testing;
 
 namespace {
 
-std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
+std::string first_line(const std::string& text) {
+  return text.substr(0, text.find('\n'));
+}
 
 }  // namespace
 
@@ -35,8 +37,9 @@ TEST_CASE("hardening: the image's CA bundle is Debian's ca-certificates, and its
   REQUIRE(built.exit_code == 0);
   std::cout << "hardening: " << first_line(built.out) << std::endl;
 
-  const std::vector<std::string> buildah = {"buildah", "--root", (out.path() / "storage").string(), "--runroot",
-                                            (out.path() / "run").string(), "--storage-driver", "vfs"};
+  const std::vector<std::string> buildah = {
+      "buildah",          "--root", (out.path() / "storage").string(), "--runroot", (out.path() / "run").string(),
+      "--storage-driver", "vfs"};
   auto label = [&](const std::string& name) {
     auto argv = buildah;
     argv.insert(argv.end(), {"inspect", "--type", "image", "--format",
@@ -53,7 +56,8 @@ TEST_CASE("hardening: the image's CA bundle is Debian's ca-certificates, and its
   // The bundle in the image is exactly the package's Mozilla roots: as many
   // certificates as the package ships, and the recorded hash is its hash.
   const auto bundle = out.path() / "context" / "rootfs" / "etc" / "ssl" / "certs" / "ca-certificates.crt";
-  const auto count = run({"/bin/sh", "-c", "dpkg -L ca-certificates | grep -c '^/usr/share/ca-certificates/mozilla/.*\\.crt$'"});
+  const auto count =
+      run({"/bin/sh", "-c", "dpkg -L ca-certificates | grep -c '^/usr/share/ca-certificates/mozilla/.*\\.crt$'"});
   const auto in_bundle = run({"grep", "-c", "BEGIN CERTIFICATE", bundle.string()});
   CHECK(first_line(in_bundle.out) == first_line(count.out));
   CHECK(label("io.rotator.ca-bundle.certificates") == first_line(count.out));

@@ -11,7 +11,8 @@ using namespace rotator::testing;
 
 TEST_CASE("hardening: verify shows an unverified token's kid and jti escaped", "[hardening]") {
   TestNamespace ns("hard-verify");
-  REQUIRE(run_rotator({"run", std::string(ROTATOR_SOURCE_DIR) + "/jobs/bootstrap.yaml", "-n", ns.name()}).exit_code == 0);
+  REQUIRE(run_rotator({"run", std::string(ROTATOR_SOURCE_DIR) + "/jobs/bootstrap.yaml", "-n", ns.name()}).exit_code ==
+          0);
   const std::string header = R"({"alg":"RS256","typ":"JWT","kid":"\u001b]0;owned\u0007\u001b[2Jkid"})";
   const std::string claims = R"({"iss":"x","sub":"y","iat":1700000000,"jti":"\u001b[31mjti\u202e"})";
   const std::string jwt = util::base64url_encode(header) + "." + util::base64url_encode(claims) + "." +

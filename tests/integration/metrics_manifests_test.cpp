@@ -43,7 +43,8 @@ TEST_CASE("metrics manifests: every CronJob reads the Pushgateway from one optio
     INFO(cronjob["metadata"]["name"]);
     CHECK(env_config_map_of(cronjob) == "rotator-pushgateway");
   }
-  for (const auto& o : objects) CHECK_FALSE((o["kind"] == "ConfigMap" && o["metadata"]["name"] == "rotator-pushgateway"));
+  for (const auto& o : objects)
+    CHECK_FALSE((o["kind"] == "ConfigMap" && o["metadata"]["name"] == "rotator-pushgateway"));
 }
 
 TEST_CASE("metrics manifests: an overlay turns the Pushgateway on for every CronJob with one setting") {
@@ -51,14 +52,15 @@ TEST_CASE("metrics manifests: an overlay turns the Pushgateway on for every Cron
   // kustomize takes bases by relative path only.
   const auto overlay = dir.path() / "overlay";
   std::filesystem::create_directories(overlay);
-  const std::string source =
-      std::filesystem::relative(std::filesystem::path(ROTATOR_SOURCE_DIR), overlay).string();
+  const std::string source = std::filesystem::relative(std::filesystem::path(ROTATOR_SOURCE_DIR), overlay).string();
   dir.write("overlay/kustomization.yaml",
             "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: influxdb\n"
-            "resources:\n  - " + source + "/manifests\n  - " + source + "/manifests/monitoring\n"
-            "configMapGenerator:\n  - name: rotator-pushgateway\n"
-            "    literals: [ROTATOR_PUSHGATEWAY=http://pushgateway.monitoring.svc:9091]\n"
-            "    options: {disableNameSuffixHash: true}\n");
+            "resources:\n  - " +
+                source + "/manifests\n  - " + source +
+                "/manifests/monitoring\n"
+                "configMapGenerator:\n  - name: rotator-pushgateway\n"
+                "    literals: [ROTATOR_PUSHGATEWAY=http://pushgateway.monitoring.svc:9091]\n"
+                "    options: {disableNameSuffixHash: true}\n");
   const auto objects = render_kustomize(overlay);
   const Json* config_map = nullptr;
   for (const auto& o : objects) {

@@ -15,7 +15,9 @@ using namespace rotator::metrics;
 
 namespace {
 
-util::TimePoint at(const char* rfc3339) { return *util::parse_rfc3339(rfc3339); }
+util::TimePoint at(const char* rfc3339) {
+  return *util::parse_rfc3339(rfc3339);
+}
 
 struct CheckResult {
   int exit_code = -1;
@@ -26,9 +28,9 @@ CheckResult promtool_check_metrics(const std::string& exposition) {
   rotator::testing::TempDir dir;
   const auto file = dir.write("metrics.prom", exposition);
   // promtool reads the exposition on stdin; the shell only redirects.
-  const auto result = util::run_process({"/bin/sh", "-c", "exec promtool check metrics <\"$0\" 2>&1", file.string()},
-                                        {}, std::chrono::minutes(1), util::ChildStdin::null,
-                                        util::ChildStderr::inherit);
+  const auto result =
+      util::run_process({"/bin/sh", "-c", "exec promtool check metrics <\"$0\" 2>&1", file.string()}, {},
+                        std::chrono::minutes(1), util::ChildStdin::null, util::ChildStderr::inherit);
   return {result.exit_code, result.stdout_text};
 }
 
@@ -73,7 +75,8 @@ TEST_CASE("metrics promtool: status -o prometheus text passes promtool check met
 
 TEST_CASE("metrics promtool: a pushed run outcome passes promtool check metrics", "[metrics][promtool]") {
   for (const int exit_code : {0, 1, 3, 143}) {
-    const auto text = render(run_outcome_families({exit_code, std::chrono::milliseconds(1234), at("2026-11-22T03:17:10Z")}));
+    const auto text =
+        render(run_outcome_families({exit_code, std::chrono::milliseconds(1234), at("2026-11-22T03:17:10Z")}));
     const auto result = promtool_check_metrics(text);
     INFO("exposition:\n" << text << "\npromtool:\n" << result.output);
     CHECK(result.exit_code == 0);
@@ -81,9 +84,11 @@ TEST_CASE("metrics promtool: a pushed run outcome passes promtool check metrics"
   }
 }
 
-TEST_CASE("metrics promtool: the check itself finds problems (so a pass above means something)", "[metrics][promtool]") {
-  const auto lint = promtool_check_metrics("# HELP rotator_runs_count Runs.\n# TYPE rotator_runs_count counter\n"
-                                           "rotator_runs_count 1\n");
+TEST_CASE("metrics promtool: the check itself finds problems (so a pass above means something)",
+          "[metrics][promtool]") {
+  const auto lint = promtool_check_metrics(
+      "# HELP rotator_runs_count Runs.\n# TYPE rotator_runs_count counter\n"
+      "rotator_runs_count 1\n");
   CHECK(lint.exit_code != 0);
   CHECK(lint.output.find("_total") != std::string::npos);
   const auto broken = promtool_check_metrics("rotator_x{namespace=\"unterminated} 1\n");

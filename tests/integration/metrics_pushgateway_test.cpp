@@ -15,7 +15,9 @@ using rotator::testing::sample_value;
 
 namespace {
 
-util::TimePoint at(const char* rfc3339) { return *util::parse_rfc3339(rfc3339); }
+util::TimePoint at(const char* rfc3339) {
+  return *util::parse_rfc3339(rfc3339);
+}
 
 std::vector<std::string> group(const std::string& job, const std::string& ns) {
   return {"job=\"" + job + "\"", "namespace=\"" + ns + "\""};
@@ -32,7 +34,8 @@ PushOptions quick() {
 
 }  // namespace
 
-TEST_CASE("metrics pushgateway: a good run, then a failed run: the last-success timestamp stays", "[metrics][pushgateway]") {
+TEST_CASE("metrics pushgateway: a good run, then a failed run: the last-success timestamp stays",
+          "[metrics][pushgateway]") {
   Pushgateway gateway;
   const PushTarget target{gateway.url(), "rotate", "influxdb"};
   const auto g = group("rotate", "influxdb");
@@ -65,7 +68,8 @@ TEST_CASE("metrics pushgateway: a good run, then a failed run: the last-success 
   CHECK(sample_value(scraped, "rotator_run_success", g) == 1.0);
 }
 
-TEST_CASE("metrics pushgateway: groups are kept apart by job and namespace, odd values escaped", "[metrics][pushgateway]") {
+TEST_CASE("metrics pushgateway: groups are kept apart by job and namespace, odd values escaped",
+          "[metrics][pushgateway]") {
   Pushgateway gateway;
   const RunOutcome good{0, std::chrono::milliseconds(100), at("2026-11-22T00:00:00Z")};
   const RunOutcome bad{1, std::chrono::milliseconds(100), at("2026-11-22T00:10:00Z")};
@@ -146,8 +150,8 @@ TEST_CASE("metrics pushgateway: a refused or failed push is a result with its re
     CHECK(result.error.find("127.0.0.1") != std::string::npos);
   }
   SECTION("credentials in the URL never appear in the error") {
-    const auto result = send_to_pushgateway(
-        PushMethod::post, {"http://user:s3cret-pw@127.0.0.1:1", "rotate", "ns"}, "x 1\n", quick());
+    const auto result =
+        send_to_pushgateway(PushMethod::post, {"http://user:s3cret-pw@127.0.0.1:1", "rotate", "ns"}, "x 1\n", quick());
     CHECK_FALSE(result.ok);
     CHECK(result.error.find("s3cret-pw") == std::string::npos);
   }

@@ -35,8 +35,8 @@ TEST_CASE("no leaks: keys and tokens never appear in logs, dry runs, errors or E
   TestNamespace ns;
   const std::string n = ns.name();
   const std::string jobs = std::string(ROTATOR_SOURCE_DIR) + "/jobs/";
-  std::string output;                // everything searched
-  std::set<std::string> secrets;     // everything that must not appear
+  std::string output;             // everything searched
+  std::set<std::string> secrets;  // everything that must not appear
   auto collect_keys = [&] {
     for (const char* key : {"private.pem", "next.pem"}) {
       const auto body = pem_body(secret_value(n, "rsa-keys", key));
@@ -85,11 +85,12 @@ TEST_CASE("no leaks: keys and tokens never appear in logs, dry runs, errors or E
   step({"status", "-o", "json"});
   step({"export-admin-token", "--out", "/dev/null"});
 
-  auto created = run_rotator({"token", "create", "leaktest", "--read-database", "db", "-o", "json", "-n", n,
-                              "--log-level", "debug"});
+  auto created = run_rotator(
+      {"token", "create", "leaktest", "--read-database", "db", "-o", "json", "-n", n, "--log-level", "debug"});
   REQUIRE(created.exit_code == 0);
   const std::string db_id = token_created(created, "token");
-  created = run_rotator({"management", "create", "--description", "leaktest", "-o", "json", "-n", n, "--log-level", "debug"});
+  created =
+      run_rotator({"management", "create", "--description", "leaktest", "-o", "json", "-n", n, "--log-level", "debug"});
   REQUIRE(created.exit_code == 0);
   const std::string mgmt_id = token_created(created, "token");
   step({"token", "list"});
@@ -112,7 +113,9 @@ TEST_CASE("no leaks: keys and tokens never appear in logs, dry runs, errors or E
       break;
     }
   }
-  step({"verify", *std::find_if(secrets.begin(), secrets.end(), [](const std::string& s) { return s.starts_with("apiv1_"); })}, 1);
+  step({"verify",
+        *std::find_if(secrets.begin(), secrets.end(), [](const std::string& s) { return s.starts_with("apiv1_"); })},
+       1);
   step({"token", "revoke", "00000000-0000-4000-8000-000000000000", "--force"}, 1);
   step({"create-admin-token", "--keys-secret", "admin-token"}, 5);
 

@@ -29,7 +29,9 @@ void bootstrap(const std::string& ns) {
   REQUIRE(run.exit_code == 0);
 }
 
-std::string kid_of(const std::string& ns) { return secret_value(ns, "rsa-keys", "kid"); }
+std::string kid_of(const std::string& ns) {
+  return secret_value(ns, "rsa-keys", "kid");
+}
 
 std::vector<std::string> published_kids(const std::string& ns) {
   std::vector<std::string> kids;
@@ -72,7 +74,8 @@ TEST_CASE("safety: a rotation whose rollout times out is resumed by a plain reru
   INFO(first.err);
   CHECK(first.exit_code == 1);
   CHECK_THAT(first.err, Catch::Contains("did not complete within --wait-timeout 3s") &&
-                            Catch::Contains("is unfinished") && Catch::Contains("resume with: rotator revoke-and-rotate"));
+                            Catch::Contains("is unfinished") &&
+                            Catch::Contains("resume with: rotator revoke-and-rotate"));
   const std::string rotated_kid = kid_of(ns.name());
   CHECK(rotated_kid != old_kid);
   const auto history = rotation_history(ns.name());
@@ -106,7 +109,8 @@ TEST_CASE("safety: a rotation whose rollout times out is resumed by a plain reru
   // The key it promised to trust for the grace is still published.
   CHECK(contains(published_kids(ns.name()), old_kid));
   CHECK(kubectl({"-n", ns.name(), "get", "secret", "rsa-keys", "-o",
-                 "jsonpath={.metadata.annotations.rotator\\.io/rotation-in-progress}"}).out.empty());
+                 "jsonpath={.metadata.annotations.rotator\\.io/rotation-in-progress}"})
+            .out.empty());
 }
 
 TEST_CASE("safety: two scheduled rotations in a row keep both retired keys published until their own times") {
@@ -120,7 +124,8 @@ TEST_CASE("safety: two scheduled rotations in a row keep both retired keys publi
   CHECK(contains(kids, a));
   CHECK(contains(kids, b));
   const auto promises = Json::parse(kubectl({"-n", ns.name(), "get", "secret", "rsa-keys", "-o",
-                                             "jsonpath={.metadata.annotations.rotator\\.io/retired-keys}"}).out);
+                                             "jsonpath={.metadata.annotations.rotator\\.io/retired-keys}"})
+                                        .out);
   REQUIRE(promises.size() == 2);
   CHECK(promises[0]["kid"] == a);
   CHECK(promises[1]["kid"] == b);
@@ -190,15 +195,16 @@ subjects: [{kind: ServiceAccount, name: limited}]
   }
 }
 
-TEST_CASE("safety: SIGTERM and SIGINT stop a rotation at a safe point, release the lock, and a rerun finishes it once") {
+TEST_CASE(
+    "safety: SIGTERM and SIGINT stop a rotation at a safe point, release the lock, and a rerun finishes it once") {
   for (const int signal_number : {SIGTERM, SIGINT}) {
     const int expected_exit = signal_number == SIGTERM ? 143 : 130;
     SECTION(std::string("during the rollout wait, ") + (signal_number == SIGTERM ? "SIGTERM" : "SIGINT")) {
       TestNamespace ns;
       bootstrap(ns.name());
       apply_token_management(ns.name(), 1);  // never Ready: the run waits
-      BackgroundProcess run({ROTATOR_BINARY, "revoke-and-rotate", "-n", ns.name(), "--rotation-id", "stopped",
-                             "--wait-timeout", "2m"});
+      BackgroundProcess run(
+          {ROTATOR_BINARY, "revoke-and-rotate", "-n", ns.name(), "--rotation-id", "stopped", "--wait-timeout", "2m"});
       bool waiting = false;
       for (int i = 0; i < 200 && !waiting && run.running(); ++i) {
         waiting = run.stderr_text().find("waiting for deployment/token-management") != std::string::npos;
@@ -229,8 +235,8 @@ TEST_CASE("safety: SIGTERM and SIGINT stop a rotation at a safe point, release t
       proxy.set_rules(Json::array({{{"match", {{"method", "PUT"}, {"path_regex", "/secrets/admin-token$"}}},
                                     {"action", "delay"},
                                     {"delay_ms", 2000}}}));
-      BackgroundProcess run({ROTATOR_BINARY, "revoke-and-rotate", "-n", ns.name(), "--restart", "none",
-                             "--rotation-id", "between", "--kubeconfig", via_proxy.string()});
+      BackgroundProcess run({ROTATOR_BINARY, "revoke-and-rotate", "-n", ns.name(), "--restart", "none", "--rotation-id",
+                             "between", "--kubeconfig", via_proxy.string()});
       bool delayed = false;
       for (int i = 0; i < 200 && !delayed && run.running(); ++i) {
         for (const auto& r : proxy.requests()) delayed = delayed || r["action"] == "delay";
@@ -293,7 +299,8 @@ TEST_CASE("safety: --repair keeps the key and the admin token, and every hint na
   const std::string private_pem = secret_value(ns.name(), "rsa-keys", "private.pem");
   const std::string token = admin_token_file(ns.name());
   REQUIRE(kubectl({"-n", ns.name(), "patch", "secret", "rsa-keys", "--type=merge", "-p",
-                   "{\"data\":{\"kid\":\"" + util::base64_encode("wrong") + "\"}}"}).exit_code == 0);
+                   "{\"data\":{\"kid\":\"" + util::base64_encode("wrong") + "\"}}"})
+              .exit_code == 0);
   const auto refused = run_rotator({"revoke-and-rotate", "-n", ns.name(), "--restart", "none"});
   CHECK(refused.exit_code == 5);
   CHECK_THAT(refused.err, Catch::Contains("rotator key-gen -n " + ns.name() + " --repair") &&
@@ -308,11 +315,12 @@ TEST_CASE("safety: --repair keeps the key and the admin token, and every hint na
 
   // --force's hint works too, and says what it breaks.
   REQUIRE(kubectl({"-n", ns.name(), "patch", "secret", "rsa-keys", "--type=merge", "-p",
-                   "{\"data\":{\"private.pem\":\"" + util::base64_encode("junk") + "\"}}"}).exit_code == 0);
+                   "{\"data\":{\"private.pem\":\"" + util::base64_encode("junk") + "\"}}"})
+              .exit_code == 0);
   const auto unreadable = run_rotator({"key-gen", "-n", ns.name()});
   CHECK(unreadable.exit_code == 5);
-  CHECK_THAT(unreadable.err, Catch::Contains("rotator key-gen -n " + ns.name() + " --force") &&
-                                 !Catch::Contains("--repair"));
+  CHECK_THAT(unreadable.err,
+             Catch::Contains("rotator key-gen -n " + ns.name() + " --force") && !Catch::Contains("--repair"));
   const auto forced = run_rotator({"key-gen", "-n", ns.name(), "--force"});
   CHECK(forced.exit_code == 0);
   CHECK_THAT(forced.out, Catch::Contains("every token signed by the old key is invalid now") &&

@@ -71,7 +71,9 @@ class MountedImage {
   std::filesystem::path root_;
 };
 
-bool have_buildah() { return run({"/bin/sh", "-c", "command -v buildah"}).exit_code == 0; }
+bool have_buildah() {
+  return run({"/bin/sh", "-c", "command -v buildah"}).exit_code == 0;
+}
 
 }  // namespace
 
@@ -95,14 +97,15 @@ TEST_CASE("packaging: the image holds the binary and exactly its libraries, and 
   // A few MB of binary and libraries: a much bigger image means something crept in.
   CHECK(std::filesystem::file_size(out.path() / ("rotator-" + version + ".oci.tar")) < 30'000'000);
 
-  const std::vector<std::string> buildah = {"buildah", "--root", (out.path() / "storage").string(), "--runroot",
-                                            (out.path() / "run").string(), "--storage-driver", "vfs"};
+  const std::vector<std::string> buildah = {
+      "buildah",          "--root", (out.path() / "storage").string(), "--runroot", (out.path() / "run").string(),
+      "--storage-driver", "vfs"};
   const std::string image = "localhost/rotator:" + version;
   MountedImage mounted(buildah, image);
   const auto& root = mounted.root();
 
-  const auto config = run(mounted.with({"inspect", "--type", "image", "--format",
-                                        "{{.OCIv1.Config.User}} {{.OCIv1.Config.Entrypoint}}", image}));
+  const auto config = run(mounted.with(
+      {"inspect", "--type", "image", "--format", "{{.OCIv1.Config.User}} {{.OCIv1.Config.Entrypoint}}", image}));
   INFO(config.err);
   CHECK(config.out.substr(0, config.out.find('\n')) == "65532:65532 [/rotator]");
 

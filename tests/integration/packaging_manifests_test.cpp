@@ -35,16 +35,15 @@ TEST_CASE("packaging: the install base starts nothing, the one-shot Jobs stand a
   CHECK(names_of_kind(base, "RoleBinding") == std::set<std::string>{"rotator"});
   CHECK(names_of_kind(base, "ConfigMap") == std::set<std::string>{"rotator-jobs"});
   // rotator's Secrets, empty and Opaque: the Role has no `create` on Secrets (issue 16).
-  CHECK(names_of_kind(base, "Secret") == std::set<std::string>{"rsa-keys", "admin-token", "management-tokens",
-                                                               "database-tokens", "management-token"});
+  CHECK(names_of_kind(base, "Secret") ==
+        std::set<std::string>{"rsa-keys", "admin-token", "management-tokens", "database-tokens", "management-token"});
   for (const auto& o : base) {
     if (o["kind"] != "Secret") continue;
     CHECK(o["type"] == "Opaque");
     CHECK_FALSE(o.contains("data"));  // a re-apply must never own (or wipe) what rotator wrote
     CHECK_FALSE(o.contains("stringData"));
   }
-  CHECK(names_of_kind(base, "CronJob") ==
-        std::set<std::string>{"rotator-rotate", "rotator-renew-management-token"});
+  CHECK(names_of_kind(base, "CronJob") == std::set<std::string>{"rotator-rotate", "rotator-renew-management-token"});
   CHECK(names_of_kind(base, "Job").empty());  // `kubectl apply -k manifests` never runs a step
   for (const auto& o : base) CHECK_FALSE(o["kind"] == "ClusterRole");
 
@@ -61,7 +60,8 @@ TEST_CASE("packaging: the install base starts nothing, the one-shot Jobs stand a
 
 TEST_CASE("packaging: the ConfigMap holds every job file of jobs/") {
   const auto base = render_kustomize("manifests");
-  const auto config_map = std::find_if(base.begin(), base.end(), [](const Json& o) { return o["kind"] == "ConfigMap"; });
+  const auto config_map =
+      std::find_if(base.begin(), base.end(), [](const Json& o) { return o["kind"] == "ConfigMap"; });
   REQUIRE(config_map != base.end());
   std::set<std::string> in_config_map;
   for (const auto& [key, value] : (*config_map)["data"].items()) in_config_map.insert(key);
@@ -158,21 +158,23 @@ TEST_CASE("packaging: the real API server accepts every rendered object") {
   auto objects = for_kubernetes_1_20(render_all_manifests(), SuspendCronJobs::no);
   for (const auto& object : render_kustomize("manifests")) {
     if (object["kind"] != "CronJob") continue;
-    Json job = {{"apiVersion", "batch/v1"}, {"kind", "Job"}, {"metadata", object["spec"]["jobTemplate"]["metadata"]},
+    Json job = {{"apiVersion", "batch/v1"},
+                {"kind", "Job"},
+                {"metadata", object["spec"]["jobTemplate"]["metadata"]},
                 {"spec", object["spec"]["jobTemplate"]["spec"]}};
     job["metadata"]["name"] = object["metadata"]["name"].get<std::string>() + "-from-template";
     objects.push_back(job);
   }
   const auto file = write_list(dir, "all.json", objects);
-  const auto applied = kubectl({"apply", "-n", ns.name(), "--server-side", "--dry-run=server", "--validate=strict",
-                                "-f", file.string()});
+  const auto applied = kubectl(
+      {"apply", "-n", ns.name(), "--server-side", "--dry-run=server", "--validate=strict", "-f", file.string()});
   INFO(applied.out << applied.err);
   REQUIRE(applied.exit_code == 0);
   CHECK(std::count(applied.out.begin(), applied.out.end(), '\n') == static_cast<long>(objects.size()));
 
   // The check does catch a bad field.
-  const Json broken = {{"apiVersion", "v1"}, {"kind", "ConfigMap"}, {"metadata", {{"name", "broken"}}},
-                       {"noSuchField", true}};
+  const Json broken = {
+      {"apiVersion", "v1"}, {"kind", "ConfigMap"}, {"metadata", {{"name", "broken"}}}, {"noSuchField", true}};
   const auto refused = kubectl({"apply", "-n", ns.name(), "--server-side", "--dry-run=server", "--validate=strict",
                                 "-f", write_list(dir, "broken.json", {broken}).string()});
   CHECK(refused.exit_code != 0);
@@ -181,9 +183,9 @@ TEST_CASE("packaging: the real API server accepts every rendered object") {
 
 TEST_CASE("packaging: the one-shot Jobs are created by label, as the guide says") {
   TestNamespace ns("pkg");
-  const auto created = kubectl({"create", "-n", ns.name(), "--dry-run=server", "-o", "name", "-k",
-                                std::string(ROTATOR_SOURCE_DIR) + "/manifests/one-shot", "-l",
-                                "rotator.io/one-shot=bootstrap"});
+  const auto created =
+      kubectl({"create", "-n", ns.name(), "--dry-run=server", "-o", "name", "-k",
+               std::string(ROTATOR_SOURCE_DIR) + "/manifests/one-shot", "-l", "rotator.io/one-shot=bootstrap"});
   INFO(created.err);
   CHECK(created.exit_code == 0);
   CHECK(created.out == "job.batch/rotator-bootstrap\n");
@@ -211,8 +213,9 @@ TEST_CASE("packaging: an overlay sets the namespace and image of everything, as 
     }
     if (object["kind"] == "RoleBinding") CHECK(object["subjects"][0]["namespace"] == ns.name());
   }
-  const auto applied = kubectl({"apply", "--server-side", "--dry-run=server", "-f",
-                                write_list(dir, "all.json", for_kubernetes_1_20(objects, SuspendCronJobs::no)).string()});
+  const auto applied =
+      kubectl({"apply", "--server-side", "--dry-run=server", "-f",
+               write_list(dir, "all.json", for_kubernetes_1_20(objects, SuspendCronJobs::no)).string()});
   INFO(applied.err);
   CHECK(applied.exit_code == 0);
 }

@@ -12,8 +12,8 @@
 #include <catch2/catch.hpp>
 
 #include "kube/resources.h"
-#include "util/base64.h"
 #include "packaging_support.h"
+#include "util/base64.h"
 
 using namespace rotator;
 using namespace rotator::testing;
@@ -65,8 +65,8 @@ struct Installation {
   std::string service_account_user() const { return "system:serviceaccount:" + ns.name() + ":rotator"; }
 
   /// Asks the API server's authorizer, as admin, whether the ServiceAccount may.
-  bool allowed(const std::string& verb, const std::string& group, const std::string& resource,
-               const std::string& name, const std::string& in_namespace) const {
+  bool allowed(const std::string& verb, const std::string& group, const std::string& resource, const std::string& name,
+               const std::string& in_namespace) const {
     const Json review = {
         {"apiVersion", "authorization.k8s.io/v1"},
         {"kind", "SubjectAccessReview"},
@@ -105,7 +105,7 @@ class PodReadier {
 /// Job controller made: command and args with $(VAR) expanded from the
 /// container's env, env resolved from the pod, mounted ConfigMaps as local dirs.
 struct ShippedRun {
-  std::string job;  ///< the Job that made the pod
+  std::string job;                ///< the Job that made the pod
   std::vector<std::string> args;  ///< after the binary
   std::vector<std::pair<std::string, std::string>> env;
 };
@@ -189,7 +189,9 @@ std::vector<ShippedRun> shipped_runs(Installation& installation, const std::vect
   for (const auto& object : render_all_manifests()) {
     if (object["kind"] == "Job") jobs.push_back(object);
     if (object["kind"] != "CronJob") continue;
-    Json job = {{"apiVersion", "batch/v1"}, {"kind", "Job"}, {"metadata", object["spec"]["jobTemplate"]["metadata"]},
+    Json job = {{"apiVersion", "batch/v1"},
+                {"kind", "Job"},
+                {"metadata", object["spec"]["jobTemplate"]["metadata"]},
                 {"spec", object["spec"]["jobTemplate"]["spec"]}};
     job["metadata"]["name"] = object["metadata"]["name"].get<std::string>() + "-run";
     jobs.push_back(job);
@@ -197,15 +199,16 @@ std::vector<ShippedRun> shipped_runs(Installation& installation, const std::vect
   if (!only.empty()) {
     std::vector<Json> picked;
     for (const auto& name : only) {
-      const auto found = std::find_if(jobs.begin(), jobs.end(), [&](const Json& j) { return j["metadata"]["name"] == name; });
+      const auto found =
+          std::find_if(jobs.begin(), jobs.end(), [&](const Json& j) { return j["metadata"]["name"] == name; });
       INFO("no shipped Job " << name);
       REQUIRE(found != jobs.end());
       picked.push_back(*found);
     }
     jobs = std::move(picked);
   }
-  const auto created = kubectl({"create", "-n", installation.ns.name(), "-f",
-                                write_list(installation.dir, "jobs.json", jobs).string()});
+  const auto created =
+      kubectl({"create", "-n", installation.ns.name(), "-f", write_list(installation.dir, "jobs.json", jobs).string()});
   INFO(created.err);
   REQUIRE(created.exit_code == 0);
   std::vector<ShippedRun> runs;
@@ -295,8 +298,8 @@ TEST_CASE("packaging: the Role grants each verb rotator needs, and nothing aroun
   };
   table.insert(table.end(), rest.begin(), rest.end());
   for (const auto& a : table) {
-    INFO(a.verb << " " << a.group << "/" << a.resource << " " << a.name << " in namespace '"
-                 << a.in_namespace << "' (" << (a.in_namespace == ns ? "rotator's" : "another") << ")");
+    INFO(a.verb << " " << a.group << "/" << a.resource << " " << a.name << " in namespace '" << a.in_namespace << "' ("
+                << (a.in_namespace == ns ? "rotator's" : "another") << ")");
     CHECK(installation.allowed(a.verb, a.group, a.resource, a.name, a.in_namespace) == a.allowed);
   }
 }
@@ -341,7 +344,8 @@ TEST_CASE("packaging: status as the ServiceAccount reads its Secrets, other Secr
   kube::Client client(kube::load_connection({}));
   CHECK(client.get(kube::namespaced_path("apps/v1", ns, "deployments", "token-management"))["metadata"]["name"] ==
         "token-management");
-  const Json restart = {{"spec", {{"template", {{"metadata", {{"annotations", {{"rotator.io/restartedAt", "now"}}}}}}}}}};
+  const Json restart = {
+      {"spec", {{"template", {{"metadata", {{"annotations", {{"rotator.io/restartedAt", "now"}}}}}}}}}};
   CHECK(reason_of([&] {
           client.patch(kube::namespaced_path("apps/v1", ns, "deployments", "other-service"), restart,
                        kube::PatchType::merge);
@@ -372,8 +376,8 @@ TEST_CASE("packaging: every shipped Job and CronJob runs with the ServiceAccount
     const auto result = run_rotator(shipped.args, env);
     std::string command;
     for (const auto& a : shipped.args) command += " " + a;
-    INFO("Job " << shipped.job << ": rotator" << command << "\nexit " << result.exit_code << "\nstdout: "
-                << result.out << "\nstderr: " << result.err);
+    INFO("Job " << shipped.job << ": rotator" << command << "\nexit " << result.exit_code << "\nstdout: " << result.out
+                << "\nstderr: " << result.err);
     if (command_unknown_to_binary(result)) {
       WARN("SKIPPED Job " << shipped.job << ": the binary does not know `rotator" << command << "` yet");
       skipped.push_back(shipped.job);
@@ -417,10 +421,11 @@ TEST_CASE("packaging: the ServiceAccount creates no Secret, so the service-accou
   kube::Client client(kube::load_connection({}));
   const auto secrets = kube::namespaced_path("v1", ns, "secrets");
   const auto token_secret_named = [](const std::string& name) {
-    return Json{{"apiVersion", "v1"},
-                {"kind", "Secret"},
-                {"metadata", {{"name", name}, {"annotations", {{"kubernetes.io/service-account.name", "influxdb-operator"}}}}},
-                {"type", "kubernetes.io/service-account-token"}};
+    return Json{
+        {"apiVersion", "v1"},
+        {"kind", "Secret"},
+        {"metadata", {{"name", name}, {"annotations", {{"kubernetes.io/service-account.name", "influxdb-operator"}}}}},
+        {"type", "kubernetes.io/service-account-token"}};
   };
 
   // Creating: refused for any Secret, rotator's names or not, any type.
@@ -428,7 +433,8 @@ TEST_CASE("packaging: the ServiceAccount creates no Secret, so the service-accou
     INFO("create " << name);
     CHECK(reason_of([&] { client.create(secrets, token_secret_named(name)); }) == kube::Reason::forbidden);
   }
-  const Json opaque = {{"apiVersion", "v1"}, {"kind", "Secret"}, {"metadata", {{"name", "anything"}}}, {"type", "Opaque"}};
+  const Json opaque = {
+      {"apiVersion", "v1"}, {"kind", "Secret"}, {"metadata", {{"name", "anything"}}}, {"type", "Opaque"}};
   CHECK(reason_of([&] { client.create(secrets, opaque); }) == kube::Reason::forbidden);
 
   // Turning the placeholder into a token Secret: a Secret's type is immutable,
@@ -436,8 +442,9 @@ TEST_CASE("packaging: the ServiceAccount creates no Secret, so the service-accou
   Json placeholder = client.get(kube::namespaced_path("v1", ns, "secrets", "database-tokens"));
   placeholder["type"] = "kubernetes.io/service-account-token";
   placeholder["metadata"]["annotations"]["kubernetes.io/service-account.name"] = "influxdb-operator";
-  CHECK(reason_of([&] { client.replace(kube::namespaced_path("v1", ns, "secrets", "database-tokens"), placeholder); }) ==
-        kube::Reason::invalid);
+  CHECK(reason_of([&] {
+          client.replace(kube::namespaced_path("v1", ns, "secrets", "database-tokens"), placeholder);
+        }) == kube::Reason::invalid);
   CHECK(reason_of([&] {
           client.patch(kube::namespaced_path("v1", ns, "secrets", "database-tokens"),
                        {{"type", "kubernetes.io/service-account-token"}}, kube::PatchType::merge);
@@ -470,8 +477,8 @@ TEST_CASE("packaging: a fresh install bootstraps, rotates and renews as the Serv
 
   ServiceAccountFiles sa(ns, "rotator");
   PodReadier kubelet(ns, "app=token-management");
-  for (const auto& shipped :
-       shipped_runs(installation, {"rotator-bootstrap", "rotator-revoke-and-rotate", "rotator-renew-management-token-run"})) {
+  for (const auto& shipped : shipped_runs(
+           installation, {"rotator-bootstrap", "rotator-revoke-and-rotate", "rotator-renew-management-token-run"})) {
     auto env = sa.pod_env();
     env.insert(env.end(), shipped.env.begin(), shipped.env.end());
     const auto result = run_rotator(shipped.args, env);
@@ -514,7 +521,8 @@ TEST_CASE("packaging: a fresh install bootstraps, rotates and renews as the Serv
     }
   }
   // And rotator still finds everything valid: a rerun of the bootstrap writes nothing.
-  const auto again = run_rotator({"run", "--dry-run", std::string(ROTATOR_SOURCE_DIR) + "/jobs/bootstrap.yaml"}, sa.pod_env());
+  const auto again =
+      run_rotator({"run", "--dry-run", std::string(ROTATOR_SOURCE_DIR) + "/jobs/bootstrap.yaml"}, sa.pod_env());
   INFO("bootstrap again: exit " << again.exit_code << "\nstderr: " << again.err);
   CHECK(ran_cleanly(again));
 }
@@ -528,9 +536,11 @@ TEST_CASE("packaging: an absent Secret the ServiceAccount may not create is one 
   const auto refused = run_rotator({"token", "create", "rbac test", "--read-database", "db"}, sa.pod_env());
   INFO("exit " << refused.exit_code << "\nstderr: " << refused.err);
   CHECK(refused.exit_code == 4);
-  CHECK_THAT(refused.err, Catch::Contains("rotator: error: Secret " + ns + "/database-tokens does not exist and rotator "
+  CHECK_THAT(refused.err, Catch::Contains("rotator: error: Secret " + ns +
+                                          "/database-tokens does not exist and rotator "
                                           "may not create it: apply manifests/ (it ships the Secret empty) or kubectl "
-                                          "create secret generic database-tokens -n " + ns));
+                                          "create secret generic database-tokens -n " +
+                                          ns));
   CHECK(std::count(refused.err.begin(), refused.err.end(), '\n') == 1);
   CHECK_FALSE(kube::SecretApi(*installation.admin).get(ns, "database-tokens").has_value());
 
@@ -553,10 +563,10 @@ TEST_CASE("packaging: an empty Secret of another type than Opaque is refused, ne
   const auto replace_with_type = [&](const std::string& name, const Json& data) {
     admin.remove(kube::namespaced_path("v1", ns, "secrets", name));
     admin.create(kube::namespaced_path("v1", ns, "secrets"), {{"apiVersion", "v1"},
-                                                               {"kind", "Secret"},
-                                                               {"metadata", {{"name", name}}},
-                                                               {"type", "rotator.test/other"},
-                                                               {"data", data}});
+                                                              {"kind", "Secret"},
+                                                              {"metadata", {{"name", name}}},
+                                                              {"type", "rotator.test/other"},
+                                                              {"data", data}});
   };
 
   replace_with_type("rsa-keys", Json::object());
@@ -589,16 +599,19 @@ TEST_CASE("packaging: a refused create is the same one line when the rights revi
   TempDir dir;
   const auto via_proxy = admin_kubeconfig(dir, proxy.url());
   proxy.set_rules(Json::array({
-      {{"match", {{"method", "POST"}, {"path_regex", "selfsubjectrulesreviews"}}}, {"action", "status"}, {"status", 404}},
+      {{"match", {{"method", "POST"}, {"path_regex", "selfsubjectrulesreviews"}}},
+       {"action", "status"},
+       {"status", 404}},
       {{"match", {{"method", "POST"}, {"path_regex", "^/api/v1/namespaces/[^/]+/secrets$"}}},
        {"action", "status"},
        {"status", 403}},
   }));
-  const auto refused = run_rotator({"token", "create", "rbac test", "--read-database", "db", "-n", ns.name(),
-                                    "--kubeconfig", via_proxy.string()});
+  const auto refused = run_rotator(
+      {"token", "create", "rbac test", "--read-database", "db", "-n", ns.name(), "--kubeconfig", via_proxy.string()});
   INFO("exit " << refused.exit_code << "\nstderr: " << refused.err);
   CHECK(refused.exit_code == 4);
-  CHECK_THAT(refused.err, Catch::Contains("rotator: error: Secret " + ns.name() + "/database-tokens does not exist and "
+  CHECK_THAT(refused.err, Catch::Contains("rotator: error: Secret " + ns.name() +
+                                          "/database-tokens does not exist and "
                                           "rotator may not create it"));
   CHECK(std::count(refused.err.begin(), refused.err.end(), '\n') == 1);
   bool review_skipped = false;

@@ -5,8 +5,8 @@
 #include <regex>
 #include <thread>
 
-#include <catch2/catch.hpp>
 #include <yaml-cpp/yaml.h>
+#include <catch2/catch.hpp>
 
 #include "kube/resources.h"
 
@@ -47,7 +47,9 @@ Json node_to_json(const YAML::Node& node) {
 
 }  // namespace
 
-nlohmann::json yaml_to_json(const std::string& yaml_text) { return node_to_json(YAML::Load(yaml_text)); }
+nlohmann::json yaml_to_json(const std::string& yaml_text) {
+  return node_to_json(YAML::Load(yaml_text));
+}
 
 std::vector<nlohmann::json> render_kustomize(const std::filesystem::path& dir) {
   const auto rendered = kubectl({"kustomize", (std::filesystem::path(ROTATOR_SOURCE_DIR) / dir).string()});

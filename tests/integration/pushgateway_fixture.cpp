@@ -125,7 +125,9 @@ std::string Pushgateway::metrics() const {
   return std::string(answer.body.view());
 }
 
-std::string Pushgateway::log() const { return read_text(dir_ / "pushgateway.log"); }
+std::string Pushgateway::log() const {
+  return read_text(dir_ / "pushgateway.log");
+}
 
 std::optional<double> sample_value(const std::string& exposition, const std::string& name,
                                    const std::vector<std::string>& labels) {

@@ -35,7 +35,10 @@ TEST_CASE("retry: 429 with Retry-After is waited out, then the request succeeds"
   TestNamespace ns;
   FaultProxy proxy;
   proxy.set_rules(Json::array({{{"match", {{"path_regex", "/secrets/rate-limited$"}}},
-                                {"action", "status"}, {"status", 429}, {"retry_after", 1}, {"times", 1}}}));
+                                {"action", "status"},
+                                {"status", 429},
+                                {"retry_after", 1},
+                                {"times", 1}}}));
   auto client = proxy.client(quick_retries());
   const auto started = std::chrono::steady_clock::now();
   CHECK_FALSE(kube::SecretApi(*client).get(ns.name(), "rate-limited").has_value());
@@ -53,7 +56,9 @@ TEST_CASE("retry: 503 twice, then success, a write is not lost") {
   TestNamespace ns;
   FaultProxy proxy;
   proxy.set_rules(Json::array({{{"match", {{"method", "POST"}, {"path_regex", "/secrets$"}}},
-                                {"action", "status"}, {"status", 503}, {"times", 2}}}));
+                                {"action", "status"},
+                                {"status", 503},
+                                {"times", 2}}}));
   auto client = proxy.client(quick_retries());
   kube::Secret s;
   s.metadata.name = "after-503";
@@ -70,8 +75,8 @@ TEST_CASE("retry: 503 twice, then success, a write is not lost") {
 TEST_CASE("retry: a dropped connection is retried on a new one") {
   TestNamespace ns;
   FaultProxy proxy;
-  proxy.set_rules(Json::array({{{"match", {{"path_regex", "/secrets/dropped$"}}},
-                                {"action", "reset_before"}, {"times", 1}}}));
+  proxy.set_rules(
+      Json::array({{{"match", {{"path_regex", "/secrets/dropped$"}}}, {"action", "reset_before"}, {"times", 1}}}));
   auto client = proxy.client(quick_retries());
   CHECK_FALSE(kube::SecretApi(*client).get(ns.name(), "dropped").has_value());
   const auto seen = seen_for(proxy, "dropped");

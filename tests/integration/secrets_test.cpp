@@ -16,8 +16,7 @@ kube::Json preconditions(const std::string& uid, const std::string& resource_ver
           {"preconditions", {{"uid", uid}, {"resourceVersion", resource_version}}}};
 }
 
-kube::Secret make_secret(const std::string& ns, const std::string& name,
-                         std::map<std::string, std::string> data) {
+kube::Secret make_secret(const std::string& ns, const std::string& name, std::map<std::string, std::string> data) {
   kube::Secret s;
   s.metadata.name = name;
   s.metadata.namespace_ = ns;

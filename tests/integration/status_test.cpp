@@ -6,9 +6,9 @@
 #include <algorithm>
 #include <functional>
 
+#include <yaml-cpp/yaml.h>
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
-#include <yaml-cpp/yaml.h>
 
 #include "kube/resources.h"
 #include "pushgateway_fixture.h"
@@ -24,7 +24,9 @@ namespace {
 
 const std::string bootstrap_job = std::string(ROTATOR_SOURCE_DIR) + "/jobs/bootstrap.yaml";
 
-void bootstrap(const std::string& ns) { REQUIRE(run_rotator({"run", bootstrap_job, "-n", ns}).exit_code == 0); }
+void bootstrap(const std::string& ns) {
+  REQUIRE(run_rotator({"run", bootstrap_job, "-n", ns}).exit_code == 0);
+}
 
 /// The "Verdict:" line of the table.
 std::string verdict_line(const std::string& out) {
@@ -65,28 +67,37 @@ TEST_CASE("status: healthy, each degraded and each broken reason, with its exit 
        [&](const std::string& ns) {
          bootstrap(ns);
          REQUIRE(kubectl({"-n", ns, "patch", "secret", "rsa-keys", "--type=json", "-p",
-                          R"([{"op":"remove","path":"/data/next.pem"}])"}).exit_code == 0);
+                          R"([{"op":"remove","path":"/data/next.pem"}])"})
+                     .exit_code == 0);
        },
-       {}, 6, "Verdict:      degraded: no staged next key: rotator key-gen -n "},
+       {},
+       6,
+       "Verdict:      degraded: no staged next key: rotator key-gen -n "},
       {"degraded: admin token within its renewal window",
        [](const std::string& ns) {
          REQUIRE(run_rotator({"key-gen", "-n", ns}).exit_code == 0);
          REQUIRE(run_rotator({"create-admin-token", "-n", ns, "--ttl", "24h"}).exit_code == 0);
        },
-       {}, 6, "Verdict:      degraded: the admin token expires at"},
+       {},
+       6,
+       "Verdict:      degraded: the admin token expires at"},
       {"degraded: key older than --max-key-age",
        [](const std::string& ns) {
          bootstrap(ns);
          std::this_thread::sleep_for(std::chrono::seconds(2));
        },
-       {"--max-key-age", "1s"}, 6, "Verdict:      degraded: signing key kid="},
+       {"--max-key-age", "1s"},
+       6,
+       "Verdict:      degraded: signing key kid="},
       {"degraded: an unfinished rotation",
        [](const std::string& ns) {
          bootstrap(ns);
          apply_token_management(ns, 1);  // never Ready: the rotation stops waiting for it
          REQUIRE(run_rotator({"revoke-and-rotate", "-n", ns, "--wait-timeout", "1s"}).exit_code == 1);
        },
-       {}, 6, "Verdict:      degraded: scheduled rotation "},
+       {},
+       6,
+       "Verdict:      degraded: scheduled rotation "},
       {"degraded: a lock held past its lease",
        [](const std::string& ns) {
          bootstrap(ns);
@@ -99,21 +110,30 @@ TEST_CASE("status: healthy, each degraded and each broken reason, with its exit 
          lease->acquire_time = lease->renew_time = util::Clock::now() - std::chrono::minutes(5);
          leases.update(*lease);
        },
-       {}, 6, "Verdict:      degraded: the lock Lease"},
-      {"broken: namespace missing", [](const std::string&) {}, {"-n", "no-such-namespace-here"}, 7,
+       {},
+       6,
+       "Verdict:      degraded: the lock Lease"},
+      {"broken: namespace missing",
+       [](const std::string&) {},
+       {"-n", "no-such-namespace-here"},
+       7,
        "Verdict:      broken: namespace no-such-namespace-here does not exist"},
       {"broken: keys missing after bootstrap",
        [](const std::string& ns) {
          bootstrap(ns);
          REQUIRE(kubectl({"-n", ns, "delete", "secret", "rsa-keys"}).exit_code == 0);
        },
-       {}, 7, "Verdict:      broken: no signing keys"},
+       {},
+       7,
+       "Verdict:      broken: no signing keys"},
       {"broken: invalid keys",
        [](const std::string& ns) {
          bootstrap(ns);
          patch_secret(ns, "rsa-keys", "{\"data\":{\"private.pem\":\"" + util::base64_encode("junk") + "\"}}");
        },
-       {}, 7, "Verdict:      broken: Secret "},
+       {},
+       7,
+       "Verdict:      broken: Secret "},
       {"broken: admin token not verifying",
        [&](const std::string& ns) {
          bootstrap(ns);
@@ -125,7 +145,9 @@ TEST_CASE("status: healthy, each degraded and each broken reason, with its exit 
                       "{\"data\":{\"token\":\"" + util::base64_encode(admin_token_file(other)) + "\"}}");
          kubectl({"delete", "namespace", other, "--wait=false"});
        },
-       {}, 7, "Verdict:      broken: the admin token does not verify"},
+       {},
+       7,
+       "Verdict:      broken: the admin token does not verify"},
       {"broken: token-management not running the current key",
        [&](const std::string& ns) {
          bootstrap(ns);
@@ -133,8 +155,13 @@ TEST_CASE("status: healthy, each degraded and each broken reason, with its exit 
          // Rotated without restarting: the pod keeps the old key.
          REQUIRE(run_rotator({"revoke-and-rotate", "-n", ns, "--restart", "none"}).exit_code == 0);
        },
-       {}, 7, "Verdict:      broken: 1 of 1 pods of app=token-management started before signing key"},
-      {"broken: no rights", [](const std::string& ns) { bootstrap(ns); }, {"--context", "nobody"}, 7,
+       {},
+       7,
+       "Verdict:      broken: 1 of 1 pods of app=token-management started before signing key"},
+      {"broken: no rights",
+       [](const std::string& ns) { bootstrap(ns); },
+       {"--context", "nobody"},
+       7,
        "Verdict:      broken: not allowed to read Secret "},
   };
   for (const auto& c : cases) {
@@ -171,7 +198,8 @@ TEST_CASE("status: healthy, each degraded and each broken reason, with its exit 
         continue;
       }
       CHECK(document["kind"] == "Status");
-      CHECK(document["verdict"] == std::string(c.verdict).substr(14, std::string(c.verdict).find_first_of(":", 14) - 14));
+      CHECK(document["verdict"] ==
+            std::string(c.verdict).substr(14, std::string(c.verdict).find_first_of(":", 14) - 14));
       std::vector<std::string> keys;
       collect_keys(document, keys);
       for (const auto& key : keys) {
@@ -187,8 +215,8 @@ TEST_CASE("status: after an incident with delete-pods and Ready replacements, th
   TestNamespace ns("status");
   bootstrap(ns.name());
   const auto kubelet = deploy_token_management(ns.name(), 2);
-  const auto incident = run_rotator({"revoke-and-rotate", "-n", ns.name(), "--restart", "delete-pods",
-                                     "--wait-timeout", "60s"});
+  const auto incident =
+      run_rotator({"revoke-and-rotate", "-n", ns.name(), "--restart", "delete-pods", "--wait-timeout", "60s"});
   INFO(incident.err);
   REQUIRE(incident.exit_code == 0);
   const auto status = run_rotator({"status", "-n", ns.name(), "-o", "json"});
@@ -216,8 +244,8 @@ TEST_CASE("status: a fleet shows one row per namespace and exits with the worst 
   REQUIRE(table.size() == 4);
   CHECK_THAT(table[0], Catch::StartsWith("NAMESPACE") && Catch::Contains("VERDICT"));
   CHECK_THAT(table[1], Catch::StartsWith(healthy.name()) && Catch::Contains("healthy"));
-  CHECK_THAT(table[2], Catch::StartsWith(broken.name()) && Catch::Contains("broken") &&
-                           Catch::Contains("no signing keys"));
+  CHECK_THAT(table[2],
+             Catch::StartsWith(broken.name()) && Catch::Contains("broken") && Catch::Contains("no signing keys"));
   CHECK_THAT(table[3], Catch::StartsWith(also_healthy.name()) && Catch::Contains("healthy"));
   const auto no_headers = run_rotator({"status", "--namespaces", list, "--no-headers"});
   CHECK_THAT(no_headers.out, Catch::StartsWith(healthy.name()));
@@ -231,8 +259,9 @@ TEST_CASE("status: -o prometheus passes promtool check metrics") {
   TestNamespace a("prom");
   TestNamespace b("prom");
   bootstrap(a.name());
-  REQUIRE(run_rotator({"management", "create", "-n", a.name(), "--description", "ci", "--expires-at",
-                       "2099-01-01T00:00:00Z"}).exit_code == 0);
+  REQUIRE(run_rotator(
+              {"management", "create", "-n", a.name(), "--description", "ci", "--expires-at", "2099-01-01T00:00:00Z"})
+              .exit_code == 0);
   const auto text = run_rotator({"status", "--namespaces", a.name() + "," + b.name(), "-o", "prometheus"});
   CHECK(text.exit_code == 7);  // b is not bootstrapped
   TempDir dir;
@@ -251,8 +280,8 @@ TEST_CASE("status: writing runs push their outcome to a real Pushgateway, a fail
   Pushgateway gateway;
   TestNamespace ns("push");
   bootstrap(ns.name());
-  const auto good = run_rotator({"revoke-and-rotate", "-n", ns.name(), "--restart", "none", "--pushgateway",
-                                 gateway.url()});
+  const auto good =
+      run_rotator({"revoke-and-rotate", "-n", ns.name(), "--restart", "none", "--pushgateway", gateway.url()});
   INFO(good.err << gateway.log());
   REQUIRE(good.exit_code == 0);
   const std::vector<std::string> group = {"job=\"revoke-and-rotate\"", "namespace=\"" + ns.name() + "\""};

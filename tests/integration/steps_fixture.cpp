@@ -5,15 +5,15 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include "kube/resources.h"
 #include "formats/key_ring.h"
+#include "kube/resources.h"
 #include "util/base64.h"
 
 namespace rotator::testing {
 
 std::string secret_versions(const std::string& ns) {
-  const auto result = kubectl({"-n", ns, "get", "secret", "rsa-keys", "admin-token", "-o",
-                               "jsonpath={.items[*].metadata.resourceVersion}"});
+  const auto result = kubectl(
+      {"-n", ns, "get", "secret", "rsa-keys", "admin-token", "-o", "jsonpath={.items[*].metadata.resourceVersion}"});
   REQUIRE(result.exit_code == 0);
   return result.out;
 }
@@ -58,12 +58,14 @@ bool keys_valid_by_openssl(const std::string& ns) {
 
 void apply_token_management(const std::string& ns, int replicas) {
   TempDir dir;
-  const auto file = dir.write("tm.yaml",
-                              "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: token-management\n"
-                              "spec:\n  replicas: " + std::to_string(replicas) +
-                              "\n  selector:\n    matchLabels: {app: token-management}\n"
-                              "  template:\n    metadata:\n      labels: {app: token-management}\n"
-                              "    spec:\n      containers:\n      - name: tm\n        image: example.invalid/tm:1\n");
+  const auto file =
+      dir.write("tm.yaml",
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: token-management\n"
+                "spec:\n  replicas: " +
+                    std::to_string(replicas) +
+                    "\n  selector:\n    matchLabels: {app: token-management}\n"
+                    "  template:\n    metadata:\n      labels: {app: token-management}\n"
+                    "    spec:\n      containers:\n      - name: tm\n        image: example.invalid/tm:1\n");
   REQUIRE(kubectl({"-n", ns, "apply", "-f", file.string()}).exit_code == 0);
 }
 
@@ -106,8 +108,8 @@ std::vector<std::string> write_methods(const std::string& json_stderr) {
 }
 
 void rerun_finishes_rotation(const std::string& ns, const std::string& rotation_id) {
-  const auto rerun = run_rotator({"revoke-and-rotate", "--restart", "delete-pods", "--rotation-id", rotation_id, "-n",
-                                  ns, "--lock-wait", "30s"});
+  const auto rerun = run_rotator(
+      {"revoke-and-rotate", "--restart", "delete-pods", "--rotation-id", rotation_id, "-n", ns, "--lock-wait", "30s"});
   INFO("rerun of rotation " << rotation_id << "\n" << rerun.err);
   REQUIRE(rerun.exit_code == 0);
   const auto ids = rotation_history(ns);

@@ -5,8 +5,8 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include "kube/resources.h"
 #include "formats/key_ring.h"
+#include "kube/resources.h"
 #include "steps_fixture.h"
 #include "util/base64.h"
 
@@ -24,12 +24,15 @@ void bootstrap(const std::string& ns) {
   REQUIRE(run.exit_code == 0);
 }
 
-std::string current_kid(const std::string& ns) { return secret_value(ns, "rsa-keys", "kid"); }
+std::string current_kid(const std::string& ns) {
+  return secret_value(ns, "rsa-keys", "kid");
+}
 
 /// Both Secrets' versions, or what exists of them (key-gen alone makes no admin token).
 std::string secret_versions_or_empty(const std::string& ns) {
   return kubectl({"-n", ns, "get", "secret", "rsa-keys", "admin-token", "--ignore-not-found", "-o",
-                  "jsonpath={.items[*].metadata.resourceVersion}"}).out;
+                  "jsonpath={.items[*].metadata.resourceVersion}"})
+      .out;
 }
 
 int verify_file(const std::string& ns, const std::string& token_file_json) {
@@ -44,7 +47,9 @@ TEST_CASE("steps: each step twice in a row, the second run writes nothing and ke
   TestNamespace ns;
   const auto kubelet = deploy_token_management(ns.name(), 1);
   for (const auto& args : std::vector<std::vector<std::string>>{
-           {"key-gen"}, {"create-admin-token"}, {"revoke-and-rotate", "--rotation-id", "twice", "--restart", "delete-pods"}}) {
+           {"key-gen"},
+           {"create-admin-token"},
+           {"revoke-and-rotate", "--rotation-id", "twice", "--restart", "delete-pods"}}) {
     INFO(args[0]);
     auto first = args;
     first.insert(first.end(), {"-n", ns.name()});
@@ -71,7 +76,8 @@ TEST_CASE("steps: the admin token from the documented kubectl pipeline is the to
   const auto header = Json::parse(*util::base64url_decode(jwt.substr(0, jwt.find('.'))));
   CHECK(header["alg"] == "RS256");
   CHECK(header["kid"] == current_kid(ns.name()));
-  const auto claims = Json::parse(*util::base64url_decode(jwt.substr(jwt.find('.') + 1, jwt.rfind('.') - jwt.find('.') - 1)));
+  const auto claims =
+      Json::parse(*util::base64url_decode(jwt.substr(jwt.find('.') + 1, jwt.rfind('.') - jwt.find('.') - 1)));
   for (const char* claim : {"iss", "sub", "iat", "jti"}) CHECK(claims.contains(claim));
   CHECK_FALSE(claims.contains("exp"));  // --ttl 0
   CHECK(openssl_verifies_jwt(jwt, secret_value(ns.name(), "rsa-keys", "public.pem")));
@@ -98,8 +104,8 @@ TEST_CASE("steps: the admin token from the documented kubectl pipeline is the to
   REQUIRE(with_profile.exit_code == 0);
   const std::string updated = run({"cat", config.string()}).out;
   CHECK(updated.substr(0, original.size()) == original);
-  CHECK_THAT(updated.substr(original.size()), Catch::Contains("[profile.auth.token]") &&
-                                                  Catch::Contains("token_file = \"" + out.string() + "\""));
+  CHECK_THAT(updated.substr(original.size()),
+             Catch::Contains("[profile.auth.token]") && Catch::Contains("token_file = \"" + out.string() + "\""));
   CHECK((std::filesystem::status(config).permissions() & std::filesystem::perms::all) ==
         (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
 }
@@ -109,14 +115,16 @@ TEST_CASE("steps: scheduled revoke-and-rotate promotes the staged key, rolls the
   bootstrap(ns.name());
   const auto kubelet = deploy_token_management(ns.name(), 2);
   const std::string old_kid = current_kid(ns.name());
-  const std::string staged_kid = formats::read_key_ring(
-      *kube::SecretApi(*TestCluster::get().client()).get(ns.name(), "rsa-keys"), util::Clock::now(),
-      formats::WantStaged::yes).ring.next->kid;
+  const std::string staged_kid =
+      formats::read_key_ring(*kube::SecretApi(*TestCluster::get().client()).get(ns.name(), "rsa-keys"),
+                             util::Clock::now(), formats::WantStaged::yes)
+          .ring.next->kid;
   const std::string old_token = admin_token_file(ns.name());
   REQUIRE(verify_file(ns.name(), old_token) == 0);
 
   {
-    const auto rotation = run_rotator({"revoke-and-rotate", "-n", ns.name(), "--rotation-id", "sched-1", "--wait-timeout", "60s"});
+    const auto rotation =
+        run_rotator({"revoke-and-rotate", "-n", ns.name(), "--rotation-id", "sched-1", "--wait-timeout", "60s"});
     INFO(rotation.out << rotation.err);
     REQUIRE(rotation.exit_code == 0);
   }
@@ -127,10 +135,12 @@ TEST_CASE("steps: scheduled revoke-and-rotate promotes the staged key, rolls the
   CHECK(verify_file(ns.name(), old_token) == 1);
   const std::string new_token = admin_token_file(ns.name());
   CHECK(verify_file(ns.name(), new_token) == 0);
-  CHECK(openssl_verifies_jwt(Json::parse(new_token)["access_token"], secret_value(ns.name(), "rsa-keys", "public.pem")));
+  CHECK(
+      openssl_verifies_jwt(Json::parse(new_token)["access_token"], secret_value(ns.name(), "rsa-keys", "public.pem")));
   CHECK(kubectl({"-n", ns.name(), "rollout", "status", "deployment/token-management", "--timeout=5s"}).exit_code == 0);
   CHECK(kubectl({"-n", ns.name(), "get", "deployment", "token-management", "-o",
-                 "jsonpath={.spec.template.metadata.annotations.rotator\\.io/kid}"}).out == new_kid);
+                 "jsonpath={.spec.template.metadata.annotations.rotator\\.io/kid}"})
+            .out == new_kid);
   // The old public key stays published for the grace period; a new staged key is ready.
   const auto jwks = Json::parse(secret_value(ns.name(), "rsa-keys", "jwks.json"));
   std::vector<std::string> kids;
@@ -142,7 +152,8 @@ TEST_CASE("steps: scheduled revoke-and-rotate promotes the staged key, rolls the
 
   // Same rotation id again: nothing at all changes.
   const auto versions = secret_versions(ns.name());
-  const auto again = run_rotator({"revoke-and-rotate", "-n", ns.name(), "--rotation-id", "sched-1", "--stats", "--log-format", "json"});
+  const auto again = run_rotator(
+      {"revoke-and-rotate", "-n", ns.name(), "--rotation-id", "sched-1", "--stats", "--log-format", "json"});
   REQUIRE(again.exit_code == 0);
   CHECK(write_methods(again.err).empty());
   CHECK(secret_versions(ns.name()) == versions);
@@ -160,7 +171,8 @@ TEST_CASE("steps: incident revoke deletes the old pods, uses a fresh key, and tr
   const std::string old_kid = current_kid(ns.name());
   const std::string old_token = admin_token_file(ns.name());
 
-  const auto run = run_rotator({"run", std::string(ROTATOR_SOURCE_DIR) + "/jobs/incident-revoke.yaml", "-n", ns.name()});
+  const auto run =
+      run_rotator({"run", std::string(ROTATOR_SOURCE_DIR) + "/jobs/incident-revoke.yaml", "-n", ns.name()});
   INFO(run.out << run.err);
   REQUIRE(run.exit_code == 0);
   const std::string new_kid = current_kid(ns.name());
@@ -179,7 +191,8 @@ TEST_CASE("steps: corrupt rsa-keys: exit 5 and nothing changes, --force repairs"
   TestNamespace ns;
   bootstrap(ns.name());
   REQUIRE(kubectl({"-n", ns.name(), "patch", "secret", "rsa-keys", "--type=merge", "-p",
-                   "{\"data\":{\"public.pem\":\"" + util::base64_encode("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n") + "\"}}"})
+                   "{\"data\":{\"public.pem\":\"" +
+                       util::base64_encode("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n") + "\"}}"})
               .exit_code == 0);
   const auto versions = secret_versions(ns.name());
   for (const auto& args : std::vector<std::vector<std::string>>{
@@ -229,14 +242,18 @@ TEST_CASE("steps: create-admin-token without signing keys is one clear error") {
   TestNamespace ns;
   const auto run = run_rotator({"create-admin-token", "-n", ns.name()});
   CHECK(run.exit_code == 1);
-  CHECK(run.err == "rotator: error: Secret " + ns.name() + "/rsa-keys does not exist: run `rotator key-gen -n " + ns.name() + "` first\n");
+  CHECK(run.err == "rotator: error: Secret " + ns.name() + "/rsa-keys does not exist: run `rotator key-gen -n " +
+                       ns.name() + "` first\n");
 }
 
 TEST_CASE("steps: a job file is checked whole before anything runs") {
   TestNamespace ns;
   TempDir dir;
-  const auto unknown_step = dir.write("a.yaml", "apiVersion: rotator.io/v1\nkind: JobFile\nsteps:\n- step: key-gen\n- step: key-rotate\n");
-  const auto unknown_flag = dir.write("b.yaml", "apiVersion: rotator.io/v1\nkind: JobFile\nsteps:\n- step: key-gen\n- step: create-admin-token\n  with: {tll: 1h}\n");
+  const auto unknown_step =
+      dir.write("a.yaml", "apiVersion: rotator.io/v1\nkind: JobFile\nsteps:\n- step: key-gen\n- step: key-rotate\n");
+  const auto unknown_flag = dir.write("b.yaml",
+                                      "apiVersion: rotator.io/v1\nkind: JobFile\nsteps:\n- step: key-gen\n- step: "
+                                      "create-admin-token\n  with: {tll: 1h}\n");
   for (const auto& file : {unknown_step, unknown_flag}) {
     const auto result = run_rotator({"run", file.string(), "-n", ns.name()});
     CHECK(result.exit_code == 2);
@@ -250,16 +267,21 @@ TEST_CASE("steps: two rotations at once never interleave: one exits 3 naming the
   FaultProxy proxy;
   // Hold the first run's key write for two seconds, while it holds the lock.
   proxy.set_rules(Json::array({{{"match", {{"method", "PUT"}, {"path_regex", "/secrets/rsa-keys$"}}},
-                                {"action", "delay"}, {"delay_ms", 2000}, {"times", 1}}}));
+                                {"action", "delay"},
+                                {"delay_ms", 2000},
+                                {"times", 1}}}));
   TempDir dir;
   const auto via_proxy = admin_kubeconfig(dir, proxy.url());
-  BackgroundProcess first({ROTATOR_BINARY, "revoke-and-rotate", "--restart", "none", "--rotation-id", "first",
-                           "-n", ns.name(), "--kubeconfig", via_proxy.string()});
-  for (int i = 0; i < 100 && kubectl({"-n", ns.name(), "get", "lease", "rotator-lock", "-o",
-                                       "jsonpath={.spec.holderIdentity}"}).out.empty(); ++i) {
+  BackgroundProcess first({ROTATOR_BINARY, "revoke-and-rotate", "--restart", "none", "--rotation-id", "first", "-n",
+                           ns.name(), "--kubeconfig", via_proxy.string()});
+  for (int i = 0;
+       i < 100 &&
+       kubectl({"-n", ns.name(), "get", "lease", "rotator-lock", "-o", "jsonpath={.spec.holderIdentity}"}).out.empty();
+       ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  const auto second = run_rotator({"revoke-and-rotate", "--restart", "none", "--rotation-id", "second", "-n", ns.name()});
+  const auto second =
+      run_rotator({"revoke-and-rotate", "--restart", "none", "--rotation-id", "second", "-n", ns.name()});
   CHECK(second.exit_code == 3);
   CHECK_THAT(second.err, Catch::Contains("held by") && Catch::Contains("since"));
   CHECK(first.wait() == 0);
@@ -267,7 +289,7 @@ TEST_CASE("steps: two rotations at once never interleave: one exits 3 naming the
   const auto ring = formats::read_key_ring(*secret, util::Clock::now(), formats::WantStaged::yes).ring;
   CHECK(ring.rotation_history == std::vector<std::string>{"first"});
   // With --lock-wait the second run waits for the first instead, then rotates.
-  const auto waited = run_rotator({"revoke-and-rotate", "--restart", "none", "--rotation-id", "second", "-n", ns.name(),
-                                   "--lock-wait", "30s"});
+  const auto waited = run_rotator(
+      {"revoke-and-rotate", "--restart", "none", "--rotation-id", "second", "-n", ns.name(), "--lock-wait", "30s"});
   CHECK(waited.exit_code == 0);
 }

@@ -28,7 +28,9 @@ std::string read_file(const std::string& path) {
   return text.str();
 }
 
-bool starts_with(const std::string& text, const std::string& prefix) { return text.rfind(prefix, 0) == 0; }
+bool starts_with(const std::string& text, const std::string& prefix) {
+  return text.rfind(prefix, 0) == 0;
+}
 
 struct KeyFiles {
   std::string private_pem;
@@ -39,8 +41,9 @@ struct KeyFiles {
 KeyFiles openssl_key_pair(const TempDir& dir, bool pkcs1) {
   const std::string key = (dir.path() / "private.pem").string();
   const std::string pub = (dir.path() / "public.pem").string();
-  const auto made = pkcs1 ? run({"openssl", "genrsa", "-traditional", "-out", key, "2048"})
-                          : run({"openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", key});
+  const auto made =
+      pkcs1 ? run({"openssl", "genrsa", "-traditional", "-out", key, "2048"})
+            : run({"openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", key});
   REQUIRE(made.exit_code == 0);
   REQUIRE(run({"openssl", "pkey", "-in", key, "-pubout", "-out", pub}).exit_code == 0);
   return {read_file(key), read_file(pub)};
@@ -70,15 +73,16 @@ bool pyjwt_verifies_admin_token(const std::string& ns) {
   const auto token = dir.write("token", file.at("access_token").get<std::string>());
   const auto pub = dir.write("public.pem", secret_value(ns, "rsa-keys", "public.pem"));
   const auto jwks = dir.write("jwks.json", secret_value(ns, "rsa-keys", "jwks.json"));
-  const auto script = dir.write("verify.py",
-                                "import json, sys, jwt\n"
-                                "token = open(sys.argv[1]).read()\n"
-                                "claims = jwt.decode(token, open(sys.argv[2]).read(), algorithms=['RS256'])\n"
-                                "kid = jwt.get_unverified_header(token)['kid']\n"
-                                "keys = {k.key_id: k for k in jwt.PyJWKSet.from_dict(json.load(open(sys.argv[3]))).keys}\n"
-                                "jwt.decode(token, keys[kid].key, algorithms=['RS256'])\n"
-                                "assert claims['jti']\n"
-                                "print('ok')\n");
+  const auto script =
+      dir.write("verify.py",
+                "import json, sys, jwt\n"
+                "token = open(sys.argv[1]).read()\n"
+                "claims = jwt.decode(token, open(sys.argv[2]).read(), algorithms=['RS256'])\n"
+                "kid = jwt.get_unverified_header(token)['kid']\n"
+                "keys = {k.key_id: k for k in jwt.PyJWKSet.from_dict(json.load(open(sys.argv[3]))).keys}\n"
+                "jwt.decode(token, keys[kid].key, algorithms=['RS256'])\n"
+                "assert claims['jti']\n"
+                "print('ok')\n");
   // Debian's python3 (python3-jwt), not a python3 another tool put first on PATH.
   const auto verified = run({"/usr/bin/python3", script.string(), token.string(), pub.string(), jwks.string()});
   INFO(verified.err);
@@ -98,7 +102,9 @@ void run_ok(std::vector<std::string> args, const std::string& ns) {
 
 }  // namespace
 
-TEST_CASE("takeover: key-gen completes a bare rsa-keys without touching its private key, and the form is kept across a rotation") {
+TEST_CASE(
+    "takeover: key-gen completes a bare rsa-keys without touching its private key, and the form is kept across a "
+    "rotation") {
   for (const bool pkcs1 : {true, false}) {
     const std::string form = pkcs1 ? "PKCS#1" : "PKCS#8";
     const std::string header = pkcs1 ? pkcs1_header : pkcs8_header;
@@ -121,7 +127,8 @@ TEST_CASE("takeover: key-gen completes a bare rsa-keys without touching its priv
     CHECK(starts_with(staged, header));  // generated in the ring's form
     CHECK(openssl_reads_rsa_key(staged));
     CHECK_FALSE(kubectl({"-n", ns.name(), "get", "secret", "rsa-keys", "-o",
-                         "jsonpath={.metadata.annotations.rotator\\.io/key-created-at}"}).out.empty());
+                         "jsonpath={.metadata.annotations.rotator\\.io/key-created-at}"})
+                    .out.empty());
     CHECK(keys_valid_by_openssl(ns.name()));
     // status names the form (it exits 6 or 7 here: no token-management to restart).
     const auto status = run_rotator({"status", "-n", ns.name(), "-o", "json"});
@@ -176,11 +183,11 @@ TEST_CASE("takeover: a bad --key-form exits 2 before any request, on the command
   const auto job = dir.write("job.yaml",
                              "apiVersion: rotator.io/v1\nkind: JobFile\nmetadata: {name: bad}\nsteps:\n"
                              "  - step: key-gen\n  - step: revoke-and-rotate\n    with: {key-form: pkcs9}\n");
-  for (const auto& args : std::vector<std::vector<std::string>>{
-           {"key-gen", "--key-form", "pem"},
-           {"key-gen", "--key-form", "pkcs1", "--algorithm", "ES256"},
-           {"revoke-and-rotate", "--key-form", "PKCS8"},
-           {"run", job.string()}}) {
+  for (const auto& args :
+       std::vector<std::vector<std::string>>{{"key-gen", "--key-form", "pem"},
+                                             {"key-gen", "--key-form", "pkcs1", "--algorithm", "ES256"},
+                                             {"revoke-and-rotate", "--key-form", "PKCS8"},
+                                             {"run", job.string()}}) {
     auto full = args;
     full.insert(full.end(), {"-n", ns.name(), "--stats", "--log-format", "json"});
     const auto result = run_rotator(full);

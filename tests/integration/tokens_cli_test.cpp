@@ -12,9 +12,9 @@
 
 #include "cluster_fixture.h"
 #include "crypto/random.h"
-#include "kube/resources.h"
 #include "formats/registry.h"
 #include "formats/token_verdict.h"
+#include "kube/resources.h"
 #include "util/base64.h"
 
 using namespace rotator;
@@ -146,8 +146,8 @@ TEST_CASE("tokens cli: management create, list (table and JSON), revoke, verify,
   CHECK(json.out.find("sha512") == std::string::npos);
 
   // Events on the registry Secret, without token material.
-  const auto events = kubectl({"-n", ns.name(), "get", "events", "--field-selector",
-                               "involvedObject.name=management-tokens", "-o", "json"});
+  const auto events = kubectl(
+      {"-n", ns.name(), "get", "events", "--field-selector", "involvedObject.name=management-tokens", "-o", "json"});
   REQUIRE(events.exit_code == 0);
   std::multiset<std::string> reasons;
   const Json event_list = Json::parse(events.out);
@@ -189,7 +189,8 @@ TEST_CASE("tokens cli: database tokens: create with permissions, list, get, revo
 
   const auto list = run_rotator({"token", "list", "-n", ns.name(), "-o", "json"});
   REQUIRE(Json::parse(list.out).size() == 1);
-  const auto with_revoked = run_rotator({"token", "list", "-n", ns.name(), "--include-revoked", "--sort", "description"});
+  const auto with_revoked =
+      run_rotator({"token", "list", "-n", ns.name(), "--include-revoked", "--sort", "description"});
   CHECK_THAT(with_revoked.out, Catch::Contains("grafana") && Catch::Contains("ingest"));
   CHECK(with_revoked.out.find("grafana") < with_revoked.out.find("ingest"));
   const auto revoked_get = run_rotator({"token", "get", "-n", ns.name(), id});
@@ -201,18 +202,19 @@ TEST_CASE("tokens cli: database tokens: create with permissions, list, get, revo
   // Usage errors: no permission, empty description, expiry in the past.
   CHECK(run_rotator({"token", "create", "x", "-n", ns.name()}).exit_code == 2);
   CHECK(run_rotator({"token", "create", "", "-n", ns.name(), "--read-database", "a"}).exit_code == 2);
-  CHECK(run_rotator({"token", "create", "x", "-n", ns.name(), "--read-database", "a", "--expires-at",
-                     "2001-01-01T00:00:00Z"}).exit_code == 2);
+  CHECK(run_rotator(
+            {"token", "create", "x", "-n", ns.name(), "--read-database", "a", "--expires-at", "2001-01-01T00:00:00Z"})
+            .exit_code == 2);
   CHECK(run_rotator({"token", "list", "-n", ns.name(), "--sort", "created"}).exit_code == 2);
 }
 
 TEST_CASE("tokens cli: expired and unknown tokens fail verification with the right reason") {
   TestNamespace ns("tok");
   const auto expiry = util::format_rfc3339(util::Clock::now() + std::chrono::seconds(2));
-  const auto created = create_json({"token", "create", "short", "-n", ns.name(), "--read-database", "db",
-                                    "--expires-at", expiry});
-  const auto management = create_json({"management", "create", "-n", ns.name(), "--description", "short",
-                                        "--expires-at", expiry});
+  const auto created =
+      create_json({"token", "create", "short", "-n", ns.name(), "--read-database", "db", "--expires-at", expiry});
+  const auto management =
+      create_json({"management", "create", "-n", ns.name(), "--description", "short", "--expires-at", expiry});
   CHECK(verify(ns.name(), created["token"]).valid());
   std::this_thread::sleep_for(std::chrono::milliseconds(3100));
   auto v = verify(ns.name(), created["token"]);
@@ -246,8 +248,8 @@ TEST_CASE("tokens cli: revoke needs a terminal or --force, and goes on past an u
   const std::string missing = crypto::uuid_v4();
   const auto partial = run_rotator({"management", "revoke", "--force", "-n", ns.name(), a["id"], missing, b["id"]});
   CHECK(partial.exit_code == 1);
-  CHECK_THAT(partial.err, Catch::Contains("no management token with id \"" + missing + "\"") &&
-                              Catch::Contains("1 of 3"));
+  CHECK_THAT(partial.err,
+             Catch::Contains("no management token with id \"" + missing + "\"") && Catch::Contains("1 of 3"));
   CHECK_THAT(partial.out, Catch::Contains("revoked " + a["id"].get<std::string>()) &&
                               Catch::Contains("revoked " + b["id"].get<std::string>()));
   CHECK(verify(ns.name(), a["token"]).status == formats::TokenVerification::Status::revoked);
@@ -273,10 +275,12 @@ TEST_CASE("tokens cli: token update changes description and permissions, and get
   const auto shown = Json::parse(updated.out);
   CHECK(shown["id"] == id);
   CHECK(shown["description"] == "grafana (ro)");
-  CHECK(shown["permissions"] == Json::parse(R"([{"action":"read","resource":"logs"},{"action":"read","resource":"telemetry"}])"));
+  CHECK(shown["permissions"] ==
+        Json::parse(R"([{"action":"read","resource":"logs"},{"action":"read","resource":"telemetry"}])"));
   CHECK(verify(ns.name(), a["token"]).valid());  // the token itself is unchanged
   CHECK_THAT(kubectl({"-n", ns.name(), "get", "events", "--field-selector", "reason=TokenUpdated", "-o",
-                      "jsonpath={.items[*].message}"}).out,
+                      "jsonpath={.items[*].message}"})
+                 .out,
              Catch::Contains("updated: description \"grafana\" -> \"grafana (ro)\""));
   // The same again writes nothing.
   const std::string rv = resource_version(ns.name(), "database-tokens");
@@ -324,7 +328,8 @@ TEST_CASE("tokens cli: concurrent creates and revokes never lose a record (409 r
     CHECK(r.exit_code == 0);
     CHECK_FALSE(has_sanitizer_report(r.err));
   }
-  const auto registry = formats::parse_registry(registry_text(ns.name(), "database-tokens"), formats::TokenKind::database);
+  const auto registry =
+      formats::parse_registry(registry_text(ns.name(), "database-tokens"), formats::TokenKind::database);
   CHECK(registry.records.size() == writers);
   const auto* seed = formats::find_by_id(registry, first["id"].get<std::string>());
   REQUIRE(seed != nullptr);
@@ -375,7 +380,8 @@ TEST_CASE("tokens cli: a full registry Secret is a clear error and nothing is lo
   // must not fit, so stop within one record of the limit.
   record.id = crypto::uuid_v4();
   const std::size_t empty = formats::serialize_registry(registry).size();
-  const std::size_t per_record = formats::serialize_registry({formats::TokenKind::database, {record}}).size() - empty + 1;
+  const std::size_t per_record =
+      formats::serialize_registry({formats::TokenKind::database, {record}}).size() - empty + 1;
   const std::size_t fits = (formats::max_secret_data_bytes - empty + 1) / per_record;
   for (std::size_t i = 0; i < fits; ++i) {
     record.id = crypto::uuid_v4();
@@ -420,7 +426,7 @@ TEST_CASE("tokens cli: management create writes mgmt_token into an influxctl pro
     return t;
   }();
   CHECK(read_file(path) == expected_text);
-  struct stat st{};
+  struct stat st {};
   REQUIRE(::stat(path.c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0600);
   CHECK(verify(ns.name(), token).valid());
@@ -429,14 +435,14 @@ TEST_CASE("tokens cli: management create writes mgmt_token into an influxctl pro
   // is created: here a misplaced mgmt_token inside an inline table.
   const std::string bad_text = "[[profile]]\nname = \"p\"\nauth = { token = { mgmt_token = \"M.V1.old\" } }\n";
   const auto bad = dir.write("bad.toml", bad_text);
-  const auto refused = run_rotator({"management", "create", "-n", ns.name(), "--description", "y",
-                                    "--influxctl-config", bad.string(), "--profile", "p"});
+  const auto refused = run_rotator({"management", "create", "-n", ns.name(), "--description", "y", "--influxctl-config",
+                                    bad.string(), "--profile", "p"});
   CHECK(refused.exit_code == 5);
   CHECK_THAT(refused.err, Catch::Contains("inline table (line 3)") && !Catch::Contains("not valid TOML"));
   CHECK(read_file(bad) == bad_text);
   // A profile that does not exist needs the cluster's address; nothing is created without it.
-  const auto missing = run_rotator({"management", "create", "-n", ns.name(), "--description", "z",
-                                    "--influxctl-config", path.string(), "--profile", "nowhere"});
+  const auto missing = run_rotator({"management", "create", "-n", ns.name(), "--description", "z", "--influxctl-config",
+                                    path.string(), "--profile", "nowhere"});
   CHECK(missing.exit_code == 2);
   CHECK_THAT(missing.err, Catch::Contains("--influxctl-host") && Catch::Contains("--influxctl-port"));
   CHECK(read_file(path) == expected_text);
@@ -466,9 +472,9 @@ TEST_CASE("tokens cli: on a terminal, revoke asks and only 'y' revokes") {
   // An unknown id is reported before the question and not asked about; the known one
   // (given as a short prefix) is revoked; the unknown one makes it exit 1.
   const std::string unknown = "0000ffff-0000-4000-8000-000000000000";
-  const auto accepted = testing::run(
-      {"sh", "-c", "printf 'y\\n' | script -qec \"$0 management revoke -n $1 $2 $3\" /dev/null", ROTATOR_BINARY,
-       ns.name(), unknown, id.substr(0, 8)});
+  const auto accepted =
+      testing::run({"sh", "-c", "printf 'y\\n' | script -qec \"$0 management revoke -n $1 $2 $3\" /dev/null",
+                    ROTATOR_BINARY, ns.name(), unknown, id.substr(0, 8)});
   INFO(accepted.out);
   CHECK(accepted.exit_code == 1);
   const auto error_at = accepted.out.find("no management token with id \"" + unknown + "\"");
@@ -481,18 +487,19 @@ TEST_CASE("tokens cli: on a terminal, revoke asks and only 'y' revokes") {
   CHECK(verify(ns.name(), created["token"]).status == formats::TokenVerification::Status::revoked);
 }
 
-TEST_CASE("tokens cli: a schemaVersion 1 registry with a token of the earlier shape is read, migrated on the next "
-          "write, and a planted duplicate is refused") {
+TEST_CASE(
+    "tokens cli: a schemaVersion 1 registry with a token of the earlier shape is read, migrated on the next "
+    "write, and a planted duplicate is refused") {
   TestNamespace ns("tok");
   // As rotator wrote it before: 43-character token, permissions named "database".
-  const std::string legacy =
-      "apiv1_" + util::base64url_encode(std::string(crypto::random_bytes(32).view()));
+  const std::string legacy = "apiv1_" + util::base64url_encode(std::string(crypto::random_bytes(32).view()));
   REQUIRE(formats::classify_token(legacy) == formats::TokenKind::database);
   const std::string id = crypto::uuid_v4();
-  const std::string record = R"({"id":")" + id + R"(","description":"from v1","permissions":[{"action":"read","database":"telemetry"}],)"
+  const std::string record = R"({"id":")" + id +
+                             R"(","description":"from v1","permissions":[{"action":"read","database":"telemetry"}],)"
                              R"("created_at":"2026-01-01T00:00:00Z","expires_at":null,"revoked_at":null,)"
-                             R"("created_by":"someone","prefix":")" + legacy.substr(0, 10) +
-                             R"(","sha512":")" + formats::token_hash(legacy) + R"("})";
+                             R"("created_by":"someone","prefix":")" +
+                             legacy.substr(0, 10) + R"(","sha512":")" + formats::token_hash(legacy) + R"("})";
   kube::Secret secret;
   secret.metadata.name = "database-tokens";
   secret.metadata.namespace_ = ns.name();
@@ -505,13 +512,14 @@ TEST_CASE("tokens cli: a schemaVersion 1 registry with a token of the earlier sh
   REQUIRE(list.exit_code == 0);
   CHECK(Json::parse(list.out)[0]["permissions"] == Json::parse(R"([{"action":"read","resource":"telemetry"}])"));
   CHECK(verify(ns.name(), legacy).valid());
-  CHECK_THAT(registry_text(ns.name(), "database-tokens"), Catch::Contains(R"("schemaVersion":1)"));  // reading wrote nothing
+  CHECK_THAT(registry_text(ns.name(), "database-tokens"),
+             Catch::Contains(R"("schemaVersion":1)"));  // reading wrote nothing
 
   // The next write migrates the whole registry; the old token keeps working and can be revoked.
   const auto created = create_json({"token", "create", "new", "-n", ns.name(), "--write-database", "logs"});
   const std::string migrated = registry_text(ns.name(), "database-tokens");
-  CHECK_THAT(migrated, Catch::Contains(R"("schemaVersion":2)") &&
-                           Catch::Contains(R"({"action":"read","resource":"telemetry"})"));
+  CHECK_THAT(migrated,
+             Catch::Contains(R"("schemaVersion":2)") && Catch::Contains(R"({"action":"read","resource":"telemetry"})"));
   CHECK(migrated.find(R"("database":)") == std::string::npos);
   CHECK(verify(ns.name(), legacy).valid());
   REQUIRE(run_rotator({"token", "revoke", "--force", "-n", ns.name(), id}).exit_code == 0);

@@ -14,9 +14,9 @@
 #include <thread>
 
 #include "cluster_fixture.h"
-#include "kube/resources.h"
 #include "formats/registry.h"
 #include "formats/token_verdict.h"
+#include "kube/resources.h"
 
 extern char** environ;
 
@@ -69,11 +69,12 @@ formats::TokenVerification verify(const std::string& ns, const std::string& toke
 
 std::vector<std::string> renew_args(const std::string& ns, const std::string& ttl, const std::string& before,
                                     const std::string& grace) {
-  return {"management", "renew", "-n", ns, "--secret", "automation", "--ttl", ttl, "--renew-before", before,
-          "--grace", grace};
+  return {"management", "renew",          "-n",   ns,        "--secret", "automation", "--ttl",
+          ttl,          "--renew-before", before, "--grace", grace};
 }
 
-CommandResult renew(const std::string& ns, const std::string& ttl, const std::string& before, const std::string& grace) {
+CommandResult renew(const std::string& ns, const std::string& ttl, const std::string& before,
+                    const std::string& grace) {
   auto result = run_rotator(renew_args(ns, ttl, before, grace));
   INFO(result.err);
   REQUIRE(result.exit_code == 0);
@@ -86,8 +87,8 @@ bool kill_at_hanging_write(FaultProxy& proxy, const TempDir& dir, const std::vec
   const auto& cluster = TestCluster::get();
   const auto kubeconfig = dir.write("proxy-kubeconfig",
                                     "apiVersion: v1\nkind: Config\nclusters:\n- name: proxy\n  cluster:\n"
-                                    "    server: " + proxy.url() + "\n    certificate-authority: " +
-                                        cluster.ca_file.string() +
+                                    "    server: " +
+                                        proxy.url() + "\n    certificate-authority: " + cluster.ca_file.string() +
                                         "\nusers:\n- name: admin\n  user:\n    token: " + cluster.admin_token +
                                         "\ncontexts:\n- name: proxy\n  context:\n    cluster: proxy\n    user: admin\n"
                                         "current-context: proxy\n");
@@ -131,7 +132,8 @@ bool kill_at_hanging_write(FaultProxy& proxy, const TempDir& dir, const std::vec
 
 }  // namespace
 
-TEST_CASE("tokens renewal: a token near expiry is replaced, the old one is revoked after the grace, reruns change nothing") {
+TEST_CASE(
+    "tokens renewal: a token near expiry is replaced, the old one is revoked after the grace, reruns change nothing") {
   TestNamespace ns("renew");
   // First run: no Secret yet.
   renew(ns.name(), "1h", "30m", "2s");
@@ -184,8 +186,8 @@ TEST_CASE("tokens renewal: a token near expiry is replaced, the old one is revok
   // Events on the registry Secret.
   const auto events = kubectl({"-n", ns.name(), "get", "events", "--field-selector",
                                "involvedObject.name=management-tokens", "-o", "jsonpath={.items[*].reason}"});
-  CHECK_THAT(events.out, Catch::Contains("TokenCreated") && Catch::Contains("TokenRenewed") &&
-                             Catch::Contains("TokenRevoked"));
+  CHECK_THAT(events.out,
+             Catch::Contains("TokenCreated") && Catch::Contains("TokenRenewed") && Catch::Contains("TokenRevoked"));
 }
 
 TEST_CASE("tokens renewal: a revoked token in the Secret is replaced, foreign data is refused without --force") {
@@ -220,7 +222,8 @@ TEST_CASE("tokens renewal: a revoked token in the Secret is replaced, foreign da
             .exit_code == 2);
 }
 
-TEST_CASE("tokens renewal: killed at every write and rerun, it converges with at most one live token besides the new one") {
+TEST_CASE(
+    "tokens renewal: killed at every write and rerun, it converges with at most one live token besides the new one") {
   // The writes of one renewal (Secret and registry PUTs); the proxy holds write N
   // without forwarding it, the test SIGKILLs rotator there, then a plain rerun must
   // finish the work. --grace 0: all five writes in one run; --grace 1h: three.
@@ -238,11 +241,10 @@ TEST_CASE("tokens renewal: killed at every write and rerun, it converges with at
         const std::string old_id = before.live().front()->id;
 
         FaultProxy proxy;
-        proxy.set_rules(Json::array({{{"match", {{"method", Json::array({"PUT", "POST"})},
-                                                 {"path_regex", "/secrets"},
-                                                 {"nth_match", n}}},
-                                      {"action", "hang"},
-                                      {"delay_ms", 30000}}}));
+        proxy.set_rules(Json::array(
+            {{{"match", {{"method", Json::array({"PUT", "POST"})}, {"path_regex", "/secrets"}, {"nth_match", n}}},
+              {"action", "hang"},
+              {"delay_ms", 30000}}}));
         auto args = renew_args(ns.name(), "4h", "2h", c.grace);
         REQUIRE(kill_at_hanging_write(proxy, dir, args));
 

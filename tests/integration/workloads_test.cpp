@@ -3,9 +3,9 @@
 #include <catch2/catch.hpp>
 
 #include "cluster_fixture.h"
-#include "steps_fixture.h"
 #include "kube/resources.h"
 #include "kube/rollout.h"
+#include "steps_fixture.h"
 #include "util/time.h"
 
 using namespace rotator;
@@ -134,7 +134,7 @@ TEST_CASE("events: an Event about a Secret is visible to kubectl") {
   event.reason = "KeyGenerated";
   event.message = "generated key kid=abc";
   kube::EventApi(*client).create(event, util::Clock::now());
-  const auto seen = kubectl({"-n", ns.name(), "get", "events", "--field-selector", "involvedObject.name=rsa-keys",
-                             "-o", "jsonpath={.items[0].reason}"});
+  const auto seen = kubectl({"-n", ns.name(), "get", "events", "--field-selector", "involvedObject.name=rsa-keys", "-o",
+                             "jsonpath={.items[0].reason}"});
   CHECK(seen.out == "KeyGenerated");
 }

@@ -43,13 +43,18 @@ const ScriptFile& bash_script() {
 // "--a", "=", "b").
 std::vector<std::string> complete(const std::vector<std::string>& words) {
   std::vector<std::string> argv = {
-      "bash", "--norc", "--noprofile", "-c",
+      "bash",
+      "--norc",
+      "--noprofile",
+      "-c",
       "cd \"$2\" && source \"$1\" && shift 2 && COMP_WORDS=(\"$@\") && COMP_CWORD=$(($# - 1)) && "
       "__rotator_complete && printf '%s\\n' \"${COMPREPLY[@]}\"",
-      "bash", bash_script().script().string(), bash_script().dir().string()};
+      "bash",
+      bash_script().script().string(),
+      bash_script().dir().string()};
   argv.insert(argv.end(), words.begin(), words.end());
-  const auto result = util::run_process(argv, {}, std::chrono::seconds(30), util::ChildStdin::null,
-                                        util::ChildStderr::inherit);
+  const auto result =
+      util::run_process(argv, {}, std::chrono::seconds(30), util::ChildStdin::null, util::ChildStderr::inherit);
   REQUIRE(result.exit_code == 0);
   std::vector<std::string> lines;
   std::istringstream out(result.stdout_text);
@@ -103,8 +108,7 @@ TEST_CASE("completion: values of flags with a fixed set, in every spelling", "[c
   CHECK(complete({"rotator", "revoke-and-rotate", "--restart", ""}) ==
         std::vector<std::string>{"rollout", "delete-pods", "none"});
   CHECK(complete({"rotator", "revoke-and-rotate", "--restart", "de"}) == std::vector<std::string>{"delete-pods"});
-  CHECK(complete({"rotator", "status", "-o", ""}) ==
-        std::vector<std::string>{"table", "json", "yaml", "prometheus"});
+  CHECK(complete({"rotator", "status", "-o", ""}) == std::vector<std::string>{"table", "json", "yaml", "prometheus"});
   CHECK(complete({"rotator", "status", "--output", "=", "j"}) == std::vector<std::string>{"json"});
   CHECK(complete({"rotator", "status", "--output", "="}) ==
         std::vector<std::string>{"table", "json", "yaml", "prometheus"});

@@ -7,10 +7,34 @@
 using rotator::cli::to_yaml;
 
 TEST_CASE("structured output: every string reads back as the same string") {
-  const char* tricky[] = {"",        "true",  "False",   "yes",    "off",        "y",          "~",    "null",
-                          "123",     "-1.5",  "1e3",     "0x1f",   "0o17",       ".inf",       ".NaN", "2026-01-01",
-                          "2026-11-30T18:17:17Z", "a: b", "- x", "#comment", "key=value, with space", "line\nbreak",
-                          "quote \" and 'single'", "kid-1pAkmoIZ_DKK85", "ünïcødé", "@at", "*star", "&amp"};
+  const char* tricky[] = {"",
+                          "true",
+                          "False",
+                          "yes",
+                          "off",
+                          "y",
+                          "~",
+                          "null",
+                          "123",
+                          "-1.5",
+                          "1e3",
+                          "0x1f",
+                          "0o17",
+                          ".inf",
+                          ".NaN",
+                          "2026-01-01",
+                          "2026-11-30T18:17:17Z",
+                          "a: b",
+                          "- x",
+                          "#comment",
+                          "key=value, with space",
+                          "line\nbreak",
+                          "quote \" and 'single'",
+                          "kid-1pAkmoIZ_DKK85",
+                          "ünïcødé",
+                          "@at",
+                          "*star",
+                          "&amp"};
   nlohmann::ordered_json document = nlohmann::ordered_json::object();
   for (std::size_t i = 0; i < std::size(tricky); ++i) document["k" + std::to_string(i)] = tricky[i];
   const std::string text = to_yaml(document);

@@ -28,16 +28,17 @@ EnvLookup env_of(std::map<std::string, std::string> vars) {
 }  // namespace
 
 TEST_CASE("connection: proxy-url is applied and wins over the environment") {
-  const auto connection = connection_from_kubeconfig(one_cluster(", proxy-url: \"http://proxy.corp:3128\""), {},
-                                                     "inline", env_of({{"HTTPS_PROXY", "http://other:1"},
-                                                                       {"NO_PROXY", "*"}}));
+  const auto connection =
+      connection_from_kubeconfig(one_cluster(", proxy-url: \"http://proxy.corp:3128\""), {}, "inline",
+                                 env_of({{"HTTPS_PROXY", "http://other:1"}, {"NO_PROXY", "*"}}));
   CHECK(connection.proxy.url == "http://proxy.corp:3128");
   CHECK(connection.proxy.source == "proxy-url of cluster \"c\"");
 }
 
 TEST_CASE("connection: without proxy-url, the environment's proxy as kubectl reads it") {
-  CHECK(connection_from_kubeconfig(one_cluster(""), {}, "inline", env_of({{"HTTPS_PROXY", "http://p:3128"}})).proxy.url ==
-        "http://p:3128");
+  CHECK(
+      connection_from_kubeconfig(one_cluster(""), {}, "inline", env_of({{"HTTPS_PROXY", "http://p:3128"}})).proxy.url ==
+      "http://p:3128");
   CHECK(connection_from_kubeconfig(one_cluster(""), {}, "inline",
                                    env_of({{"HTTPS_PROXY", "http://p:3128"}, {"NO_PROXY", ".example.com"}}))
             .proxy.url.empty());
@@ -51,6 +52,7 @@ TEST_CASE("connection: tls-server-name is applied, and must be a host name or ad
             .tls.server_name == "fd00::1");
   CHECK_THROWS_WITH(connection_from_kubeconfig(one_cluster(", tls-server-name: \"a/b\""), {}, "inline", env_of({})),
                     Catch::Contains("not a host name or IP address"));
-  CHECK_THROWS_WITH(connection_from_kubeconfig(one_cluster(", proxy-url: \"socks5://p:1080\""), {}, "inline", env_of({})),
-                    Catch::Contains("not socks5://"));
+  CHECK_THROWS_WITH(
+      connection_from_kubeconfig(one_cluster(", proxy-url: \"socks5://p:1080\""), {}, "inline", env_of({})),
+      Catch::Contains("not socks5://"));
 }

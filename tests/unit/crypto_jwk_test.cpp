@@ -63,8 +63,7 @@ std::string run_and_capture(const std::string& command) {
   REQUIRE(pipe != nullptr);
   std::string output;
   char buffer[4096];
-  while (std::size_t count = std::fread(buffer, 1, sizeof buffer, pipe))
-    output.append(buffer, count);
+  while (std::size_t count = std::fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, count);
   const int status = pclose(pipe);
   INFO("command: " << command);
   REQUIRE(WIFEXITED(status));
@@ -93,7 +92,9 @@ std::string set_error(const std::string& text) {
   return {};
 }
 
-json set_with(const json& entry) { return json{{"keys", json::array({entry})}}; }
+json set_with(const json& entry) {
+  return json{{"keys", json::array({entry})}};
+}
 
 }  // namespace
 
@@ -120,8 +121,7 @@ TEST_CASE("crypto jwk: thumbprint input errors", "[crypto][jwk]") {
   CHECK_THROWS_AS(jwk_thumbprint(json::array()), CryptoError);
   CHECK_THROWS_AS(jwk_thumbprint(json{{"kty", "oct"}, {"k", "AAAA"}}), CryptoError);
   CHECK_THROWS_WITH(jwk_thumbprint(json{{"kty", "RSA"}, {"n", "AQAB"}}), Catch::Contains("\"e\""));
-  CHECK_THROWS_AS(jwk_thumbprint(json{{"kty", "EC"}, {"crv", "P-256"}, {"x", 1}, {"y", "A"}}),
-                  CryptoError);
+  CHECK_THROWS_AS(jwk_thumbprint(json{{"kty", "EC"}, {"crv", "P-256"}, {"x", 1}, {"y", "A"}}), CryptoError);
 }
 
 TEST_CASE("crypto jwk: public JWK members for every algorithm", "[crypto][jwk]") {
@@ -151,8 +151,7 @@ TEST_CASE("crypto jwk: public JWK members for every algorithm", "[crypto][jwk]")
     CHECK(decoded(jwk, "y").size() == 32);
     // The SubjectPublicKeyInfo DER ends with the uncompressed point 04||x||y.
     const TempPublicPem pem(*pair.private_key);
-    const std::string der =
-        run_and_capture("openssl pkey -pubin -in " + pem.path() + " -outform DER");
+    const std::string der = run_and_capture("openssl pkey -pubin -in " + pem.path() + " -outform DER");
     CHECK(der.substr(der.size() - 65) == "\x04" + decoded(jwk, "x") + decoded(jwk, "y"));
   }
   SECTION("Ed25519") {
@@ -164,8 +163,7 @@ TEST_CASE("crypto jwk: public JWK members for every algorithm", "[crypto][jwk]")
     CHECK_FALSE(jwk.contains("kid"));
     CHECK_FALSE(jwk.contains("d"));
     const TempPublicPem pem(*pair.private_key);
-    const std::string der =
-        run_and_capture("openssl pkey -pubin -in " + pem.path() + " -outform DER");
+    const std::string der = run_and_capture("openssl pkey -pubin -in " + pem.path() + " -outform DER");
     CHECK(der.substr(der.size() - 32) == decoded(jwk, "x"));
   }
 }
@@ -187,8 +185,7 @@ TEST_CASE("crypto jwk: JWK set build, parse and find", "[crypto][jwk]") {
   const KeyPair rsa = generate_key(Algorithm::rs256);
   const KeyPair ec = generate_key(Algorithm::es256);
   const KeyPair ed = generate_key(Algorithm::eddsa);
-  const std::vector<json> keys{public_jwk(*rsa.private_key, "rsa"),
-                               public_jwk(*ec.private_key, "ec"),
+  const std::vector<json> keys{public_jwk(*rsa.private_key, "rsa"), public_jwk(*ec.private_key, "ec"),
                                public_jwk(*ed.private_key, "ed")};
   const json set = make_jwk_set(keys);
   REQUIRE(set["keys"].size() == 3);

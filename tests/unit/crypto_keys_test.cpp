@@ -37,8 +37,7 @@ std::string run_and_capture(const std::string& command) {
   REQUIRE(pipe != nullptr);
   std::string output;
   char buffer[4096];
-  while (std::size_t count = std::fread(buffer, 1, sizeof buffer, pipe))
-    output.append(buffer, count);
+  while (std::size_t count = std::fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, count);
   const int status = pclose(pipe);
   INFO("command: " << command);
   REQUIRE(WIFEXITED(status));
@@ -47,8 +46,8 @@ std::string run_and_capture(const std::string& command) {
 }
 
 /// Runs `openssl <subcommand> -out <name> <arguments>` and returns what it wrote.
-std::string openssl_generated(const ScratchDir& dir, const std::string& name,
-                              const std::string& subcommand, const std::string& arguments) {
+std::string openssl_generated(const ScratchDir& dir, const std::string& name, const std::string& subcommand,
+                              const std::string& arguments) {
   run_and_capture("openssl " + subcommand + " -out " + dir.file(name) + " " + arguments);
   return dir.read(name);
 }
@@ -130,9 +129,8 @@ TEST_CASE("crypto keys: RS256 4096 generation and PEM round trip", "[crypto][key
 TEST_CASE("crypto keys: unsupported sizes are rejected with a clear error", "[crypto][keys]") {
   for (int bits : {0, 1024, 2047, 2049, 8192, -2048}) {
     CAPTURE(bits);
-    CHECK_THROWS_WITH(
-        generate_key(Algorithm::rs256, bits),
-        Catch::Contains("unsupported RSA key size") && Catch::Contains("2048, 3072 or 4096"));
+    CHECK_THROWS_WITH(generate_key(Algorithm::rs256, bits),
+                      Catch::Contains("unsupported RSA key size") && Catch::Contains("2048, 3072 or 4096"));
   }
   CHECK_THROWS_AS(generate_key(Algorithm::es256, 2048), CryptoError);
   CHECK_THROWS_WITH(generate_key(Algorithm::eddsa, 256), Catch::Contains("fixed size"));
@@ -223,8 +221,7 @@ TEST_CASE("crypto keys: bad private key PEM is rejected with a reason", "[crypto
     CHECK_THROWS_AS(load_private_key_pem(wrong_structure), CryptoError);
   }
   SECTION("a public key where a private key is expected") {
-    CHECK_THROWS_WITH(load_private_key_pem(public_key_to_pem(*pair.private_key)),
-                      Catch::Contains("\"PUBLIC KEY\""));
+    CHECK_THROWS_WITH(load_private_key_pem(public_key_to_pem(*pair.private_key)), Catch::Contains("\"PUBLIC KEY\""));
   }
   SECTION("a private key where a public key is expected") {
     const std::string message = message_of_public_load(text);
@@ -235,9 +232,8 @@ TEST_CASE("crypto keys: bad private key PEM is rejected with a reason", "[crypto
     const std::string public_pem = public_key_to_pem(*pair.private_key);
     CHECK_THROWS_AS(load_public_key_pem(""), CryptoError);
     CHECK_THROWS_AS(load_public_key_pem(public_pem.substr(0, public_pem.size() / 2)), CryptoError);
-    CHECK_THROWS_WITH(
-        load_public_key_pem("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"),
-        Catch::Contains("\"CERTIFICATE\""));
+    CHECK_THROWS_WITH(load_public_key_pem("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"),
+                      Catch::Contains("\"CERTIFICATE\""));
   }
   CHECK(ERR_peek_error() == 0);
 }
@@ -256,22 +252,21 @@ TEST_CASE("crypto keys: keys from the openssl command line", "[crypto][keys][ope
     CHECK(describe_key(*load_private_key_pem(pem)).algorithm == Algorithm::es256);
   }
   SECTION("encrypted PKCS#8 is refused without prompting") {
-    const std::string pem = openssl_generated(
-        dir, "enc.pem", "genpkey", "-algorithm ED25519 -aes-256-cbc -pass pass:correct-horse");
+    const std::string pem =
+        openssl_generated(dir, "enc.pem", "genpkey", "-algorithm ED25519 -aes-256-cbc -pass pass:correct-horse");
     REQUIRE(pem.find("BEGIN ENCRYPTED PRIVATE KEY") != std::string::npos);
     CHECK_THROWS_WITH(load_private_key_pem(pem), Catch::Contains("encrypted"));
   }
   SECTION("encrypted traditional PEM is refused without prompting") {
     openssl_generated(dir, "plain.pem", "genrsa", "-traditional 2048");
     const std::string pem = openssl_generated(
-        dir, "enc.pem", "rsa",
-        "-traditional -aes128 -passout pass:correct-horse -in " + dir.file("plain.pem"));
+        dir, "enc.pem", "rsa", "-traditional -aes128 -passout pass:correct-horse -in " + dir.file("plain.pem"));
     REQUIRE(pem.find("Proc-Type: 4,ENCRYPTED") != std::string::npos);
     CHECK_THROWS_WITH(load_private_key_pem(pem), Catch::Contains("encrypted"));
   }
   SECTION("unsupported key types are named") {
-    const std::string p384 = openssl_generated(dir, "p384.pem", "genpkey",
-                                               "-algorithm EC -pkeyopt ec_paramgen_curve:P-384");
+    const std::string p384 =
+        openssl_generated(dir, "p384.pem", "genpkey", "-algorithm EC -pkeyopt ec_paramgen_curve:P-384");
     CHECK_THROWS_WITH(load_private_key_pem(p384), Catch::Contains("unsupported EC curve"));
     const std::string ed448 = openssl_generated(dir, "ed448.pem", "genpkey", "-algorithm ED448");
     CHECK_THROWS_WITH(load_private_key_pem(ed448), Catch::Contains("unsupported key type ED448"));
@@ -386,8 +381,9 @@ TEST_CASE("crypto pem: the form of what is not an unencrypted private key is an 
   CHECK_THROWS_WITH(private_key_pem_form(""), Catch::Contains("not PEM"));
   CHECK_THROWS_WITH(private_key_pem_form("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"),
                     Catch::Contains("\"PUBLIC KEY\""));
-  CHECK_THROWS_WITH(private_key_pem_form("-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n"),
-                    Catch::Contains("encrypted"));
+  CHECK_THROWS_WITH(
+      private_key_pem_form("-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n"),
+      Catch::Contains("encrypted"));
   // A label that does not match the key inside: an EC key relabelled as PKCS#1.
   const KeyPair ec = generate_key(Algorithm::es256);
   std::string relabelled(private_key_to_pem(*ec.private_key, PrivateKeyForm::sec1).view());

@@ -27,14 +27,16 @@ TEST_CASE("admin token file: the JSON influxctl reads, other members kept") {
   CHECK(extract_token(text) == "a.b.c");
   CHECK(extract_token("  a.b.c\n") == "a.b.c");
 
-  auto extended = parse_token_file(R"({"access_token":"x.y.z","token_type":"Bearer","refresh_token":"r","extra":{"k":1}})");
+  auto extended =
+      parse_token_file(R"({"access_token":"x.y.z","token_type":"Bearer","refresh_token":"r","extra":{"k":1}})");
   extended.access_token = "new.token.here";
   const auto rewritten = nlohmann::json::parse(serialize_token_file(extended));
   CHECK(rewritten["refresh_token"] == "r");
   CHECK(rewritten["extra"]["k"] == 1);
   CHECK(rewritten["access_token"] == "new.token.here");
 
-  for (const char* garbage : {"not json", "{}", "{\"access_token\": 5}", "[1]", R"({"access_token":"a","expiry":"soon"})"}) {
+  for (const char* garbage :
+       {"not json", "{}", "{\"access_token\": 5}", "[1]", R"({"access_token":"a","expiry":"soon"})"}) {
     INFO(garbage);
     CHECK_THROWS_AS(parse_token_file(garbage), InvalidDataError);
   }
@@ -93,8 +95,8 @@ TEST_CASE("verify: valid only under the current key, otherwise the key is named 
 TEST_CASE("verify: claims of the wrong type or out of range are reported, never an internal error") {
   // `rotator verify` decodes any token it is given before checking the signature.
   const KeyRing ring = fresh_ring();
-  for (const nlohmann::json& claims : {nlohmann::json{{"jti", 7}, {"iat", 1e30}, {"exp", -1e30}},
-                                       nlohmann::json{{"jti", {1, 2}}, {"exp", 9.3e9}}}) {
+  for (const nlohmann::json& claims :
+       {nlohmann::json{{"jti", 7}, {"iat", 1e30}, {"exp", -1e30}}, nlohmann::json{{"jti", {1, 2}}, {"exp", 9.3e9}}}) {
     INFO(claims.dump());
     const auto token = crypto::sign_jwt({{"kid", ring.current.kid}}, claims, *ring.current.private_key,
                                         ring.current.description.algorithm);
@@ -104,8 +106,8 @@ TEST_CASE("verify: claims of the wrong type or out of range are reported, never 
     CHECK_FALSE(verdict.expires_at.has_value());
   }
   // No signer writes a numeric kid; a forged token may.
-  const auto numeric_kid = util::base64url_encode(R"({"alg":"RS256","kid":42})") + "." +
-                           util::base64url_encode(R"({"jti":"x"})") + ".AAAA";
+  const auto numeric_kid =
+      util::base64url_encode(R"({"alg":"RS256","kid":42})") + "." + util::base64url_encode(R"({"jti":"x"})") + ".AAAA";
   TokenVerdict verdict;
   CHECK_NOTHROW(verdict = verify_admin_token(numeric_kid, ring, t0));
   CHECK_FALSE(verdict.valid);

@@ -111,14 +111,16 @@ TEST_CASE("influxctl config: the independent checker refuses keys in the wrong p
 }
 
 TEST_CASE("influxctl config: a new file is one documented profile", "[formats][influxctl]") {
-  const auto mgmt = edit_influxctl_config(std::nullopt, with_address(request("default", InfluxctlSetting::mgmt_token, "M.V1.+new/")));
+  const auto mgmt =
+      edit_influxctl_config(std::nullopt, with_address(request("default", InfluxctlSetting::mgmt_token, "M.V1.+new/")));
   CHECK(mgmt.created_profile);
   CHECK(mgmt.text ==
         "[[profile]]\n  name = \"default\"\n  product = \"clustered\"\n  host = \"influxdb.example.com\"\n"
         "  port = \"443\"\n  mgmt_token = \"M.V1.+new/\"\n");
   CHECK(independent_reading(mgmt.text) == Json::array({summary("default", "M.V1.+new/", nullptr)}));
 
-  const auto file = edited(std::nullopt, with_address(request("prod", InfluxctlSetting::token_file, "/t.json"), "h", "8443"));
+  const auto file =
+      edited(std::nullopt, with_address(request("prod", InfluxctlSetting::token_file, "/t.json"), "h", "8443"));
   CHECK(file ==
         "[[profile]]\n  name = \"prod\"\n  product = \"clustered\"\n  host = \"h\"\n  port = \"8443\"\n"
         "  [profile.auth.token]\n    token_file = \"/t.json\"\n");
@@ -130,7 +132,8 @@ TEST_CASE("influxctl config: a new file is one documented profile", "[formats][i
              Catch::StartsWith("# mine\n\n[[profile]]\n"));
 }
 
-TEST_CASE("influxctl config: a new profile needs host and port, and says which flags give them", "[formats][influxctl]") {
+TEST_CASE("influxctl config: a new profile needs host and port, and says which flags give them",
+          "[formats][influxctl]") {
   const auto r = request("prod", InfluxctlSetting::mgmt_token, "m");
   CHECK_THROWS_WITH(edited(several_profiles, r),
                     Catch::Contains("profile \"prod\" is not in the influxctl config") &&
@@ -152,15 +155,18 @@ TEST_CASE("influxctl config: a new profile needs host and port, and says which f
   CHECK_NOTHROW(edited(several_profiles, request("lab", InfluxctlSetting::mgmt_token, "m")));
   // Appended after everything else, which stays byte for byte.
   const std::string appended = edited(several_profiles, with_address(r));
-  CHECK(appended == several_profiles +
-                        "\n[[profile]]\n  name = \"prod\"\n  product = \"clustered\"\n  host = \"influxdb.example.com\"\n"
-                        "  port = \"443\"\n  mgmt_token = \"m\"\n");
+  CHECK(appended ==
+        several_profiles +
+            "\n[[profile]]\n  name = \"prod\"\n  product = \"clustered\"\n  host = \"influxdb.example.com\"\n"
+            "  port = \"443\"\n  mgmt_token = \"m\"\n");
 }
 
 TEST_CASE("influxctl config: mgmt_token goes directly under [[profile]], everything else byte for byte",
           "[formats][influxctl]") {
-  const auto result = edit_influxctl_config(several_profiles, request("default", InfluxctlSetting::mgmt_token, "M.V1.new"));
-  CHECK(result.text == replace_once(several_profiles, "  port = \"443\"\n", "  port = \"443\"\n  mgmt_token = \"M.V1.new\"\n"));
+  const auto result =
+      edit_influxctl_config(several_profiles, request("default", InfluxctlSetting::mgmt_token, "M.V1.new"));
+  CHECK(result.text ==
+        replace_once(several_profiles, "  port = \"443\"\n", "  port = \"443\"\n  mgmt_token = \"M.V1.new\"\n"));
   CHECK(result.notes.empty());
   CHECK_FALSE(result.created_profile);
   // Set again: replaced in place.
@@ -177,15 +183,17 @@ TEST_CASE("influxctl config: mgmt_token goes directly under [[profile]], everyth
 TEST_CASE("influxctl config: rotator's earlier mgmt_token under [profile.auth.token] is moved where influxctl reads it",
           "[formats][influxctl]") {
   SECTION("setting mgmt_token: the new one goes under [[profile]], the misplaced line goes") {
-    const auto result = edit_influxctl_config(several_profiles, request("staging", InfluxctlSetting::mgmt_token, "M.V1.new"));
-    std::string expected = replace_once(several_profiles, "  port = \"8443\"\n", "  port = \"8443\"\n  mgmt_token = \"M.V1.new\"\n");
-    expected = replace_once(expected, "    mgmt_token = \"M.V1.old\"   # rotated weekly (where rotator used to write it)\n", "");
+    const auto result =
+        edit_influxctl_config(several_profiles, request("staging", InfluxctlSetting::mgmt_token, "M.V1.new"));
+    std::string expected =
+        replace_once(several_profiles, "  port = \"8443\"\n", "  port = \"8443\"\n  mgmt_token = \"M.V1.new\"\n");
+    expected = replace_once(expected,
+                            "    mgmt_token = \"M.V1.old\"   # rotated weekly (where rotator used to write it)\n", "");
     CHECK(result.text == expected);
     REQUIRE(result.notes.size() == 1);
-    CHECK_THAT(result.notes[0], Catch::Contains("removed the mgmt_token under [profile.auth.token]") &&
-                                    Catch::Contains("line 25"));
-    CHECK(independent_reading(result.text)[1] ==
-          summary("staging", "M.V1.new", "/etc/influxdb/staging-token.json"));
+    CHECK_THAT(result.notes[0],
+               Catch::Contains("removed the mgmt_token under [profile.auth.token]") && Catch::Contains("line 25"));
+    CHECK(independent_reading(result.text)[1] == summary("staging", "M.V1.new", "/etc/influxdb/staging-token.json"));
   }
   SECTION("a section that only held it goes too (what rotator used to create)") {
     const std::string old_write =
@@ -199,8 +207,10 @@ TEST_CASE("influxctl config: rotator's earlier mgmt_token under [profile.auth.to
   SECTION("setting token_file moves the misplaced token, with its value as written") {
     const auto result =
         edit_influxctl_config(several_profiles, request("staging", InfluxctlSetting::token_file, "/new/token.json"));
-    std::string expected = replace_once(several_profiles, "  port = \"8443\"\n", "  port = \"8443\"\n  mgmt_token = \"M.V1.old\"\n");
-    expected = replace_once(expected, "    mgmt_token = \"M.V1.old\"   # rotated weekly (where rotator used to write it)\n", "");
+    std::string expected =
+        replace_once(several_profiles, "  port = \"8443\"\n", "  port = \"8443\"\n  mgmt_token = \"M.V1.old\"\n");
+    expected = replace_once(expected,
+                            "    mgmt_token = \"M.V1.old\"   # rotated weekly (where rotator used to write it)\n", "");
     expected = replace_once(expected, "\"/etc/influxdb/staging-token.json\"", "\"/new/token.json\"");
     CHECK(result.text == expected);
     REQUIRE(result.notes.size() == 1);
@@ -208,16 +218,18 @@ TEST_CASE("influxctl config: rotator's earlier mgmt_token under [profile.auth.to
     CHECK(independent_reading(result.text)[1] == summary("staging", "M.V1.old", "/new/token.json"));
   }
   SECTION("a profile with its own mgmt_token: the misplaced one is dropped, never preferred") {
-    const std::string both = "[[profile]]\nname = \"p\"\nmgmt_token = \"M.V1.own\"\n[profile.auth.token]\n"
-                             "token_file = \"/t\"\nmgmt_token = \"M.V1.misplaced\"\n";
+    const std::string both =
+        "[[profile]]\nname = \"p\"\nmgmt_token = \"M.V1.own\"\n[profile.auth.token]\n"
+        "token_file = \"/t\"\nmgmt_token = \"M.V1.misplaced\"\n";
     const auto result = edit_influxctl_config(both, request("p", InfluxctlSetting::token_file, "/u"));
     CHECK(result.text ==
           "[[profile]]\nname = \"p\"\nmgmt_token = \"M.V1.own\"\n[profile.auth.token]\ntoken_file = \"/u\"\n");
     CHECK_THAT(result.notes.at(0), Catch::Contains("has its own mgmt_token"));
   }
   SECTION("a multi-line value is removed whole") {
-    const std::string multi = "[[profile]]\nname = \"p\"\n[profile.auth.token]\nmgmt_token = \"\"\"\nM.V1.old\"\"\"\n"
-                              "token_file = \"/t\"\n";
+    const std::string multi =
+        "[[profile]]\nname = \"p\"\n[profile.auth.token]\nmgmt_token = \"\"\"\nM.V1.old\"\"\"\n"
+        "token_file = \"/t\"\n";
     CHECK(edited(multi, request("p", InfluxctlSetting::mgmt_token, "v")) ==
           "[[profile]]\nname = \"p\"\nmgmt_token = \"v\"\n[profile.auth.token]\ntoken_file = \"/t\"\n");
   }
@@ -236,24 +248,28 @@ TEST_CASE("influxctl config: token_file goes under [profile.auth.token]", "[form
                              "      \"offline\",\n    ]\n  [profile.auth.token]\n    token_file = \"/t.json\"\n"));
   // Another reader sees it in its place. (Without the staging profile's misplaced
   // mgmt_token, which rotator leaves alone when it edits another profile.)
-  const std::string clean = replace_once(several_profiles, "    mgmt_token = \"M.V1.old\"   # rotated weekly (where rotator used to write it)\n", "");
+  const std::string clean = replace_once(
+      several_profiles, "    mgmt_token = \"M.V1.old\"   # rotated weekly (where rotator used to write it)\n", "");
   const Json reading = independent_reading(edited(clean, request("default", InfluxctlSetting::token_file, "/t.json")));
   CHECK(reading == Json::array({summary("default", nullptr, "/t.json"),
                                 summary("staging", nullptr, "/etc/influxdb/staging-token.json"),
                                 summary("lab", nullptr, nullptr)}));
   // Into an existing section.
-  CHECK(edited("[[profile]]\n  name = \"a\"\n  [profile.auth.token]\n\n# end\n", request("a", InfluxctlSetting::token_file, "/x")) ==
+  CHECK(edited("[[profile]]\n  name = \"a\"\n  [profile.auth.token]\n\n# end\n",
+               request("a", InfluxctlSetting::token_file, "/x")) ==
         "[[profile]]\n  name = \"a\"\n  [profile.auth.token]\n    token_file = \"/x\"\n\n# end\n");
   // A token table only implied by a deeper section gets its own section.
-  CHECK(edited("[[profile]]\nname = \"p\"\n[profile.auth.token.extra]\nx = 1\n", request("p", InfluxctlSetting::token_file, "/t")) ==
+  CHECK(edited("[[profile]]\nname = \"p\"\n[profile.auth.token.extra]\nx = 1\n",
+               request("p", InfluxctlSetting::token_file, "/t")) ==
         "[[profile]]\nname = \"p\"\n[profile.auth.token.extra]\nx = 1\n[profile.auth.token]\n  token_file = \"/t\"\n");
   // Other tables around the profiles stay where they are.
-  CHECK(edited("[other]\nx=1\n[[profile]]\nname = \"p\"\n[more]\ny=2\n", request("p", InfluxctlSetting::token_file, "/t")) ==
+  CHECK(edited("[other]\nx=1\n[[profile]]\nname = \"p\"\n[more]\ny=2\n",
+               request("p", InfluxctlSetting::token_file, "/t")) ==
         "[other]\nx=1\n[[profile]]\nname = \"p\"\n  [profile.auth.token]\n    token_file = \"/t\"\n[more]\ny=2\n");
   // Values that need escaping come back as given through another TOML reader.
   const std::string odd = "C:\\tokens\\\"a\" é.json";
-  CHECK(independent_reading(edited(std::nullopt, with_address(request("p", InfluxctlSetting::token_file, odd))))[0]["token_file"] ==
-        odd);
+  CHECK(independent_reading(edited(
+            std::nullopt, with_address(request("p", InfluxctlSetting::token_file, odd))))[0]["token_file"] == odd);
 }
 
 TEST_CASE("influxctl config: inline tables are edited in place or refused with the reason", "[formats][influxctl]") {
@@ -267,19 +283,31 @@ TEST_CASE("influxctl config: inline tables are edited in place or refused with t
     std::vector<std::string> reason;
   };
   const std::vector<Case> refused = {
-      {"a key would have to be added to an inline auth", "[[profile]]\nname = \"p\"\nauth = { oauth2 = { client_id = \"x\" } }\n",
-       InfluxctlSetting::token_file, {"writes auth as an inline table (line 3)", "does not add or remove keys"}},
-      {"to an inline auth.token", "[[profile]]\nname = \"p\"\nauth = { token = { } }\n", InfluxctlSetting::token_file,
+      {"a key would have to be added to an inline auth",
+       "[[profile]]\nname = \"p\"\nauth = { oauth2 = { client_id = \"x\" } }\n",
+       InfluxctlSetting::token_file,
+       {"writes auth as an inline table (line 3)", "does not add or remove keys"}},
+      {"to an inline auth.token",
+       "[[profile]]\nname = \"p\"\nauth = { token = { } }\n",
+       InfluxctlSetting::token_file,
        {"inline table (line 3)"}},
-      {"a misplaced mgmt_token inside an inline table", "[[profile]]\nname = \"p\"\nauth = { token = { mgmt_token = \"M\" } }\n",
-       InfluxctlSetting::mgmt_token, {"inline table (line 3)"}},
-      {"profiles as an inline array", "profile = [{ name = \"p\" }]\n", InfluxctlSetting::mgmt_token,
+      {"a misplaced mgmt_token inside an inline table",
+       "[[profile]]\nname = \"p\"\nauth = { token = { mgmt_token = \"M\" } }\n",
+       InfluxctlSetting::mgmt_token,
+       {"inline table (line 3)"}},
+      {"profiles as an inline array",
+       "profile = [{ name = \"p\" }]\n",
+       InfluxctlSetting::mgmt_token,
        {"inline array", "[[profile]] sections"}},
-      {"auth.token with dotted keys", "[[profile]]\nname = \"p\"\nauth.token.x = 1\n", InfluxctlSetting::token_file,
+      {"auth.token with dotted keys",
+       "[[profile]]\nname = \"p\"\nauth.token.x = 1\n",
+       InfluxctlSetting::token_file,
        {"dotted keys (line 3)"}},
       {"not TOML", "not = [toml", InfluxctlSetting::mgmt_token, {"is not valid TOML", "line 1"}},
       {"profile is not a list", "profile = 3\n", InfluxctlSetting::mgmt_token, {"not a list of [[profile]] sections"}},
-      {"two profiles of one name", "[[profile]]\nname = \"p\"\n[[profile]]\nname = \"p\"\n", InfluxctlSetting::mgmt_token,
+      {"two profiles of one name",
+       "[[profile]]\nname = \"p\"\n[[profile]]\nname = \"p\"\n",
+       InfluxctlSetting::mgmt_token,
        {"two [[profile]] sections are named \"p\" (lines 1 and 3)"}},
   };
   for (const auto& c : refused) {
@@ -299,8 +327,9 @@ TEST_CASE("influxctl config: inline tables are edited in place or refused with t
 
 TEST_CASE("influxctl config: text that only looks like TOML structure is left alone", "[formats][influxctl]") {
   // A multi-line string holding header-like lines: headers come from the parsed tree, not a scan.
-  const std::string tricky = "[[profile]]\nname = \"p\"\nnote = \"\"\"\n[[profile]]\n[profile.auth.token]\n\"\"\"\n"
-                             "[profile.tls]\nca = \"/ca\"\n";
+  const std::string tricky =
+      "[[profile]]\nname = \"p\"\nnote = \"\"\"\n[[profile]]\n[profile.auth.token]\n\"\"\"\n"
+      "[profile.tls]\nca = \"/ca\"\n";
   CHECK(edited(tricky, request("p", InfluxctlSetting::mgmt_token, "m")) ==
         replace_once(tricky, "\"\"\"\n[profile.tls]", "\"\"\"\nmgmt_token = \"m\"\n[profile.tls]"));
   CHECK(edited(tricky, request("p", InfluxctlSetting::token_file, "/t")) ==
@@ -309,13 +338,15 @@ TEST_CASE("influxctl config: text that only looks like TOML structure is left al
   CHECK(edited("[[profile]]\r\n  name = \"p\"\r\n", request("p", InfluxctlSetting::token_file, "/t")) ==
         "[[profile]]\r\n  name = \"p\"\r\n  [profile.auth.token]\r\n    token_file = \"/t\"\r\n");
   // Multi-byte characters before a value on its line: toml++ columns are code points.
-  CHECK(edited("[[profile]]\nname = \"p\"\nauth = { oauth2 = { client_id = \"日本\" }, token = { token_file = \"/old\" } }\n",
+  CHECK(edited("[[profile]]\nname = \"p\"\nauth = { oauth2 = { client_id = \"日本\" }, token = { token_file = \"/old\" "
+               "} }\n",
                request("p", InfluxctlSetting::token_file, "/new")) ==
         "[[profile]]\nname = \"p\"\nauth = { oauth2 = { client_id = \"日本\" }, token = { token_file = \"/new\" } }\n");
 }
 
-TEST_CASE("influxctl config: an existing file keeps its mode (with a warning when others may read it), a new one is 0600",
-          "[formats][influxctl]") {
+TEST_CASE(
+    "influxctl config: an existing file keeps its mode (with a warning when others may read it), a new one is 0600",
+    "[formats][influxctl]") {
   const testing::ScratchDir scratch;
   const auto& dir = scratch.path();
   const auto path = dir / "influxctl" / "config.toml";
@@ -329,7 +360,7 @@ TEST_CASE("influxctl config: an existing file keeps its mode (with a warning whe
   std::stringstream after;
   after << std::ifstream(path, std::ios::binary).rdbuf();
   CHECK(after.str() == several_profiles + "mgmt_token = \"M.V1.lab\"\n");
-  struct stat st{};
+  struct stat st {};
   REQUIRE(::stat(path.c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0644);
   CHECK(std::distance(std::filesystem::directory_iterator(path.parent_path()), {}) == 1);  // no temp left

@@ -4,8 +4,8 @@
 #include <regex>
 #include <sstream>
 
-#include "util/terminal_text.h"
 #include "formats/influxctl_output.h"
+#include "util/terminal_text.h"
 
 using namespace rotator;
 using namespace rotator::formats;
@@ -21,7 +21,9 @@ std::string fixture(const std::string& name) {
   return buffer.str();
 }
 
-util::TimePoint at(const char* text) { return *util::parse_rfc3339(text); }
+util::TimePoint at(const char* text) {
+  return *util::parse_rfc3339(text);
+}
 const util::TimePoint now = at("2026-03-01T12:00:00Z");
 
 /// A record with every optional field set, so every documented field has a value.
@@ -40,7 +42,9 @@ TokenRecord full_record(TokenKind kind) {
 }
 
 /// JSON's type of a value, as a word for messages.
-std::string type_of(const Json& j) { return j.type_name(); }
+std::string type_of(const Json& j) {
+  return j.type_name();
+}
 
 /// Every member `documented` has and `ours` has too must have the same JSON
 /// type, recursively; protobuf timestamps must be integer seconds (and nanos).
@@ -83,7 +87,8 @@ TEST_CASE("influxctl output: protobuf timestamps as influxctl prints them", "[fo
 
 TEST_CASE("influxctl output: management list JSON has influxctl's field names and types", "[formats][influxctl]") {
   const Json documented = Json::parse(fixture("management_list.json"));
-  const auto ours = Json::parse(token_list_json(TokenKind::management, {full_record(TokenKind::management)}, now).dump());
+  const auto ours =
+      Json::parse(token_list_json(TokenKind::management, {full_record(TokenKind::management)}, now).dump());
   REQUIRE(ours.size() == 1);
   // Every documented field but account_id (rotator has none: left out, not faked).
   for (const auto& [key, value] : documented[2].items()) {
@@ -102,8 +107,8 @@ TEST_CASE("influxctl output: management list JSON has influxctl's field names an
   std::vector<std::string> keys;
   const auto ordered = management_token_json(full_record(TokenKind::management), now);
   for (const auto& [key, value] : ordered.items()) keys.push_back(key);
-  CHECK(keys == std::vector<std::string>{"id", "token_prefix", "expires_at", "revoked_at", "created_at",
-                                         "description", "created_by", "prefix", "status"});
+  CHECK(keys == std::vector<std::string>{"id", "token_prefix", "expires_at", "revoked_at", "created_at", "description",
+                                         "created_by", "prefix", "status"});
 }
 
 TEST_CASE("influxctl output: unset fields are left out, never null", "[formats][influxctl]") {
@@ -132,7 +137,8 @@ TEST_CASE("influxctl output: database token JSON has the documented fields and t
     CHECK(ours[0].contains(key) == (key != "account_id" && key != "cluster_id"));
   }
   for (const auto& record : documented) same_types(record, ours[0], "database");
-  CHECK(ours[0]["permissions"] == Json::parse(R"([{"action":"read","resource":"mydb1"},{"action":"write","resource":"*"}])"));
+  CHECK(ours[0]["permissions"] ==
+        Json::parse(R"([{"action":"read","resource":"mydb1"},{"action":"write","resource":"*"}])"));
   // Times as in management lists (influxctl's convention for its token objects).
   same_types(Json::parse(fixture("management_list.json"))[2], ours[0], "database times");
   CHECK(ours[0]["expires_at"] == Json{{"seconds", 1719491696}});
@@ -153,7 +159,8 @@ TEST_CASE("influxctl output: create in table form is byte for byte influxctl 2.1
   CHECK(lines.back() == "<REDACTED_TOKEN_STRING>");
   // No expiry: a blank cell, as influxctl shows an unset revoked at.
   r.expires_at.reset();
-  CHECK_THAT(std::string(created_token_text(r, "T").view()), Catch::Contains("|  expires at |                                      |"));
+  CHECK_THAT(std::string(created_token_text(r, "T").view()),
+             Catch::Contains("|  expires at |                                      |"));
 }
 
 TEST_CASE("influxctl output: create JSON is the record plus the token, valid JSON", "[formats][influxctl]") {
@@ -212,8 +219,8 @@ TEST_CASE("influxctl output: database list table starts with influxctl's columns
 TEST_CASE("influxctl output: tables escape what a description could do to a terminal", "[formats][influxctl]") {
   TokenRecord r = full_record(TokenKind::management);
   r.description = "evil\x1b[2J\n| forged | row |\xe2\x80\xae";
-  for (const std::string& table : {management_list_table({r}), database_list_table({r}),
-                                   std::string(created_token_text(r, "T").view())}) {
+  for (const std::string& table :
+       {management_list_table({r}), database_list_table({r}), std::string(created_token_text(r, "T").view())}) {
     CHECK(table.find('\x1b') == std::string::npos);
     CHECK(table.find("\xe2\x80\xae") == std::string::npos);
     CHECK_THAT(table, Catch::Contains("evil\\e[2J\\n| forged | row |\\u202E"));

@@ -16,7 +16,8 @@ steps:
     with: {rsa-bits: 3072, force: true, dry: false}
   - step: token create
     with: {read-database: [a, b]}
-)", "demo.yaml");
+)",
+                                  "demo.yaml");
   CHECK(job.name == "demo");
   REQUIRE(job.steps.size() == 2);
   CHECK(job.steps[0].step == "key-gen");

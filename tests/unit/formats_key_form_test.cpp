@@ -40,7 +40,8 @@ TEST_CASE("key form: --key-form takes pkcs8 or pkcs1, nothing else") {
 TEST_CASE("key form: new keys take --key-form, else the current key's form, else PKCS#8") {
   const SigningKey pkcs1 = signing_key_from_pem(rsa_pem(0, PrivateKeyForm::pkcs1));
   const SigningKey pkcs8 = signing_key_from_pem(rsa_pem(0, PrivateKeyForm::pkcs8));
-  const SigningKey sec1 = signing_key_from_pem(crypto::private_key_to_pem(*es256_key().private_key, PrivateKeyForm::sec1).view());
+  const SigningKey sec1 =
+      signing_key_from_pem(crypto::private_key_to_pem(*es256_key().private_key, PrivateKeyForm::sec1).view());
   const SigningKey ec = es256_key();
   struct Case {
     const char* name;

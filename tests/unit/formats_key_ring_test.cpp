@@ -21,7 +21,8 @@ TEST_CASE("key ring: what store_key_ring writes, read_key_ring reads back comple
   ring.in_progress = RotationRecord{"r2", RotationKind::incident, t0, "revoke-and-rotate by user admin on host h"};
   ring.former_kids = {"gone"};
   const auto secret = secret_of(ring);
-  for (const char* key : {"private.pem", "public.pem", "kid", "jwks.json", "next.pem"}) CHECK(secret.data.contains(key));
+  for (const char* key : {"private.pem", "public.pem", "kid", "jwks.json", "next.pem"})
+    CHECK(secret.data.contains(key));
   CHECK(secret.data.at("kid") == ring.current.kid);
   const auto read = read_key_ring(secret, t0, WantStaged::yes);
   CHECK(read.gaps.empty());
@@ -39,8 +40,9 @@ TEST_CASE("key ring: retired keys are published until their promised time, each 
   KeyRing ring = fresh_ring();
   KeyRing first = fresh_ring();
   KeyRing second = fresh_ring();
-  ring.retired = {{crypto::public_jwk(*first.current.private_key, first.current.kid), first.current.kid, t0 + hours(1)},
-                  {crypto::public_jwk(*second.current.private_key, second.current.kid), second.current.kid, t0 + hours(3)}};
+  ring.retired = {
+      {crypto::public_jwk(*first.current.private_key, first.current.kid), first.current.kid, t0 + hours(1)},
+      {crypto::public_jwk(*second.current.private_key, second.current.kid), second.current.kid, t0 + hours(3)}};
   const auto secret = secret_of(ring);
   struct Case {
     util::TimePoint at;
@@ -84,19 +86,30 @@ TEST_CASE("key ring: what contradicts private.pem is repairable, an unreadable p
     bool repairable;  ///< else inspect_key_ring itself refuses
   };
   const Case cases[] = {
-      {"garbage private PEM", [](kube::Secret& s) { s.data["private.pem"] = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"; }, "private.pem", false},
+      {"garbage private PEM",
+       [](kube::Secret& s) {
+         s.data["private.pem"] = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
+       },
+       "private.pem", false},
       {"no private key", [](kube::Secret& s) { s.data.erase("private.pem"); }, "no private.pem", false},
       {"another type", [](kube::Secret& s) { s.type = "kubernetes.io/service-account-token"; }, "not Opaque", false},
-      {"bad time annotation", [](kube::Secret& s) { s.metadata.annotations["rotator.io/key-created-at"] = "yesterday"; }, "RFC 3339", false},
-      {"bad rotation record", [](kube::Secret& s) { s.metadata.annotations["rotator.io/rotation-in-progress"] = "{\"id\":\"a,b\"}"; }, "rotation-in-progress", false},
-      {"mismatched public key", [&](kube::Secret& s) { s.data["public.pem"] = other.data.at("public.pem"); }, "not the public half", true},
+      {"bad time annotation",
+       [](kube::Secret& s) { s.metadata.annotations["rotator.io/key-created-at"] = "yesterday"; }, "RFC 3339", false},
+      {"bad rotation record",
+       [](kube::Secret& s) { s.metadata.annotations["rotator.io/rotation-in-progress"] = "{\"id\":\"a,b\"}"; },
+       "rotation-in-progress", false},
+      {"mismatched public key", [&](kube::Secret& s) { s.data["public.pem"] = other.data.at("public.pem"); },
+       "not the public half", true},
       {"wrong kid", [](kube::Secret& s) { s.data["kid"] = "not-the-thumbprint"; }, "thumbprint", true},
-      {"truncated jwks", [](kube::Secret& s) { s.data["jwks.json"] = s.data["jwks.json"].substr(0, 20); }, "jwks.json", true},
-      {"jwks lies about the current key", [&](kube::Secret& s) {
+      {"truncated jwks", [](kube::Secret& s) { s.data["jwks.json"] = s.data["jwks.json"].substr(0, 20); }, "jwks.json",
+       true},
+      {"jwks lies about the current key",
+       [&](kube::Secret& s) {
          auto keys = crypto::parse_jwk_set(other.data.at("jwks.json"));
          keys[0]["kid"] = s.data["kid"];
          s.data["jwks.json"] = crypto::make_jwk_set(keys).dump();
-       }, "different key", true},
+       },
+       "different key", true},
       {"corrupt staged key", [](kube::Secret& s) { s.data["next.pem"] = "junk"; }, "next.pem", true},
   };
   for (const auto& c : cases) {

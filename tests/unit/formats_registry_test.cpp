@@ -15,7 +15,9 @@ using namespace rotator::formats;
 
 namespace {
 
-util::TimePoint at(const char* text) { return *util::parse_rfc3339(text); }
+util::TimePoint at(const char* text) {
+  return *util::parse_rfc3339(text);
+}
 
 TokenRecord sample_record(const std::string& description = "ci pipeline") {
   const auto generated = generate_token(TokenKind::database);
@@ -41,14 +43,17 @@ TEST_CASE("tokens registry: records round-trip through the stored JSON", "[forma
   registry.records[1].renewal_secret = "automation";
   const std::string text = serialize_registry(registry);
   CHECK_THAT(text, Catch::StartsWith(R"({"kind":"database","schemaVersion":2,"tokens":[)"));
-  CHECK_THAT(text, Catch::Contains(R"("permissions":[{"action":"read","resource":"telemetry"},{"action":"write","resource":"*"}])"));
+  CHECK_THAT(
+      text,
+      Catch::Contains(R"("permissions":[{"action":"read","resource":"telemetry"},{"action":"write","resource":"*"}])"));
   const Registry back = parse_registry(text, TokenKind::database);
   REQUIRE(back.records.size() == 2);
   CHECK(back.records[0] == registry.records[0]);
   CHECK(back.records[1] == registry.records[1]);
 }
 
-TEST_CASE("tokens registry: anything unreadable is InvalidDataError, never a silent empty registry", "[formats][tokens]") {
+TEST_CASE("tokens registry: anything unreadable is InvalidDataError, never a silent empty registry",
+          "[formats][tokens]") {
   const std::string good = serialize_registry({TokenKind::management, {sample_record()}});
   CHECK_THROWS_AS(parse_registry("not json", TokenKind::management), InvalidDataError);
   CHECK_THROWS_AS(parse_registry("[]", TokenKind::management), InvalidDataError);
@@ -93,7 +98,8 @@ namespace {
 
 // A database registry as schemaVersion 1 wrote it (rotator before permissions
 // took the Management API's names), kept as it was stored.
-const std::string schema_v1_database = R"({"kind":"database","schemaVersion":1,"tokens":[)"
+const std::string schema_v1_database =
+    R"({"kind":"database","schemaVersion":1,"tokens":[)"
     R"({"created_at":"2026-11-22T08:19:28Z","created_by":"context admin","description":"seed db token",)"
     R"("expires_at":null,"id":"133c8503-e265-4204-a3a2-9d0b3c1a1e5c",)"
     R"("permissions":[{"action":"read","database":"*"},{"action":"write","database":"telemetry"}],)"
@@ -114,8 +120,9 @@ TEST_CASE("formats registry: schemaVersion 1 is read and written back as 2", "[f
   REQUIRE(v1.records.size() == 1);
   CHECK(v1.records[0].permissions == std::vector<Permission>{{"read", "*"}, {"write", "telemetry"}});
   const std::string migrated = serialize_registry(v1);
-  CHECK_THAT(migrated, Catch::Contains(R"("schemaVersion":2)") &&
-                           Catch::Contains(R"({"action":"read","resource":"*"},{"action":"write","resource":"telemetry"})"));
+  CHECK_THAT(migrated,
+             Catch::Contains(R"("schemaVersion":2)") &&
+                 Catch::Contains(R"({"action":"read","resource":"*"},{"action":"write","resource":"telemetry"})"));
   CHECK(migrated.find("\"database\":") == std::string::npos);
   const Registry v2 = parse_registry(migrated, TokenKind::database);
   CHECK(v2.read_schema_version == 2);
@@ -256,8 +263,8 @@ TEST_CASE("tokens registry: capacity of one Secret, measured, and a clear error 
   // Worst case: the longest description.
   Registry worst{TokenKind::database, {sample_record(std::string(max_description_bytes, 'x'))}};
   const std::size_t largest = serialize_registry(worst).size() - empty;
-  WARN("record bytes: typical " << typical << ", with a " << max_description_bytes << "-byte description "
-                                << largest << "; tokens per Secret: typical " << max_secret_data_bytes / (typical + 1)
+  WARN("record bytes: typical " << typical << ", with a " << max_description_bytes << "-byte description " << largest
+                                << "; tokens per Secret: typical " << max_secret_data_bytes / (typical + 1)
                                 << ", worst " << max_secret_data_bytes / (largest + 1));
   CHECK(typical < 520);
   CHECK(max_secret_data_bytes / (largest + 1) > 1000);
@@ -279,7 +286,8 @@ TEST_CASE("tokens registry: capacity of one Secret, measured, and a clear error 
   CHECK_THROWS_WITH(check_capacity(full, where), Catch::Contains("is full") && Catch::Contains("nothing was written"));
 }
 
-TEST_CASE("tokens registry: an ID on the command line is a full id or an unambiguous start of one", "[formats][tokens]") {
+TEST_CASE("tokens registry: an ID on the command line is a full id or an unambiguous start of one",
+          "[formats][tokens]") {
   Registry registry{TokenKind::database, {sample_record("a"), sample_record("b"), sample_record("c")}};
   registry.records[0].id = "3f0c9a2e-0000-4000-8000-000000000001";
   registry.records[1].id = "3f0c9a2e-0000-4000-8000-000000000002";

@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
-#include "util/terminal_text.h"
 #include "formats/strict_json.h"
+#include "util/terminal_text.h"
 
 using namespace rotator::formats;
 
@@ -27,8 +27,7 @@ TEST_CASE("formats strict JSON: duplicate keys are refused at any depth, other J
       {"same key in sibling objects", R"([{"a":1},{"a":1}])", nullptr},
       {"same key at two depths", R"({"a":{"a":{"a":1}}})", nullptr},
       {"top level", R"({"a":1,"a":2})", "the key \"a\" appears twice in one object"},
-      {"nested", R"({"x":{"revoked_at":"t","revoked_at":null}})",
-       "the key \"revoked_at\" appears twice in one object"},
+      {"nested", R"({"x":{"revoked_at":"t","revoked_at":null}})", "the key \"revoked_at\" appears twice in one object"},
       {"in an array element", R"([{"b":1},{"a":1,"a":1}])", "the key \"a\" appears twice in one object"},
       {"after a nested object closed", R"({"a":{"b":1},"c":2,"a":3})", "the key \"a\" appears twice in one object"},
       {"escaped spelling of the same key", R"({"a":1,"\u0061":2})", "the key \"a\" appears twice in one object"},

@@ -18,7 +18,9 @@ std::string legacy_token(TokenKind kind) {
   return std::string(token_prefix_of(kind)) + util::base64url_encode(random.view());
 }
 
-std::string current_body_of(const std::string& token) { return token.substr(token.find_first_of("._") == 1 ? 5 : 6); }
+std::string current_body_of(const std::string& token) {
+  return token.substr(token.find_first_of("._") == 1 ? 5 : 6);
+}
 
 }  // namespace
 

@@ -3,8 +3,8 @@
 
 #include <cstdint>
 #include <fstream>
-#include <sstream>
 #include <limits>
+#include <sstream>
 
 #include <catch2/catch.hpp>
 

@@ -27,8 +27,8 @@ TEST_CASE("shard: INDEX/COUNT and the Job's completion index are parsed, bad val
   CHECK(frame::parse_shard("0/1") == Shard{0, 1});
   CHECK(frame::parse_shard("3/4") == Shard{3, 4});
   CHECK(frame::parse_shard("999/1000") == Shard{999, 1000});
-  for (const char* bad : {"", "1", "/", "4/4", "1/0", "-1/2", "1/-2", "a/2", "1/b", " 1/2", "1/2 ", "1/2/3", "0/1001",
-                          "1.0/2", "+1/2"}) {
+  for (const char* bad :
+       {"", "1", "/", "4/4", "1/0", "-1/2", "1/-2", "a/2", "1/b", " 1/2", "1/2 ", "1/2/3", "0/1001", "1.0/2", "+1/2"}) {
     INFO(bad);
     CHECK_THROWS_AS(frame::parse_shard(bad), UsageError);
   }

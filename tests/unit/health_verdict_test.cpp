@@ -81,97 +81,122 @@ TEST_CASE("health: each finding gives its verdict and a reason naming the next s
       {"everything in place", [](Observed&, Options&) {}, Verdict::healthy, ""},
       {"no pods to judge is not a fault", [](Observed& s, Options&) { s.pods = found(std::vector<kube::Pod>{}); },
        Verdict::healthy, ""},
-      {"a pod restarted for the current key", [&](Observed& s, Options&) {
+      {"a pod restarted for the current key",
+       [&](Observed& s, Options&) {
          s.pods = found(std::vector<kube::Pod>{pod_created(t0 - hours(5), ring.current.kid)});
-       }, Verdict::healthy, ""},
+       },
+       Verdict::healthy, ""},
       {"the namespace is missing", [](Observed& s, Options&) { s.namespace_missing = true; }, Verdict::broken,
        "namespace ns does not exist"},
       {"no keys Secret", [](Observed& s, Options&) { s.keys = Read<kube::Secret>{}; }, Verdict::broken,
        "rotator run jobs/bootstrap.yaml -n ns"},
-      {"an empty placeholder keys Secret", [](Observed& s, Options&) {
+      {"an empty placeholder keys Secret",
+       [](Observed& s, Options&) {
          kube::Secret empty;
          empty.metadata.name = "rsa-keys";
          s.keys = found(empty);
-       }, Verdict::broken, "rsa-keys is empty"},
-      {"keys not readable", [](Observed& s, Options&) {
+       },
+       Verdict::broken, "rsa-keys is empty"},
+      {"keys not readable",
+       [](Observed& s, Options&) {
          s.keys = refused<kube::Secret>(ReadState::forbidden, "secrets \"rsa-keys\" is forbidden");
-       }, Verdict::broken, "not allowed to read Secret ns/rsa-keys"},
-      {"keys unreadable data", [](Observed& s, Options&) {
+       },
+       Verdict::broken, "not allowed to read Secret ns/rsa-keys"},
+      {"keys unreadable data",
+       [](Observed& s, Options&) {
          kube::Secret bad;
          bad.metadata.name = "rsa-keys";
          bad.data["private.pem"] = "not a key";
          s.keys = found(bad);
-       }, Verdict::broken, "--force replaces the keys"},
+       },
+       Verdict::broken, "--force replaces the keys"},
       {"no admin token", [](Observed& s, Options&) { s.admin_token = Read<kube::Secret>{}; }, Verdict::broken,
        "rotator create-admin-token -n ns"},
-      {"an admin token of another key", [](Observed& s, Options&) {
+      {"an admin token of another key",
+       [](Observed& s, Options&) {
          s.admin_token = found(token_secret(
              formats::serialize_token_file(steps::mint_admin_token(fresh_ring(), steps::AdminTokenOptions{}, t0))));
-       }, Verdict::broken, "the admin token does not verify"},
-      {"an admin token that is not a token file", [](Observed& s, Options&) {
-         s.admin_token = found(token_secret("{not json"));
-       }, Verdict::broken, "--force"},
-      {"a pod started before the key", [](Observed& s, Options&) {
-         s.pods = found(std::vector<kube::Pod>{pod_created(t0 - hours(5))});
-       }, Verdict::broken, "1 of 1 pods of app=token-management started before signing key"},
-      {"a pod restarted for an older key", [](Observed& s, Options&) {
-         s.pods = found(std::vector<kube::Pod>{pod_created(t0 + hours(2), "old-kid")});
-       }, Verdict::broken, "hold an older key: kubectl -n ns rollout restart deployment/token-management"},
-      {"the admin token expires within the warning", [&](Observed& s, Options&) {
+       },
+       Verdict::broken, "the admin token does not verify"},
+      {"an admin token that is not a token file",
+       [](Observed& s, Options&) { s.admin_token = found(token_secret("{not json")); }, Verdict::broken, "--force"},
+      {"a pod started before the key",
+       [](Observed& s, Options&) { s.pods = found(std::vector<kube::Pod>{pod_created(t0 - hours(5))}); },
+       Verdict::broken, "1 of 1 pods of app=token-management started before signing key"},
+      {"a pod restarted for an older key",
+       [](Observed& s, Options&) { s.pods = found(std::vector<kube::Pod>{pod_created(t0 + hours(2), "old-kid")}); },
+       Verdict::broken, "hold an older key: kubectl -n ns rollout restart deployment/token-management"},
+      {"the admin token expires within the warning",
+       [&](Observed& s, Options&) {
          steps::AdminTokenOptions short_lived;
          short_lived.ttl = hours(48);
          s.admin_token =
              found(token_secret(formats::serialize_token_file(steps::mint_admin_token(ring, short_lived, t0))));
-       }, Verdict::degraded, "the admin token expires at 2026-01-03T00:00:00Z"},
-      {"a shorter warning keeps that token healthy", [&](Observed& s, Options& o) {
+       },
+       Verdict::degraded, "the admin token expires at 2026-01-03T00:00:00Z"},
+      {"a shorter warning keeps that token healthy",
+       [&](Observed& s, Options& o) {
          steps::AdminTokenOptions short_lived;
          short_lived.ttl = hours(48);
          s.admin_token =
              found(token_secret(formats::serialize_token_file(steps::mint_admin_token(ring, short_lived, t0))));
          o.expiry_warning = hours(24);
-       }, Verdict::healthy, ""},
-      {"no staged next key", [&](Observed& s, Options&) {
+       },
+       Verdict::healthy, ""},
+      {"no staged next key",
+       [&](Observed& s, Options&) {
          formats::KeyRing unstaged = fresh_ring();
          unstaged.next.reset();
          s.keys = found(secret_of(unstaged));
          s.admin_token = found(token_secret(
              formats::serialize_token_file(steps::mint_admin_token(unstaged, steps::AdminTokenOptions{}, t0))));
-       }, Verdict::degraded, "no staged next key: rotator key-gen -n ns"},
+       },
+       Verdict::degraded, "no staged next key: rotator key-gen -n ns"},
       {"a key older than --max-key-age", [](Observed&, Options& o) { o.max_key_age = std::chrono::minutes(30); },
        Verdict::degraded, "is older than --max-key-age 30m"},
-      {"a key younger than --max-key-age", [](Observed&, Options& o) { o.max_key_age = hours(2); },
-       Verdict::healthy, ""},
-      {"an unfinished rotation, with pods still on the old key", [&](Observed& s, Options&) {
+      {"a key younger than --max-key-age", [](Observed&, Options& o) { o.max_key_age = hours(2); }, Verdict::healthy,
+       ""},
+      {"an unfinished rotation, with pods still on the old key",
+       [&](Observed& s, Options&) {
          kube::Secret keys = secret_of(ring);
          formats::KeyRing rotating = formats::inspect_key_ring(keys, t0, formats::WantStaged::yes).ring;
          rotating.in_progress = formats::RotationRecord{"r-1", formats::RotationKind::scheduled, t0, "test"};
          formats::store_key_ring(rotating, keys);
          s.keys = found(keys);
          s.pods = found(std::vector<kube::Pod>{pod_created(t0 - hours(5))});
-       }, Verdict::degraded, "rotation r-1 is unfinished since 2026-01-01T00:00:00Z: rerun rotator revoke-and-rotate"},
-      {"a lock held past its lease", [](Observed& s, Options&) {
+       },
+       Verdict::degraded, "rotation r-1 is unfinished since 2026-01-01T00:00:00Z: rerun rotator revoke-and-rotate"},
+      {"a lock held past its lease",
+       [](Observed& s, Options&) {
          frame::LockState held;
          held.held = true;
          held.expired = true;
          held.holder = "rotator@host/123";
          s.lock = found(held);
-       }, Verdict::degraded, "rotator unlock -n ns"},
-      {"a lock held by a live run is no finding", [](Observed& s, Options&) {
+       },
+       Verdict::degraded, "rotator unlock -n ns"},
+      {"a lock held by a live run is no finding",
+       [](Observed& s, Options&) {
          frame::LockState held;
          held.held = true;
          held.holder = "rotator@host/123";
          s.lock = found(held);
-       }, Verdict::healthy, ""},
-      {"a token registry that cannot be read", [](Observed& s, Options&) {
+       },
+       Verdict::healthy, ""},
+      {"a token registry that cannot be read",
+       [](Observed& s, Options&) {
          kube::Secret registry;
          registry.metadata.name = "database-tokens";
          registry.data[std::string(formats::registry_data_key)] = "[not json";
          s.database_registry = found(registry);
-       }, Verdict::degraded, "the database token registry cannot be read"},
-      {"broken comes before degraded", [](Observed& s, Options& o) {
+       },
+       Verdict::degraded, "the database token registry cannot be read"},
+      {"broken comes before degraded",
+       [](Observed& s, Options& o) {
          o.max_key_age = std::chrono::minutes(1);
          s.admin_token = Read<kube::Secret>{};
-       }, Verdict::broken, "no admin token"},
+       },
+       Verdict::broken, "no admin token"},
   };
   for (const auto& c : cases) {
     INFO(c.name);

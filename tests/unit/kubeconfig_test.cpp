@@ -74,13 +74,16 @@ users:
 - name: u
   user:
     exec: {apiVersion: client.authentication.k8s.io/v1beta1, command: aws}
-)", "/x", "t");
+)",
+                                       "/x", "t");
   CHECK(config.users.at("u").exec->command == "aws");
 }
 
 TEST_CASE("kubeconfig: data fields are base64-decoded") {
-  const std::string yaml = "clusters:\n- name: c\n  cluster:\n    server: https://h\n"
-                           "    certificate-authority-data: " + util::base64_encode("CA PEM") + "\n";
+  const std::string yaml =
+      "clusters:\n- name: c\n  cluster:\n    server: https://h\n"
+      "    certificate-authority-data: " +
+      util::base64_encode("CA PEM") + "\n";
   CHECK(parse_kubeconfig(yaml, "/", "t").clusters.at("c").certificate_authority_data == "CA PEM");
 }
 
@@ -99,7 +102,8 @@ TEST_CASE("kubeconfig: malformed documents are refused with the field named") {
       {"clusters:\n- name: c\n  cluster: {insecure-skip-tls-verify: maybe}", "true or false"},
       {"users:\n- name: u\n  user: {exec: {apiVersion: v2, command: x}}", "apiVersion must be"},
       {"users:\n- name: u\n  user: {exec: {apiVersion: client.authentication.k8s.io/v1}}", "command is missing"},
-      {"users:\n- name: u\n  user: {exec: {apiVersion: client.authentication.k8s.io/v1, command: x, args: a}}", "args must be a list"},
+      {"users:\n- name: u\n  user: {exec: {apiVersion: client.authentication.k8s.io/v1, command: x, args: a}}",
+       "args must be a list"},
       {"contexts:\n- name: c\n  context: [1]", "must be a mapping"},
   };
   for (const auto& c : cases) {
@@ -118,13 +122,15 @@ TEST_CASE("kubeconfig: merging keeps the first definition, as kubectl does") {
 clusters: [{name: shared, cluster: {server: https://first}}]
 users: [{name: u, user: {token: first}}]
 contexts: [{name: a, context: {cluster: shared, user: u}}]
-)", "/", "first");
+)",
+                                      "/", "first");
   const auto second = parse_kubeconfig(R"(
 clusters: [{name: shared, cluster: {server: https://second}}, {name: other, cluster: {server: https://other}}]
 users: [{name: u, user: {token: second}}]
 contexts: [{name: b, context: {cluster: other, user: u}}]
 current-context: b
-)", "/", "second");
+)",
+                                       "/", "second");
   const auto merged = merge_kubeconfigs({first, second});
   CHECK(merged.clusters.at("shared").server == "https://first");
   CHECK(merged.clusters.at("other").server == "https://other");
@@ -145,8 +151,7 @@ TEST_CASE("connection: context, namespace and credentials are chosen as kubectl 
   const auto config = parse_kubeconfig(two_contexts, "/home/op/.kube", "test");
   SECTION("current context") {
     // prod's CA file does not exist: the error names it.
-    CHECK_THROWS_WITH(connection_from_kubeconfig(config, {}, "test"),
-                      Catch::Contains("/home/op/.kube/certs/ca.crt"));
+    CHECK_THROWS_WITH(connection_from_kubeconfig(config, {}, "test"), Catch::Contains("/home/op/.kube/certs/ca.crt"));
   }
   SECTION("--context and -n override") {
     ConnectionOptions options;
@@ -169,7 +174,8 @@ clusters: [{name: c, cluster: {server: "https://127.0.0.1:1/", insecure-skip-tls
 users: [{name: u, user: {token: t0k}}]
 contexts: [{name: x, context: {cluster: c, user: u}}]
 current-context: x
-)", "/", "inline");
+)",
+                                       "/", "inline");
   const auto connection = connection_from_kubeconfig(config, {}, "inline");
   CHECK(connection.server == "https://127.0.0.1:1");
   CHECK(connection.namespace_ == "default");
@@ -181,13 +187,25 @@ current-context: x
 TEST_CASE("connection: inconsistent entries are refused") {
   const char* cases[][2] = {
       {"contexts: [{name: x, context: {cluster: missing, user: u}}]\ncurrent-context: x", "refers to cluster"},
-      {"clusters: [{name: c, cluster: {}}]\ncontexts: [{name: x, context: {cluster: c}}]\ncurrent-context: x", "has no server"},
-      {"clusters: [{name: c, cluster: {server: ftp://h}}]\ncontexts: [{name: x, context: {cluster: c}}]\ncurrent-context: x", "not an http(s) URL"},
-      {"clusters: [{name: c, cluster: {server: https://h}}]\ncontexts: [{name: x, context: {cluster: c, user: ghost}}]\ncurrent-context: x", "refers to user"},
-      {"clusters: [{name: c, cluster: {server: https://h}}]\nusers: [{name: u, user: {username: a, password: b}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x", "username/password"},
-      {"clusters: [{name: c, cluster: {server: https://h}}]\nusers: [{name: u, user: {auth-provider: {name: gcp}}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x", "auth-provider"},
-      {"clusters: [{name: c, cluster: {server: https://h}}]\nusers: [{name: u, user: {client-certificate-data: Y2VydA==}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x", "without its key"},
-      {"clusters: [{name: c, cluster: {server: https://h}}]\ncontexts: [{name: x, context: {cluster: c}}]", "no current-context"},
+      {"clusters: [{name: c, cluster: {}}]\ncontexts: [{name: x, context: {cluster: c}}]\ncurrent-context: x",
+       "has no server"},
+      {"clusters: [{name: c, cluster: {server: ftp://h}}]\ncontexts: [{name: x, context: {cluster: "
+       "c}}]\ncurrent-context: x",
+       "not an http(s) URL"},
+      {"clusters: [{name: c, cluster: {server: https://h}}]\ncontexts: [{name: x, context: {cluster: c, user: "
+       "ghost}}]\ncurrent-context: x",
+       "refers to user"},
+      {"clusters: [{name: c, cluster: {server: https://h}}]\nusers: [{name: u, user: {username: a, password: "
+       "b}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x",
+       "username/password"},
+      {"clusters: [{name: c, cluster: {server: https://h}}]\nusers: [{name: u, user: {auth-provider: {name: "
+       "gcp}}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x",
+       "auth-provider"},
+      {"clusters: [{name: c, cluster: {server: https://h}}]\nusers: [{name: u, user: {client-certificate-data: "
+       "Y2VydA==}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x",
+       "without its key"},
+      {"clusters: [{name: c, cluster: {server: https://h}}]\ncontexts: [{name: x, context: {cluster: c}}]",
+       "no current-context"},
   };
   for (const auto& c : cases) {
     INFO(c[0]);

@@ -17,12 +17,16 @@ class PushgatewayEnv {
  public:
   explicit PushgatewayEnv(const char* value) {
     if (const char* old = std::getenv(pushgateway_env_var)) saved_ = old;
-    if (value) ::setenv(pushgateway_env_var, value, 1);
-    else ::unsetenv(pushgateway_env_var);
+    if (value)
+      ::setenv(pushgateway_env_var, value, 1);
+    else
+      ::unsetenv(pushgateway_env_var);
   }
   ~PushgatewayEnv() {
-    if (saved_) ::setenv(pushgateway_env_var, saved_->c_str(), 1);
-    else ::unsetenv(pushgateway_env_var);
+    if (saved_)
+      ::setenv(pushgateway_env_var, saved_->c_str(), 1);
+    else
+      ::unsetenv(pushgateway_env_var);
   }
 
  private:
@@ -31,15 +35,16 @@ class PushgatewayEnv {
 
 }  // namespace
 
-TEST_CASE("metrics pushgateway URL: http and https with host, port and path prefix, trailing slash dropped", "[metrics]") {
+TEST_CASE("metrics pushgateway URL: http and https with host, port and path prefix, trailing slash dropped",
+          "[metrics]") {
   CHECK(parse_pushgateway_url("http://pushgateway:9091", "--pushgateway") == "http://pushgateway:9091");
   CHECK(parse_pushgateway_url("http://pushgateway:9091/", "--pushgateway") == "http://pushgateway:9091");
-  CHECK(parse_pushgateway_url("https://pgw.example.org/prefix/", "--pushgateway") ==
-        "https://pgw.example.org/prefix");
+  CHECK(parse_pushgateway_url("https://pgw.example.org/prefix/", "--pushgateway") == "https://pgw.example.org/prefix");
   CHECK(parse_pushgateway_url("http://127.0.0.1:9091", "--pushgateway") == "http://127.0.0.1:9091");
 }
 
-TEST_CASE("metrics pushgateway URL: anything else is a usage error that names its source and no password", "[metrics]") {
+TEST_CASE("metrics pushgateway URL: anything else is a usage error that names its source and no password",
+          "[metrics]") {
   for (const char* bad : {"pushgateway:9091", "ftp://pgw:21", "http://", "http://pgw:9091/?x=1",
                           "http://pgw:9091/#frag", "not a url", ""}) {
     INFO(bad);

@@ -9,7 +9,9 @@ using namespace rotator::metrics;
 
 namespace {
 
-util::TimePoint at(const char* rfc3339) { return *util::parse_rfc3339(rfc3339); }
+util::TimePoint at(const char* rfc3339) {
+  return *util::parse_rfc3339(rfc3339);
+}
 
 StatusSnapshot healthy_snapshot() {
   StatusSnapshot s;
@@ -78,7 +80,9 @@ TEST_CASE("metrics status: what status could not read is left out, not reported 
     CHECK(text.find(family) == std::string::npos);
   }
   CHECK(has_line(text, R"(rotator_verdict{namespace="team-b",verdict="broken"} 1)"));
-  CHECK(has_line(text, R"(rotator_verdict_reason_info{namespace="team-b",verdict="broken",reason="Secret rsa-keys: forbidden"} 1)"));
+  CHECK(has_line(
+      text,
+      R"(rotator_verdict_reason_info{namespace="team-b",verdict="broken",reason="Secret rsa-keys: forbidden"} 1)"));
 }
 
 TEST_CASE("metrics status: a held lock names its holder", "[metrics]") {

@@ -10,7 +10,9 @@ using namespace rotator::metrics;
 
 TEST_CASE("metrics text format: a family is HELP, TYPE, then its samples with labels in order", "[metrics]") {
   const std::vector<MetricFamily> families = {
-      {"rotator_example_timestamp_seconds", "When it happened.", MetricType::gauge,
+      {"rotator_example_timestamp_seconds",
+       "When it happened.",
+       MetricType::gauge,
        {{{{"namespace", "team-a"}, {"kid", "abc"}}, 1700000000}, {{{"namespace", "team-b"}}, 1700000000.5}}},
       {"rotator_things_total", "Things done.", MetricType::counter, {{{}, 3}}},
   };
@@ -45,9 +47,9 @@ TEST_CASE("metrics text format: HELP escapes backslash and line feed but not quo
 TEST_CASE("metrics text format: invalid UTF-8 becomes U+FFFD, valid UTF-8 stays", "[metrics]") {
   CHECK(valid_utf8("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x94\x91") == "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x94\x91");
   CHECK(valid_utf8("a\xFFz") == "a\xEF\xBF\xBDz");
-  CHECK(valid_utf8("\xC0\xAF") == "\xEF\xBF\xBD\xEF\xBF\xBD");  // overlong "/"
+  CHECK(valid_utf8("\xC0\xAF") == "\xEF\xBF\xBD\xEF\xBF\xBD");                  // overlong "/"
   CHECK(valid_utf8("\xED\xA0\x80") == "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // a surrogate
-  CHECK(valid_utf8("end\xE2\x82") == "end\xEF\xBF\xBD\xEF\xBF\xBD");  // truncated
+  CHECK(valid_utf8("end\xE2\x82") == "end\xEF\xBF\xBD\xEF\xBF\xBD");            // truncated
   CHECK(escape_label_value("\x80") == "\xEF\xBF\xBD");
 }
 

@@ -84,8 +84,8 @@ TEST_CASE("private file: planted files and symlinks at the temporary name are ne
   CHECK(read_file(target) == "secret token");
   CHECK(mode_of(target) == 0600);
   CHECK(read_file(victim) == "precious");               // the symlink was not followed
-  CHECK(read_file(s.path() / "planted-file").empty());     // the planted file received nothing
-  CHECK(mode_of(s.path() / "planted-file") == 0666);  // and was not touched
+  CHECK(read_file(s.path() / "planted-file").empty());  // the planted file received nothing
+  CHECK(mode_of(s.path() / "planted-file") == 0666);    // and was not touched
   CHECK(fs::is_symlink(s.path() / "planted-link"));
 }
 
@@ -166,7 +166,8 @@ TEST_CASE("private file: a failure leaves the target as it was and no temporary 
     write(s.path() / "taken", "", 0600);
     util::FileWriteOptions options;
     options.temp_name = [](std::string_view) { return std::string("taken"); };
-    CHECK_THROWS_WITH(util::write_file_atomically(target, "new", options), Catch::Contains("names in a row were taken"));
+    CHECK_THROWS_WITH(util::write_file_atomically(target, "new", options),
+                      Catch::Contains("names in a row were taken"));
     CHECK(entries(s.path()) == 2);
   }
   SECTION("the target is a directory") {

@@ -33,7 +33,8 @@ TEST_CASE("proxy: HTTPS_PROXY is used for https servers, as kubectl uses it") {
 
 TEST_CASE("proxy: loopback servers and NO_PROXY hosts are reached directly") {
   const std::map<std::string, std::string> base = {{"HTTPS_PROXY", "http://p:3128"}};
-  for (const char* server : {"https://127.0.0.1:6443", "https://127.9.9.9", "https://localhost:1", "https://[::1]:6443"}) {
+  for (const char* server :
+       {"https://127.0.0.1:6443", "https://127.9.9.9", "https://localhost:1", "https://[::1]:6443"}) {
     INFO(server);
     CHECK(proxy_from_environment(server, env_of(base)).url.empty());
   }

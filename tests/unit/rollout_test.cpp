@@ -34,14 +34,16 @@ TEST_CASE("rollout: a Deployment is judged as kubectl rollout status judges it")
 
 TEST_CASE("rollout: a Deployment past its progress deadline has failed") {
   Json d = deployment(3, 3, 2, 1, 2, 1);
-  d["status"]["conditions"] = Json::array({{{"type", "Progressing"}, {"status", "False"}, {"reason", "ProgressDeadlineExceeded"}}});
+  d["status"]["conditions"] =
+      Json::array({{{"type", "Progressing"}, {"status", "False"}, {"reason", "ProgressDeadlineExceeded"}}});
   CHECK(rollout_status(WorkloadKind::deployment, d).state == State::failed);
 }
 
 TEST_CASE("rollout: StatefulSets wait for ready pods and the update revision") {
-  Json s = {{"metadata", {{"name", "s"}, {"generation", 2}}},
-            {"spec", {{"replicas", 2}, {"updateStrategy", {{"type", "RollingUpdate"}}}}},
-            {"status", {{"observedGeneration", 2}, {"readyReplicas", 1}, {"updateRevision", "b"}, {"currentRevision", "a"}}}};
+  Json s = {
+      {"metadata", {{"name", "s"}, {"generation", 2}}},
+      {"spec", {{"replicas", 2}, {"updateStrategy", {{"type", "RollingUpdate"}}}}},
+      {"status", {{"observedGeneration", 2}, {"readyReplicas", 1}, {"updateRevision", "b"}, {"currentRevision", "a"}}}};
   CHECK(rollout_status(WorkloadKind::stateful_set, s).state == State::in_progress);
   s["status"]["readyReplicas"] = 2;
   CHECK_THAT(rollout_status(WorkloadKind::stateful_set, s).message, Catch::Contains("rolling update to complete"));
@@ -54,7 +56,11 @@ TEST_CASE("rollout: StatefulSets wait for ready pods and the update revision") {
 TEST_CASE("rollout: DaemonSets wait for updated and available pods") {
   Json d = {{"metadata", {{"name", "d"}, {"generation", 1}}},
             {"spec", {{"updateStrategy", {{"type", "RollingUpdate"}}}}},
-            {"status", {{"observedGeneration", 1}, {"desiredNumberScheduled", 3}, {"updatedNumberScheduled", 2}, {"numberAvailable", 3}}}};
+            {"status",
+             {{"observedGeneration", 1},
+              {"desiredNumberScheduled", 3},
+              {"updatedNumberScheduled", 2},
+              {"numberAvailable", 3}}}};
   CHECK(rollout_status(WorkloadKind::daemon_set, d).state == State::in_progress);
   d["status"]["updatedNumberScheduled"] = 3;
   CHECK(rollout_status(WorkloadKind::daemon_set, d).state == State::complete);

@@ -7,7 +7,8 @@ using namespace rotator::kube;
 
 TEST_CASE("status: a Kubernetes Status body becomes a typed error with the server's message") {
   const auto e = error_from_response(
-      409, R"({"kind":"Status","apiVersion":"v1","status":"Failure","message":"secrets \"rsa-keys\" already exists","reason":"AlreadyExists","code":409})");
+      409,
+      R"({"kind":"Status","apiVersion":"v1","status":"Failure","message":"secrets \"rsa-keys\" already exists","reason":"AlreadyExists","code":409})");
   CHECK(e.reason() == Reason::already_exists);
   CHECK(e.http_status() == 409);
   CHECK_THAT(e.what(), Catch::StartsWith("secrets \"rsa-keys\" already exists"));
@@ -15,18 +16,26 @@ TEST_CASE("status: a Kubernetes Status body becomes a typed error with the serve
 }
 
 TEST_CASE("status: 409 Conflict and 409 AlreadyExists are told apart by reason") {
-  CHECK(error_from_response(409, R"({"kind":"Status","reason":"Conflict","message":"m"})").reason() == Reason::conflict);
-  CHECK(error_from_response(409, R"({"kind":"Status","reason":"AlreadyExists","message":"m"})").reason() == Reason::already_exists);
+  CHECK(error_from_response(409, R"({"kind":"Status","reason":"Conflict","message":"m"})").reason() ==
+        Reason::conflict);
+  CHECK(error_from_response(409, R"({"kind":"Status","reason":"AlreadyExists","message":"m"})").reason() ==
+        Reason::already_exists);
   CHECK(error_from_response(409, "{}").reason() == Reason::conflict);
 }
 
 TEST_CASE("status: reasons and codes map to the documented exit codes") {
-  CHECK(error_from_response(401, R"({"kind":"Status","reason":"Unauthorized","message":"Unauthorized"})").exit_code() == ExitCode::not_authorized);
-  CHECK(error_from_response(403, R"({"kind":"Status","reason":"Forbidden","message":"no"})").exit_code() == ExitCode::not_authorized);
-  CHECK(error_from_response(404, R"({"kind":"Status","reason":"NotFound","message":"gone"})").reason() == Reason::not_found);
-  CHECK(error_from_response(422, R"({"kind":"Status","reason":"Invalid","message":"bad"})").reason() == Reason::invalid);
-  CHECK(error_from_response(429, R"({"kind":"Status","reason":"TooManyRequests","message":"slow"})").reason() == Reason::too_many_requests);
-  CHECK(error_from_response(500, R"({"kind":"Status","reason":"InternalError","message":"x"})").reason() == Reason::server_error);
+  CHECK(error_from_response(401, R"({"kind":"Status","reason":"Unauthorized","message":"Unauthorized"})").exit_code() ==
+        ExitCode::not_authorized);
+  CHECK(error_from_response(403, R"({"kind":"Status","reason":"Forbidden","message":"no"})").exit_code() ==
+        ExitCode::not_authorized);
+  CHECK(error_from_response(404, R"({"kind":"Status","reason":"NotFound","message":"gone"})").reason() ==
+        Reason::not_found);
+  CHECK(error_from_response(422, R"({"kind":"Status","reason":"Invalid","message":"bad"})").reason() ==
+        Reason::invalid);
+  CHECK(error_from_response(429, R"({"kind":"Status","reason":"TooManyRequests","message":"slow"})").reason() ==
+        Reason::too_many_requests);
+  CHECK(error_from_response(500, R"({"kind":"Status","reason":"InternalError","message":"x"})").reason() ==
+        Reason::server_error);
   CHECK(error_from_response(503, "").reason() == Reason::server_error);
   CHECK(error_from_response(504, "").reason() == Reason::timeout);
   CHECK(error_from_response(418, "").reason() == Reason::unknown);

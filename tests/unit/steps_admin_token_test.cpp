@@ -40,7 +40,8 @@ TEST_CASE("create-admin-token assesses: create, nothing, replace for another key
   const Case cases[] = {
       {"absent", std::nullopt, plain, t0, Action::create, admin_token_reason::none_yet},
       {"empty, made by the install", empty, plain, t0, Action::replace, admin_token_reason::placeholder},
-      {"empty, but not Opaque", [&] {
+      {"empty, but not Opaque",
+       [&] {
          auto s = empty;
          s.type = "kubernetes.io/service-account-token";
          return s;
@@ -49,7 +50,8 @@ TEST_CASE("create-admin-token assesses: create, nothing, replace for another key
       {"valid, no expiry", token_secret(current), plain, t0 + hours(1000), Action::nothing, "verifies under kid="},
       {"another key", token_secret(foreign), plain, t0, Action::replace, admin_token_reason::other_key},
       {"far from expiry", token_secret(short_lived), expiring, t0 + hours(15), Action::nothing, "verifies"},
-      {"within --renew-before", token_secret(short_lived), expiring, t0 + hours(17), Action::replace, "within --renew-before"},
+      {"within --renew-before", token_secret(short_lived), expiring, t0 + hours(17), Action::replace,
+       "within --renew-before"},
       {"expired", token_secret(short_lived), expiring, t0 + hours(25), Action::replace, admin_token_reason::expired},
       {"not JSON", token_secret("not json"), plain, t0, std::nullopt, "--force"},
       {"no access_token", token_secret("{}"), plain, t0, std::nullopt, "create-admin-token -n ns --force"},
@@ -101,8 +103,8 @@ TEST_CASE("create-admin-token needs valid signing keys, and says which command m
       CHECK_THAT(e.what(), Catch::Contains("rotator key-gen -n ns"));
     }
   }
-  const auto decided =
-      step.decide(snapshot_of({{"rsa-keys", secret_of(fresh_ring())}, {"admin-token", std::nullopt}}), {t0, "test", ""});
+  const auto decided = step.decide(snapshot_of({{"rsa-keys", secret_of(fresh_ring())}, {"admin-token", std::nullopt}}),
+                                   {t0, "test", ""});
   REQUIRE(decided.changes.size() == 1);
   CHECK(decided.changes[0].verb() == "create");
   CHECK(decided.changes[0].event->reason == "AdminTokenCreated");

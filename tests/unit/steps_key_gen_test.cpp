@@ -38,7 +38,7 @@ TEST_CASE("key-gen assesses: create, fill, nothing, complete, repair, replace") 
     std::function<std::optional<kube::Secret>()> observed;
     KeyGenOptions options;
     std::optional<Action> action;  ///< nullopt: refused with exit 5
-    const char* text;               ///< in the reason, or in the refusal
+    const char* text;              ///< in the reason, or in the refusal
   };
   const auto edited = [&](std::function<void(kube::Secret&)> edit) {
     return [&valid, edit] {
@@ -51,7 +51,8 @@ TEST_CASE("key-gen assesses: create, fill, nothing, complete, repair, replace") 
       {"absent", [] { return std::nullopt; }, with(Force::no), Action::create, key_gen_reason::no_keys},
       {"empty, made by the install", [&] { return std::optional(empty); }, with(Force::no), Action::create,
        key_gen_reason::placeholder},
-      {"empty, but not Opaque", [&] {
+      {"empty, but not Opaque",
+       [&] {
          auto s = empty;
          s.metadata.namespace_ = "ns";
          s.type = "kubernetes.io/service-account-token";
@@ -69,8 +70,8 @@ TEST_CASE("key-gen assesses: create, fill, nothing, complete, repair, replace") 
        with(Force::no, Repair::yes), Action::repair, key_gen_reason::repaired},
       {"wrong kid, --force", edited([](auto& s) { s.data["kid"] = "x"; }), with(Force::yes), Action::replace_invalid,
        key_gen_reason::forced},
-      {"unreadable private key", edited([](auto& s) { s.data["private.pem"] = "junk"; }), with(Force::no),
-       std::nullopt, "--force"},
+      {"unreadable private key", edited([](auto& s) { s.data["private.pem"] = "junk"; }), with(Force::no), std::nullopt,
+       "--force"},
       {"unreadable private key, --repair", edited([](auto& s) { s.data["private.pem"] = "junk"; }),
        with(Force::no, Repair::yes), std::nullopt, "--force"},
       {"unreadable private key, --force", edited([](auto& s) { s.data["private.pem"] = "junk"; }), with(Force::yes),
@@ -119,7 +120,7 @@ TEST_CASE("key-gen decides the write: a Secret created or replaced on the versio
   REQUIRE(completed.changes.size() == 1);
   CHECK(completed.changes[0].verb() == "replace");
   const auto& filled = std::get<frame::WriteSecret>(completed.changes[0].operation).secret;
-  CHECK(filled.metadata.resource_version == "7");  // the precondition
+  CHECK(filled.metadata.resource_version == "7");                                  // the precondition
   CHECK(filled.data.at("private.pem") == secret_of(ring).data.at("private.pem"));  // the key is kept
   CHECK(filled.data.contains("next.pem"));
 
@@ -178,5 +179,6 @@ TEST_CASE("key-gen: --key-form on a new Secret, and on a complete one (which it 
   options.key_form = crypto::PrivateKeyForm::pkcs8;
   const auto assessment = assess_key_gen(secret, options, t0);
   CHECK(assessment.action == Action::nothing);
-  CHECK_THAT(assessment.reason, Catch::Contains("(PKCS#1)") && Catch::Contains("revoke-and-rotate -n ns --key-form pkcs8"));
+  CHECK_THAT(assessment.reason,
+             Catch::Contains("(PKCS#1)") && Catch::Contains("revoke-and-rotate -n ns --key-form pkcs8"));
 }

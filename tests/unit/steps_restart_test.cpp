@@ -22,9 +22,10 @@ kube::Pod pod(const char* name, const char* created, bool ready, bool terminatin
 }  // namespace
 
 TEST_CASE("restart: rollouts are judged from the template annotation and kubectl's rollout status") {
-  const nlohmann::json done = {{"metadata", {{"name", "tm"}, {"generation", 2}}},
-                               {"spec", {{"replicas", 1}, {"template", {{"metadata", {{"annotations", {{"rotator.io/kid", "k2"}}}}}}}}},
-                               {"status", {{"observedGeneration", 2}, {"updatedReplicas", 1}, {"replicas", 1}, {"availableReplicas", 1}}}};
+  const nlohmann::json done = {
+      {"metadata", {{"name", "tm"}, {"generation", 2}}},
+      {"spec", {{"replicas", 1}, {"template", {{"metadata", {{"annotations", {{"rotator.io/kid", "k2"}}}}}}}}},
+      {"status", {{"observedGeneration", 2}, {"updatedReplicas", 1}, {"replicas", 1}, {"availableReplicas", 1}}}};
   auto waiting = done;
   waiting["status"]["availableReplicas"] = 0;
   auto stuck = done;
@@ -43,10 +44,10 @@ TEST_CASE("restart: rollouts are judged from the template annotation and kubectl
 }
 
 TEST_CASE("restart: the pods started before the key, not those terminating, and their replacements") {
-  const auto victims = pods_started_before(
-      {pod("old", "2025-12-31T23:00:00Z", true), pod("same-second", "2026-01-01T00:00:00Z", true),
-       pod("new", "2026-01-01T00:00:01Z", true), pod("going", "2025-12-31T23:00:00Z", true, true)},
-      t0);
+  const auto victims =
+      pods_started_before({pod("old", "2025-12-31T23:00:00Z", true), pod("same-second", "2026-01-01T00:00:00Z", true),
+                           pod("new", "2026-01-01T00:00:01Z", true), pod("going", "2025-12-31T23:00:00Z", true, true)},
+                          t0);
   REQUIRE(victims.size() == 2);
   CHECK(victims[0].metadata.name == "old");
   CHECK(victims[1].metadata.name == "same-second");
@@ -57,7 +58,8 @@ TEST_CASE("restart: the pods started before the key, not those terminating, and 
       {"an old one still terminating",
        {pod("a", "2026-01-01T00:00:05Z", true), pod("b", "2026-01-01T00:00:05Z", true),
         pod("c", "2025-12-31T00:00:05Z", true, true)},
-       2, false},
+       2,
+       false},
       {"fewer than wanted", {pod("a", "2026-01-01T00:00:05Z", true)}, 2, false},
       {"none yet", {}, 1, false},
   };

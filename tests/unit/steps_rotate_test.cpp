@@ -3,8 +3,8 @@
 #include "crypto/jwk.h"
 #include "crypto/pem.h"
 #include "formats/names.h"
-#include "kube/rollout.h"
 #include "frame/simulate.h"
+#include "kube/rollout.h"
 #include "steps/rotate.h"
 #include "test_support.h"
 #include "util/errors.h"
@@ -42,7 +42,10 @@ kube::Json deployment(const std::string& kid, bool rolled_out) {
   return {{"metadata", {{"name", "token-management"}, {"namespace", "ns"}, {"generation", 2}}},
           {"spec", {{"replicas", 2}, {"template", {{"metadata", {{"annotations", {{"rotator.io/kid", kid}}}}}}}}},
           {"status",
-           {{"observedGeneration", 2}, {"updatedReplicas", 2}, {"replicas", 2}, {"availableReplicas", rolled_out ? 2 : 1}}}};
+           {{"observedGeneration", 2},
+            {"updatedReplicas", 2},
+            {"replicas", 2},
+            {"availableReplicas", rolled_out ? 2 : 1}}}};
 }
 
 kube::Pod pod(const std::string& name, util::TimePoint created, bool ready, bool terminating = false) {
@@ -119,8 +122,9 @@ TEST_CASE("rotation choice: a plain run resumes what is unfinished, an incident 
                    ring_in_progress("open", RotationKind::scheduled), options_with("job-2"), Action::resume, "open",
                    RotationKind::scheduled, "instead of starting job-2"});
   cases.push_back({"unfinished scheduled, an incident: a fresh key supersedes it",
-                   ring_in_progress("open", RotationKind::scheduled), options_with(std::nullopt, RotationKind::incident),
-                   Action::start, "fresh-id", RotationKind::incident, "supersedes unfinished scheduled rotation open"});
+                   ring_in_progress("open", RotationKind::scheduled),
+                   options_with(std::nullopt, RotationKind::incident), Action::start, "fresh-id",
+                   RotationKind::incident, "supersedes unfinished scheduled rotation open"});
   cases.push_back({"unfinished incident, another incident run: resume it (its key is fresh already)",
                    ring_in_progress("open", RotationKind::incident), options_with(std::nullopt, RotationKind::incident),
                    Action::resume, "open", RotationKind::incident, "resuming"});
@@ -128,8 +132,9 @@ TEST_CASE("rotation choice: a plain run resumes what is unfinished, an incident 
                    options_with("job-1"), Action::resume, "job-1", RotationKind::incident, ""});
   cases.push_back({"a young key with --if-older-than: nothing", std::move(young), aged, Action::too_young, "",
                    RotationKind::scheduled, "younger than --if-older-than 30d"});
-  cases.push_back({"a young key, but an unfinished rotation: resume it", ring_in_progress("open", RotationKind::scheduled),
-                   aged, Action::resume, "open", RotationKind::scheduled, "resuming"});
+  cases.push_back({"a young key, but an unfinished rotation: resume it",
+                   ring_in_progress("open", RotationKind::scheduled), aged, Action::resume, "open",
+                   RotationKind::scheduled, "resuming"});
   for (const auto& c : cases) {
     INFO(c.name);
     const auto choice = choose_rotation(c.ring, c.options, t0 + hours(1));
@@ -223,7 +228,8 @@ TEST_CASE("rotation: the phases, each decided on what the previous write left") 
       if (!decision.wait) return;
       // The controller finishes the rollout after two polls.
       const auto kid = kube::pod_template_annotations(*world.workload(options.restart.target)).at("rotator.io/kid");
-      world.put(frame::ObjectRef::workload(options.restart.target), std::optional<kube::Json>(deployment(kid, ++waits > 2)));
+      world.put(frame::ObjectRef::workload(options.restart.target),
+                std::optional<kube::Json>(deployment(kid, ++waits > 2)));
     });
     REQUIRE(writes.size() == 7);
     CHECK_THAT(writes[2], Catch::StartsWith("patch deployment/token-management: rotation r1: restart for kid="));
@@ -302,7 +308,8 @@ TEST_CASE("rotation pre-flight: a missing restart target fails before any write,
                     Catch::Contains("no pods match --selector app=token-management"));
 }
 
-TEST_CASE("rotation keeps the ring's key form: the current key's, or --key-form, and a staged key in it keeps its text") {
+TEST_CASE(
+    "rotation keeps the ring's key form: the current key's, or --key-form, and a staged key in it keeps its text") {
   using crypto::PrivateKeyForm;
   const auto key = [](int which, PrivateKeyForm form) {
     return formats::signing_key_from_pem(testing::rsa_pem(which, form));
@@ -341,8 +348,9 @@ TEST_CASE("rotation keeps the ring's key form: the current key's, or --key-form,
     auto options = options_with("r1", c.kind);
     options.key_form = c.asked;
     const RotationChoice choice{Action::start, "r1", c.kind, {}};
-    const auto rotated = rotated_ring(std::move(ring), choice, options, t0 + hours(1), "test",
-                                      [&] { return formats::signing_key_from_pem(testing::rsa_pem(2, PrivateKeyForm::pkcs8)); });
+    const auto rotated = rotated_ring(std::move(ring), choice, options, t0 + hours(1), "test", [&] {
+      return formats::signing_key_from_pem(testing::rsa_pem(2, PrivateKeyForm::pkcs8));
+    });
     CHECK(rotated.current.form == c.form);
     CHECK(rotated.current.pem.empty() == !c.staged_text_kept);
     const auto secret = secret_of(rotated);

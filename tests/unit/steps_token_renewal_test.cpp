@@ -23,7 +23,9 @@ RenewalInput base() {
   return in;
 }
 
-RenewalAction next(const RenewalInput& in) { return decide_renewal(in).action; }
+RenewalAction next(const RenewalInput& in) {
+  return decide_renewal(in).action;
+}
 
 }  // namespace
 
@@ -58,7 +60,8 @@ TEST_CASE("renewal: data that is not a management token is refused unless forced
   CHECK(next(in) == RenewalAction::stage_new_token);
 }
 
-TEST_CASE("renewal: a staged token is registered, then promoted (what a rerun after a kill does)", "[tokens][renewal]") {
+TEST_CASE("renewal: a staged token is registered, then promoted (what a rerun after a kill does)",
+          "[tokens][renewal]") {
   auto in = base();
   in.current = token("old", TokenState::active, 2h);
   in.pending = token("new", std::nullopt, 24h);

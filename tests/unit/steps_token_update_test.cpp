@@ -31,22 +31,22 @@ formats::TokenRecord record(const std::string& id, const std::string& descriptio
 /// The same Secret on every call (its tokens are made once).
 const kube::Secret& registry_secret() {
   static const kube::Secret made = [] {
-  formats::Registry registry{formats::TokenKind::database, {record(live_id, "grafana"), record(revoked_id, "old")}};
-  registry.records[1].revoked_at = testing::t0;
-  kube::Secret secret;
-  secret.metadata.name = "database-tokens";
-  secret.metadata.namespace_ = "ns";
-  secret.metadata.resource_version = "7";
-  secret.type = "Opaque";
-  secret.data = {{std::string(formats::registry_data_key), formats::serialize_registry(registry)}};
-  return secret;
+    formats::Registry registry{formats::TokenKind::database, {record(live_id, "grafana"), record(revoked_id, "old")}};
+    registry.records[1].revoked_at = testing::t0;
+    kube::Secret secret;
+    secret.metadata.name = "database-tokens";
+    secret.metadata.namespace_ = "ns";
+    secret.metadata.resource_version = "7";
+    secret.type = "Opaque";
+    secret.data = {{std::string(formats::registry_data_key), formats::serialize_registry(registry)}};
+    return secret;
   }();
   return made;
 }
 
 frame::Decision decide(const std::string& id, const steps::TokenUpdate& update) {
-  const steps::TokenUpdateStep step("token update",
-                                    {"database-tokens", formats::TokenKind::database, steps::Force::no}, id, update);
+  const steps::TokenUpdateStep step("token update", {"database-tokens", formats::TokenKind::database, steps::Force::no},
+                                    id, update);
   return step.decide(snapshot_of({{"database-tokens", registry_secret()}}), {testing::t0, "test", "user admin"});
 }
 

@@ -79,9 +79,8 @@ TEST_CASE("subprocess: the child inherits no descriptor but 0, 1 and 2") {
   // The shell lists its own descriptors (the one the glob used is gone by the
   // time readlink looks at it, hence `true`); only sockets and our file's path
   // are looked for.
-  const auto result = util::run_process(
-      {"/bin/sh", "-c", "for f in /proc/$$/fd/*; do readlink \"$f\"; done; true"}, {}, std::chrono::seconds(10),
-      util::ChildStdin::null, util::ChildStderr::discard);
+  const auto result = util::run_process({"/bin/sh", "-c", "for f in /proc/$$/fd/*; do readlink \"$f\"; done; true"}, {},
+                                        std::chrono::seconds(10), util::ChildStdin::null, util::ChildStderr::discard);
   REQUIRE(result.exit_code == 0);
   INFO(result.stdout_text);
   CHECK(result.stdout_text.find("socket:") == std::string::npos);

@@ -16,11 +16,13 @@ TEST_CASE("terminal text: escape sequences and control characters are shown, not
 }
 
 TEST_CASE("terminal text: C1 controls, bidi overrides and invalid UTF-8 are escaped") {
-  CHECK(escape_for_terminal("\xc2\x9b" "31m") == "\\u009B31m");            // 8-bit CSI
-  CHECK(escape_for_terminal("abc\xe2\x80\xae" "fed") == "abc\\u202Efed");  // RIGHT-TO-LEFT OVERRIDE
+  CHECK(escape_for_terminal("\xc2\x9b"
+                            "31m") == "\\u009B31m");  // 8-bit CSI
+  CHECK(escape_for_terminal("abc\xe2\x80\xae"
+                            "fed") == "abc\\u202Efed");  // RIGHT-TO-LEFT OVERRIDE
   CHECK(escape_for_terminal("\xe2\x81\xa6x\xe2\x81\xa9") == "\\u2066x\\u2069");
   CHECK(escape_for_terminal("\xff\xfe") == "\\xFF\\xFE");
-  CHECK(escape_for_terminal("\xc0\x80") == "\\xC0\\x80");          // overlong NUL
+  CHECK(escape_for_terminal("\xc0\x80") == "\\xC0\\x80");           // overlong NUL
   CHECK(escape_for_terminal("\xed\xa0\x80") == "\\xED\\xA0\\x80");  // a UTF-16 surrogate
   CHECK(escape_for_terminal("cut\xe2\x82") == "cut\\xE2\\x82");     // truncated sequence
 }

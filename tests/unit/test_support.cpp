@@ -90,7 +90,9 @@ std::string ScratchDir::write(const std::string& name, std::string_view content)
   return file(name);
 }
 
-std::string ScratchDir::read(const std::string& name) const { return read_file(path_ / name); }
+std::string ScratchDir::read(const std::string& name) const {
+  return read_file(path_ / name);
+}
 
 std::string read_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);

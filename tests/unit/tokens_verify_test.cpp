@@ -83,8 +83,8 @@ TEST_CASE("verify: tokens issued before schemaVersion 2 (43 base64url characters
   for (const TokenKind kind : {TokenKind::management, TokenKind::database}) {
     CAPTURE(kind_name(kind));
     // What generate_token made before the change: 32 random bytes, base64url.
-    const std::string legacy = std::string(formats::token_prefix_of(kind)) +
-                               util::base64url_encode(crypto::random_bytes(32).view());
+    const std::string legacy =
+        std::string(formats::token_prefix_of(kind)) + util::base64url_encode(crypto::random_bytes(32).view());
     REQUIRE(formats::classify_token_shape(legacy)->shape == formats::TokenShape::legacy);
     auto issued = issue(kind);
     issued.record.sha512 = token_hash(legacy);
