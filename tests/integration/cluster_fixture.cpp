@@ -181,6 +181,16 @@ CommandResult run_rotator(const std::vector<std::string>& args,
   return result;
 }
 
+std::string bootstrap_job_file() {
+  return std::string(ROTATOR_SOURCE_DIR) + "/jobs/bootstrap.yaml";
+}
+
+void bootstrap(const std::string& ns) {
+  const auto run = run_rotator({"run", bootstrap_job_file(), "-n", ns});
+  INFO(run.err);
+  REQUIRE(run.exit_code == 0);
+}
+
 ScopedEnv::ScopedEnv(std::vector<std::pair<std::string, std::optional<std::string>>> vars) {
   for (const auto& [name, value] : vars) {
     const char* old = std::getenv(name.c_str());

@@ -89,6 +89,13 @@ bool has_sanitizer_report(const std::string& text);
 CommandResult run_rotator(const std::vector<std::string>& args,
                           const std::vector<std::pair<std::string, std::string>>& env = {});
 
+/// jobs/bootstrap.yaml, as shipped in the source tree.
+std::string bootstrap_job_file();
+
+/// Runs `rotator run jobs/bootstrap.yaml -n ns`; REQUIREs it to succeed (its
+/// stderr in the failure message).
+void bootstrap(const std::string& ns);
+
 /// Sets (or, with nullopt, unsets) environment variables for the scope.
 class ScopedEnv {
  public:

@@ -21,7 +21,7 @@ using Json = nlohmann::json;
 
 namespace {
 
-const std::string bootstrap_job = std::string(ROTATOR_SOURCE_DIR) + "/jobs/bootstrap.yaml";
+const std::string bootstrap_job = bootstrap_job_file();
 
 std::vector<std::unique_ptr<TestNamespace>> make_namespaces(int count) {
   std::vector<std::unique_ptr<TestNamespace>> namespaces;

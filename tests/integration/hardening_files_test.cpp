@@ -33,10 +33,6 @@ std::string stat_of(const fs::path& path, const std::string& format) {
   return result.out.substr(0, result.out.find('\n'));
 }
 
-void bootstrap(const std::string& ns) {
-  REQUIRE(run_rotator({"run", std::string(ROTATOR_SOURCE_DIR) + "/jobs/bootstrap.yaml", "-n", ns}).exit_code == 0);
-}
-
 }  // namespace
 
 TEST_CASE("hardening: export-admin-token never writes through planted files or symlinks, and writes 0600") {

@@ -22,12 +22,6 @@ using Json = nlohmann::json;
 
 namespace {
 
-const std::string bootstrap_job = std::string(ROTATOR_SOURCE_DIR) + "/jobs/bootstrap.yaml";
-
-void bootstrap(const std::string& ns) {
-  REQUIRE(run_rotator({"run", bootstrap_job, "-n", ns}).exit_code == 0);
-}
-
 /// The "Verdict:" line of the table.
 std::string verdict_line(const std::string& out) {
   const auto at = out.find("Verdict:");

@@ -16,13 +16,7 @@ using Json = nlohmann::json;
 
 namespace {
 
-const std::string bootstrap_job = std::string(ROTATOR_SOURCE_DIR) + "/jobs/bootstrap.yaml";
-
-void bootstrap(const std::string& ns) {
-  const auto run = run_rotator({"run", bootstrap_job, "-n", ns});
-  INFO(run.err);
-  REQUIRE(run.exit_code == 0);
-}
+const std::string bootstrap_job = bootstrap_job_file();
 
 std::string current_kid(const std::string& ns) {
   return secret_value(ns, "rsa-keys", "kid");
