@@ -58,8 +58,10 @@ ExitCode run_job(const cli::Invocation& invocation) {
   const auto job = formats::parse_job_file(read_job_file(path), path);
   frame::Plan plan = bind_job(job, path);
   const auto selection = namespace_selection_from(invocation.options, invocation.globals);
-  plan.resume_command = [&invocation](const std::string& ns) { return rerun_command(invocation, ns); };
-  return execute_plan(invocation, plan, selection);
+  plan.resume_command = [&invocation](const std::string& cluster, const std::string& ns) {
+    return rerun_command(invocation, cluster, ns);
+  };
+  return execute_plan(invocation, plan, selection, contexts_from(invocation.options, invocation.globals));
 }
 
 }  // namespace
@@ -80,8 +82,13 @@ cli::CommandSpec run_command() {
       .examples =
           "  rotator run jobs/bootstrap.yaml -n influxdb\n"
           "  rotator run jobs/bootstrap.yaml --namespaces team-a,team-b --concurrency 4\n"
+          "  rotator run jobs/bootstrap.yaml --contexts prod-eu,prod-us -n influxdb\n"
           "  rotator run /etc/rotator/jobs/rotate.yaml --dry-run",
-      .add_options = add_namespace_selection_options,
+      .add_options =
+          [](cli::po::options_description& options) {
+            add_namespace_selection_options(options);
+            add_cluster_selection_options(options);
+          },
       .max_positionals = 1,
       .run = run_job,
   };

@@ -1,5 +1,6 @@
 #include "commands/session.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <set>
 
@@ -23,6 +24,9 @@ constexpr std::size_t max_concurrency = 64;
 const std::set<std::string> namespace_flags_with_value = {
     "-n", "--namespace", "--namespaces", "--namespace-selector", "--concurrency", "--shard", "--shard-count"};
 const std::set<std::string> namespace_switches = {"--all-namespaces", "-A"};
+/// Flags that choose clusters: a rerun in one cluster says --context instead.
+const std::set<std::string> cluster_flags_with_value = {"--contexts", "--context"};
+const std::set<std::string> cluster_switches = {"--all-contexts"};
 
 }  // namespace
 
@@ -58,6 +62,35 @@ void add_namespace_selection_options(cli::po::options_description& options) {
       "with --namespaces or -A: only shard INDEX (from 0) of COUNT; the shards together cover each namespace once")(
       "shard-count", cli::po::value<std::string>()->value_name("COUNT"),
       "as --shard, with INDEX from $JOB_COMPLETION_INDEX (the pods of an Indexed Job)");
+}
+
+void add_cluster_selection_options(cli::po::options_description& options) {
+  options.add_options()(
+      "contexts", cli::po::value<std::string>()->value_name("CTX,CTX,..."),
+      "act in each of these kubeconfig contexts (clusters) instead of --context; the namespace flags apply in each")(
+      "all-contexts", cli::po::bool_switch(), "act in every context of the kubeconfig (as --contexts)");
+}
+
+std::vector<std::string> contexts_from(const cli::po::variables_map& vm, const cli::GlobalOptions& globals) {
+  const bool listed = vm.count("contexts") > 0;
+  const bool all = vm.count("all-contexts") && vm["all-contexts"].as<bool>();
+  if (!listed && !all) return {};
+  if (listed && all) throw UsageError("--contexts and --all-contexts exclude each other");
+  if (globals.connection.context) throw UsageError("--context and --contexts/--all-contexts exclude each other");
+  const auto known = kube::kubeconfig_context_names(globals.connection);
+  if (all) {
+    if (known.empty()) throw UsageError("--all-contexts: the kubeconfig has no contexts");
+    return known;
+  }
+  auto names = frame::split_namespace_list(vm["contexts"].as<std::string>());
+  if (names.empty()) throw UsageError("--contexts needs at least one context");
+  for (const auto& name : names) {
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
+      throw UsageError("--contexts: no context \"" + name +
+                       "\" in the kubeconfig (kubectl config get-contexts lists them)");
+    }
+  }
+  return names;
 }
 
 std::optional<NamespaceSelection> namespace_selection_from(const cli::po::variables_map& vm,
@@ -108,8 +141,8 @@ std::string rerun_command(const cli::Invocation& invocation, const std::string& 
   for (std::size_t i = 0; i < invocation.args.size(); ++i) {
     const std::string& arg = invocation.args[i];
     const std::string flag = arg.substr(0, arg.find('='));
-    if (namespace_switches.contains(arg)) continue;
-    if (namespace_flags_with_value.contains(flag)) {
+    if (namespace_switches.contains(arg) || cluster_switches.contains(arg)) continue;
+    if (namespace_flags_with_value.contains(flag) || cluster_flags_with_value.contains(flag)) {
       if (arg.find('=') == std::string::npos) ++i;
       continue;
     }
@@ -117,6 +150,15 @@ std::string rerun_command(const cli::Invocation& invocation, const std::string& 
     command += " " + arg;
   }
   return command + " -n " + ns;
+}
+
+std::string rerun_command(const cli::Invocation& invocation, const std::string& context, const std::string& ns) {
+  const std::string command = rerun_command(invocation, ns);
+  if (context.empty()) return command;
+  // Quoted as a shell word when the name needs it (context names often hold '@' or ':').
+  const bool plain = context.find_first_not_of(
+                         "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.@:/") == std::string::npos;
+  return command + " --context " + (plain ? context : "'" + context + "'");
 }
 
 frame::RunSettings run_settings(const cli::GlobalOptions& globals, const kube::Client& client,
@@ -131,24 +173,94 @@ frame::RunSettings run_settings(const cli::GlobalOptions& globals, const kube::C
   return settings;
 }
 
+namespace {
+
+/// One cluster of a multi-cluster run: its client and who runs it there.
+struct ClusterSession {
+  std::string context;
+  std::unique_ptr<kube::Client> client;
+  frame::RunSettings settings;
+};
+
+/// A failure that kept a whole cluster (or its namespace listing) from running:
+/// one summary row, so the cluster is never silently missing from the results.
+frame::NamespaceResult cluster_failure(const std::string& context, const std::string& ns, const Error& error) {
+  frame::NamespaceResult result;
+  result.cluster = context;
+  result.namespace_ = ns;
+  result.outcome = frame::NamespaceOutcome::failed;
+  result.exit_code = error.exit_code();
+  result.message = error.what();
+  return result;
+}
+
+/// Runs the plan in the namespaces of each context. Every context's connection is
+/// built (from the kubeconfig alone) before the first request; a context that
+/// cannot be reached, or whose namespaces cannot be listed, gets a failed row and
+/// the others go on.
+std::vector<frame::NamespaceResult> run_in_clusters(const cli::Invocation& invocation, const frame::Plan& plan,
+                                                    const std::optional<NamespaceSelection>& selection,
+                                                    const std::vector<std::string>& contexts) {
+  std::vector<ClusterSession> sessions;
+  std::vector<frame::NamespaceResult> failed_before;
+  for (const auto& context : contexts) {
+    cli::GlobalOptions globals = invocation.globals;
+    globals.connection.context = context;
+    try {
+      auto client = connect(globals);
+      auto settings = run_settings(globals, *client);
+      sessions.push_back({context, std::move(client), std::move(settings)});
+    } catch (const Error& e) {
+      failed_before.push_back(cluster_failure(context, globals.connection.namespace_.value_or("*"), e));
+    }
+  }
+  std::vector<frame::Target> targets;
+  for (auto& session : sessions) {
+    std::vector<std::string> namespaces;
+    try {
+      namespaces = selection ? resolve_namespaces(*session.client, *selection)
+                             : std::vector<std::string>{session.client->config().namespace_};
+    } catch (const Error& e) {
+      failed_before.push_back(cluster_failure(session.context, "*", e));
+      continue;
+    }
+    for (auto& ns : namespaces) targets.push_back({session.client.get(), session.context, ns, &session.settings});
+  }
+  const std::size_t concurrency = selection ? selection->concurrency : NamespaceSelection{}.concurrency;
+  auto results = frame::run_plan_in_targets(targets, plan, concurrency, std::move(failed_before));
+  for (const auto& session : sessions) report_stats(invocation.globals, *session.client);
+  return results;
+}
+
+}  // namespace
+
 ExitCode execute_plan(const cli::Invocation& invocation, const frame::Plan& plan,
-                      const std::optional<NamespaceSelection>& selection) {
+                      const std::optional<NamespaceSelection>& selection, const std::vector<std::string>& contexts) {
   const auto pushgateway = metrics::pushgateway_url(invocation.globals.pushgateway);
   const bool dry_run = invocation.globals.dry_run == cli::GlobalOptions::DryRun::on;
   // Each namespace's outcome goes to the Pushgateway, failures included (a
   // failure never overwrites the last success: metrics/pushgateway.h).
-  const auto push = [&](const std::string& ns, ExitCode code, std::chrono::milliseconds took) {
+  const auto push = [&](const std::string& cluster, const std::string& ns, ExitCode code,
+                        std::chrono::milliseconds took) {
     if (!pushgateway || dry_run) return;
-    metrics::push_run_outcome({*pushgateway, plan.job, ns}, {static_cast<int>(code), took, util::Clock::now()});
+    metrics::push_run_outcome({*pushgateway, plan.job, ns, cluster},
+                              {static_cast<int>(code), took, util::Clock::now()});
   };
+  frame::stop::install_handlers();
+  if (!contexts.empty()) {
+    const auto results = run_in_clusters(invocation, plan, selection, contexts);
+    for (const auto& result : results) {
+      if (result.namespace_ != "*") push(result.cluster, result.namespace_, result.exit_code, result.took);
+    }
+    return frame::aggregate_exit_code(results);
+  }
   auto client = connect(invocation.globals);
   const frame::RunSettings settings = run_settings(invocation.globals, *client);
-  frame::stop::install_handlers();
   ExitCode code = ExitCode::success;
   if (selection) {
     const auto results = frame::run_plan_in_namespaces(*client, plan, resolve_namespaces(*client, *selection),
                                                        selection->concurrency, settings);
-    for (const auto& result : results) push(result.namespace_, result.exit_code, result.took);
+    for (const auto& result : results) push("", result.namespace_, result.exit_code, result.took);
     code = frame::aggregate_exit_code(results);
   } else {
     const std::string& ns = client->config().namespace_;
@@ -160,10 +272,10 @@ ExitCode execute_plan(const cli::Invocation& invocation, const frame::Plan& plan
     try {
       frame::run_plan(*client, plan, ns, settings, reporter);
     } catch (const Error& e) {
-      push(ns, e.exit_code(), took());
+      push("", ns, e.exit_code(), took());
       throw;
     }
-    push(ns, ExitCode::success, took());
+    push("", ns, ExitCode::success, took());
   }
   report_stats(invocation.globals, *client);
   return code;

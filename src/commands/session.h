@@ -35,10 +35,19 @@ struct NamespaceSelection {
 /// --shard and --shard-count.
 void add_namespace_selection_options(cli::po::options_description& options);
 
+/// Adds --contexts and --all-contexts (the writing commands: status reads one cluster).
+void add_cluster_selection_options(cli::po::options_description& options);
+
 /// The selection the flags ask for, or nullopt for a one-namespace run. Throws
 /// UsageError on conflicting or bad values (e.g. -n with --namespaces).
 std::optional<NamespaceSelection> namespace_selection_from(const cli::po::variables_map& vm,
                                                            const cli::GlobalOptions& globals);
+
+/// The kubeconfig contexts --contexts or --all-contexts name (sorted, as
+/// `kubectl config get-contexts` lists them), read from the kubeconfig without a
+/// request; empty for a run in the one cluster of --context. Throws UsageError
+/// for a context the kubeconfig lacks, or with --context.
+std::vector<std::string> contexts_from(const cli::po::variables_map& vm, const cli::GlobalOptions& globals);
 
 /// The namespaces of a selection: as listed, or the cluster's that match the
 /// selector (one list request; needs a ClusterRole that may list namespaces);
@@ -48,12 +57,16 @@ std::vector<std::string> resolve_namespaces(kube::Client& client, const Namespac
 /// The command that runs `invocation` again in `ns`: a plain rerun resumes
 /// whatever it left unfinished.
 std::string rerun_command(const cli::Invocation& invocation, const std::string& ns);
+/// As above, in the cluster of kubeconfig context `context` (none when empty).
+std::string rerun_command(const cli::Invocation& invocation, const std::string& context, const std::string& ns);
 
 /// Runs a bound plan in -n's namespace or in a selection of them, with the
-/// global flags' settings; SIGINT/SIGTERM stop it at a safe point. Returns the
-/// exit code (the most severe of a fleet's).
+/// global flags' settings, in the cluster of --context or in each of
+/// `contexts`; SIGINT/SIGTERM stop it at a safe point. Returns the exit code
+/// (the most severe of a fleet's, across its clusters).
 ExitCode execute_plan(const cli::Invocation& invocation, const frame::Plan& plan,
-                      const std::optional<NamespaceSelection>& selection);
+                      const std::optional<NamespaceSelection>& selection,
+                      const std::vector<std::string>& contexts = {});
 
 /// What a plan run in one namespace left for its command to print.
 struct PlanResult {

@@ -270,7 +270,9 @@ const std::vector<StepKind>& step_table() {
           "  rotator revoke-and-rotate -n influxdb\n"
           "  # incident: a fresh key, the old pods deleted at once\n"
           "  rotator revoke-and-rotate -n influxdb --restart delete-pods\n"
-          "  rotator revoke-and-rotate -n influxdb --if-older-than 30d --rotation-id $JOB_UID",
+          "  rotator revoke-and-rotate -n influxdb --if-older-than 30d --rotation-id $JOB_UID\n"
+          "  # incident across every cluster of the kubeconfig\n"
+          "  rotator revoke-and-rotate --all-contexts -n influxdb --restart delete-pods",
           add_rotate_options,
           [](const cli::po::variables_map& vm) -> std::shared_ptr<const frame::Step> {
             return std::make_shared<steps::RotateStep>(rotate_options(vm), key_source());
@@ -319,6 +321,7 @@ cli::CommandSpec command_for_step(const StepKind& kind) {
           [&kind](cli::po::options_description& options) {
             kind.add_options(options);
             add_namespace_selection_options(options);
+            add_cluster_selection_options(options);
           },
       .max_positionals = 0,
       .run =
@@ -329,8 +332,10 @@ cli::CommandSpec command_for_step(const StepKind& kind) {
             plan.steps.push_back(kind.bind(invocation.options));
             if (kind.rotation_id) plan.rotation_id = kind.rotation_id(*plan.steps.front());
             const auto selection = namespace_selection_from(invocation.options, invocation.globals);
-            plan.resume_command = [&invocation](const std::string& ns) { return rerun_command(invocation, ns); };
-            return execute_plan(invocation, plan, selection);
+            plan.resume_command = [&invocation](const std::string& cluster, const std::string& ns) {
+              return rerun_command(invocation, cluster, ns);
+            };
+            return execute_plan(invocation, plan, selection, contexts_from(invocation.options, invocation.globals));
           },
   };
 }

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <map>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -91,30 +93,47 @@ ExitCode aggregate_exit_code(const std::vector<NamespaceResult>& results) {
 }
 
 std::string render_summary(const std::vector<NamespaceResult>& results) {
-  std::size_t ns_width = std::string("NAMESPACE").size();
-  for (const auto& result : results) ns_width = std::max(ns_width, result.namespace_.size());
-  const std::size_t result_width = std::string("unchanged").size();
-  auto row = [&](const std::string& ns, const std::string& outcome, const std::string& code,
-                 const std::string& message) {
-    std::string line = ns + std::string(ns_width - ns.size() + 2, ' ') + outcome +
-                       std::string(result_width - outcome.size() + 2, ' ') + code +
-                       std::string(code.size() < 4 ? 4 - code.size() + 2 : 2, ' ') + message;
-    while (!line.empty() && line.back() == ' ') line.pop_back();
-    return line + "\n";
-  };
-  std::string out = row("NAMESPACE", "RESULT", "EXIT", "MESSAGE");
+  const bool clusters = std::any_of(results.begin(), results.end(), [](const auto& r) { return !r.cluster.empty(); });
+  // Every column but the last (MESSAGE) is padded to its widest cell plus two spaces.
+  std::vector<std::vector<std::string>> rows;
+  rows.push_back({"NAMESPACE", "RESULT", "EXIT", "MESSAGE"});
   std::size_t counts[3] = {0, 0, 0};
+  std::set<std::string> cluster_names;
   for (const auto& result : results) {
     ++counts[static_cast<int>(result.outcome)];
+    cluster_names.insert(result.cluster);
     std::string message = result.message;
     std::replace(message.begin(), message.end(), '\n', ' ');
-    out += row(result.namespace_, outcome_name(result.outcome), std::to_string(static_cast<int>(result.exit_code)),
-               message);
+    rows.push_back(
+        {result.namespace_, outcome_name(result.outcome), std::to_string(static_cast<int>(result.exit_code)), message});
   }
-  out += std::to_string(results.size()) + " namespaces: " + std::to_string(counts[0]) + " ok, " +
-         std::to_string(counts[1]) + " unchanged, " + std::to_string(counts[2]) + " failed; exit " +
-         std::to_string(static_cast<int>(aggregate_exit_code(results))) + "\n";
+  if (clusters) {
+    rows[0].insert(rows[0].begin(), "CLUSTER");
+    for (std::size_t i = 0; i < results.size(); ++i) rows[i + 1].insert(rows[i + 1].begin(), results[i].cluster);
+  }
+  std::vector<std::size_t> widths(rows[0].size(), 0);
+  for (const auto& row : rows) {
+    for (std::size_t c = 0; c < row.size(); ++c) widths[c] = std::max(widths[c], row[c].size());
+  }
+  std::string out;
+  for (const auto& row : rows) {
+    std::string line;
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      line += row[c];
+      if (c + 1 < row.size()) line += std::string(widths[c] - row[c].size() + 2, ' ');
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out += line + "\n";
+  }
+  out += std::to_string(results.size()) + " namespaces" +
+         (clusters ? " in " + std::to_string(cluster_names.size()) + " clusters" : "") + ": " +
+         std::to_string(counts[0]) + " ok, " + std::to_string(counts[1]) + " unchanged, " + std::to_string(counts[2]) +
+         " failed; exit " + std::to_string(static_cast<int>(aggregate_exit_code(results))) + "\n";
   return out;
+}
+
+std::string target_label(const std::string& cluster, const std::string& namespace_) {
+  return cluster.empty() ? namespace_ : cluster + "/" + namespace_;
 }
 
 namespace {
@@ -126,37 +145,54 @@ std::string progress_text(std::size_t done, std::size_t total, std::size_t faile
 
 }  // namespace
 
-std::vector<NamespaceResult> run_plan_in_namespaces(kube::Client& client, const Plan& plan,
-                                                    const std::vector<std::string>& namespaces, std::size_t concurrency,
-                                                    const RunSettings& settings) {
-  if (namespaces.empty()) {
+std::vector<NamespaceResult> run_plan_in_targets(const std::vector<Target>& targets, const Plan& plan,
+                                                 std::size_t concurrency, std::vector<NamespaceResult> failed_before) {
+  for (const auto& failure : failed_before) {
+    log::Fields fields = {{"exit", static_cast<int>(failure.exit_code)}};
+    if (!failure.cluster.empty()) fields.emplace_back("cluster", failure.cluster);
+    log::write(log::Level::error, failure.message, fields, failure.namespace_);
+  }
+  if (targets.empty() && failed_before.empty()) {
     log::warn("no namespace matched: nothing to do");
     return {};
   }
+  std::vector<std::string> labels;
+  labels.reserve(targets.size());
+  for (const auto& target : targets) labels.push_back(target_label(target.cluster, target.namespace_));
+  // run_fleet works on the labels ("CLUSTER/NS"); they are unique, as targets are.
+  std::map<std::string, const Target*> by_label;
+  for (std::size_t i = 0; i < targets.size(); ++i) by_label.emplace(labels[i], &targets[i]);
   const bool terminal = ::isatty(STDERR_FILENO) && log::current_format() == log::Format::text;
-  log::info("multi-namespace run", {{"namespaces", namespaces.size()}, {"concurrency", concurrency}});
+  log::info("multi-namespace run", {{"namespaces", targets.size()}, {"concurrency", concurrency}});
   std::size_t failed = 0;
   const auto observer = [&](const NamespaceResult& result, std::size_t done, std::size_t total) {
+    const Target& target = *by_label.at(result.namespace_);
+    const auto with_cluster = [&](log::Fields fields) {
+      if (!target.cluster.empty()) fields.emplace_back("cluster", target.cluster);
+      return fields;
+    };
     if (result.outcome == NamespaceOutcome::failed) ++failed;
     if (!result.output.empty()) log::print_above_status(stdout, prefix_lines(result.output, result.namespace_));
     if (result.outcome == NamespaceOutcome::failed) {
-      log::write(log::Level::error, result.message, {{"exit", static_cast<int>(result.exit_code)}}, result.namespace_);
+      log::write(log::Level::error, result.message, with_cluster({{"exit", static_cast<int>(result.exit_code)}}),
+                 target.namespace_);
     }
     if (terminal) {
       log::set_status_line(progress_text(done, total, failed, result.namespace_));
     } else {
-      log::info("namespace done", {{"namespace", result.namespace_},
-                                   {"result", outcome_name(result.outcome)},
-                                   {"progress", std::to_string(done) + "/" + std::to_string(total)},
-                                   {"ms", result.took.count()}});
+      log::info("namespace done", with_cluster({{"namespace", target.namespace_},
+                                                {"result", outcome_name(result.outcome)},
+                                                {"progress", std::to_string(done) + "/" + std::to_string(total)},
+                                                {"ms", result.took.count()}}));
     }
   };
-  const auto results = run_fleet(
-      namespaces, concurrency,
-      [&](const std::string& ns, std::string& output) {
-        Reporter reporter(ns, Reporter::Output::buffer, Reporter::NameInLogs::yes);
+  auto results = run_fleet(
+      labels, concurrency,
+      [&](const std::string& label, std::string& output) {
+        const Target& target = *by_label.at(label);
+        Reporter reporter(target.namespace_, Reporter::Output::buffer, Reporter::NameInLogs::yes, target.cluster);
         try {
-          run_plan(client, plan, ns, settings, reporter);
+          run_plan(*target.client, plan, target.namespace_, *target.settings, reporter);
         } catch (...) {
           output = reporter.take_output();
           throw;
@@ -165,9 +201,24 @@ std::vector<NamespaceResult> run_plan_in_namespaces(kube::Client& client, const 
         return reporter.changes() > 0;
       },
       observer);
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    results[i].cluster = targets[i].cluster;
+    results[i].namespace_ = targets[i].namespace_;
+  }
+  results.insert(results.begin(), std::make_move_iterator(failed_before.begin()),
+                 std::make_move_iterator(failed_before.end()));
   if (terminal) log::set_status_line("");
   log::print_above_status(stdout, render_summary(results));
   return results;
+}
+
+std::vector<NamespaceResult> run_plan_in_namespaces(kube::Client& client, const Plan& plan,
+                                                    const std::vector<std::string>& namespaces, std::size_t concurrency,
+                                                    const RunSettings& settings) {
+  std::vector<Target> targets;
+  targets.reserve(namespaces.size());
+  for (const auto& ns : namespaces) targets.push_back({&client, "", ns, &settings});
+  return run_plan_in_targets(targets, plan, concurrency);
 }
 
 std::string prefix_lines(const std::string& text, const std::string& namespace_) {

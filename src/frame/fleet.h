@@ -23,6 +23,7 @@ const char* outcome_name(NamespaceOutcome outcome);
 
 /// The result of the work in one namespace.
 struct NamespaceResult {
+  std::string cluster;  ///< the kubeconfig context of a multi-cluster run; empty otherwise
   std::string namespace_;
   NamespaceOutcome outcome = NamespaceOutcome::unchanged;
   ExitCode exit_code = ExitCode::success;
@@ -56,22 +57,40 @@ int exit_code_severity(ExitCode code);
 ExitCode aggregate_exit_code(const std::vector<NamespaceResult>& results);
 
 /// The summary table: NAMESPACE RESULT EXIT MESSAGE, one line per namespace,
-/// columns aligned, then a totals line.
+/// columns aligned, then a totals line. When any result names a cluster, a
+/// CLUSTER column comes first and the totals count the clusters.
 std::string render_summary(const std::vector<NamespaceResult>& results);
 
 /// Prefixes every line of `text` with "NAMESPACE: ".
 std::string prefix_lines(const std::string& text, const std::string& namespace_);
 
-/// Runs the plan in each namespace, `concurrency` at a time, sharing one client.
-/// Each namespace's results are printed as one block, every line prefixed with
-/// its name, when it is done; log lines name their namespace; a terminal shows
-/// one updating progress line; a summary table ends the run. A namespace that
-/// fails does not stop the others; a SIGINT/SIGTERM lets the running ones stop at
-/// their next safe point and starts no new one. Returns each namespace's result
-/// (aggregate_exit_code() gives the run's exit code).
+/// One place a fleet run works in: a namespace of one cluster.
+struct Target {
+  kube::Client* client = nullptr;  ///< the cluster's client, shared by its namespaces
+  std::string cluster;             ///< the kubeconfig context; empty in a one-cluster run
+  std::string namespace_;
+  const RunSettings* settings = nullptr;  ///< the cluster's (who runs it differs per cluster)
+};
+
+/// Runs the plan in each target, `concurrency` at a time. Each target's results
+/// are printed as one block, every line prefixed with its name, when it is
+/// done; log lines name their namespace (and cluster); a terminal shows one
+/// updating progress line; a summary table ends the run, listing `failed_before`
+/// (e.g. a cluster whose namespaces could not be listed) with the targets. A
+/// target that fails does not stop the others; a SIGINT/SIGTERM lets the running
+/// ones stop at their next safe point and starts no new one. Returns every
+/// result, `failed_before` first (aggregate_exit_code() gives the run's exit code).
+std::vector<NamespaceResult> run_plan_in_targets(const std::vector<Target>& targets, const Plan& plan,
+                                                 std::size_t concurrency,
+                                                 std::vector<NamespaceResult> failed_before = {});
+
+/// run_plan_in_targets() in the namespaces of one cluster, sharing one client.
 std::vector<NamespaceResult> run_plan_in_namespaces(kube::Client& client, const Plan& plan,
                                                     const std::vector<std::string>& namespaces, std::size_t concurrency,
                                                     const RunSettings& settings);
+
+/// The name of a target in output and progress: "NS", or "CLUSTER/NS".
+std::string target_label(const std::string& cluster, const std::string& namespace_);
 
 /// Splits "a,b,c" into names, dropping blanks and duplicates, keeping order.
 std::vector<std::string> split_namespace_list(const std::string& text);

@@ -19,9 +19,10 @@ struct Plan {
   std::vector<std::shared_ptr<const Step>> steps;
   std::string rotation_id;  ///< the rotation the run works on, for the lock holder; may be empty
   std::string job;          ///< how metrics name the run: "rotate" (a job file's name), "revoke-and-rotate"
-  /// The command that resumes the plan in a namespace, for the message of a run
-  /// that stopped half-way (it always names the namespace).
-  std::function<std::string(const std::string& ns)> resume_command;
+  /// The command that resumes the plan in a namespace (of a cluster: the
+  /// kubeconfig context of a multi-cluster run, else empty), for the message of a
+  /// run that stopped half-way (it always names the namespace and the context).
+  std::function<std::string(const std::string& cluster, const std::string& ns)> resume_command;
 };
 
 /// How a plan runs: the global flags that apply to every step.

@@ -4,8 +4,8 @@
 
 namespace rotator::frame {
 
-Reporter::Reporter(std::string ns, Output output, NameInLogs name_in_logs)
-    : namespace_(std::move(ns)), output_(output), name_in_logs_(name_in_logs) {}
+Reporter::Reporter(std::string ns, Output output, NameInLogs name_in_logs, std::string cluster)
+    : namespace_(std::move(ns)), cluster_(std::move(cluster)), output_(output), name_in_logs_(name_in_logs) {}
 
 void Reporter::emit_result(const std::string& step, const std::string& verb, const std::string& object,
                            const std::string& why) {
@@ -55,7 +55,15 @@ void Reporter::result(const std::string& line) {
 }
 
 void Reporter::log(log::Level level, std::string_view message, const log::Fields& fields) {
-  log::write(level, message, fields, name_in_logs_ == NameInLogs::yes ? namespace_ : std::string_view());
+  if (name_in_logs_ == NameInLogs::no) {
+    log::write(level, message, fields, {});
+  } else if (cluster_.empty()) {
+    log::write(level, message, fields, namespace_);
+  } else {
+    log::Fields with_cluster = fields;
+    with_cluster.emplace_back("cluster", cluster_);
+    log::write(level, message, with_cluster, namespace_);
+  }
 }
 
 std::string Reporter::take_output() {

@@ -22,9 +22,13 @@ class Reporter {
   enum class Output { print, buffer, log };
   enum class NameInLogs { no, yes };
 
-  Reporter(std::string ns, Output output, NameInLogs name_in_logs);
+  /// `cluster`: the kubeconfig context of a multi-cluster run, named in every
+  /// log line and result target; empty otherwise.
+  Reporter(std::string ns, Output output, NameInLogs name_in_logs, std::string cluster = {});
 
   const std::string& namespace_name() const { return namespace_; }
+  /// The kubeconfig context of a multi-cluster run; empty otherwise.
+  const std::string& cluster() const { return cluster_; }
 
   /// A change that was made.
   void applied(const std::string& step, const Change& change);
@@ -50,6 +54,7 @@ class Reporter {
   void emit_result(const std::string& step, const std::string& verb, const std::string& object, const std::string& why);
 
   std::string namespace_;
+  std::string cluster_;
   Output output_;
   NameInLogs name_in_logs_;
   int changes_ = 0;

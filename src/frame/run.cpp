@@ -50,7 +50,7 @@ class NamespaceRun {
         plan_(plan),
         settings_(settings),
         reporter_(reporter),
-        snapshot_(ns),
+        snapshot_(ns, reporter.cluster()),
         holder_(this_process(plan.command, settings.user, plan.rotation_id)) {}
 
   Snapshot run() {
@@ -83,7 +83,7 @@ class NamespaceRun {
       if (!left.empty()) note += "; " + left;
     }
     if (note.empty() && !wrote_) return note;
-    if (plan_.resume_command) note += "; resume with: " + plan_.resume_command(ns());
+    if (plan_.resume_command) note += "; resume with: " + plan_.resume_command(reporter_.cluster(), ns());
     return note;
   }
 

@@ -19,9 +19,15 @@ namespace rotator::frame {
 /// run plans each step on what the previous ones would have written.
 class Snapshot {
  public:
-  explicit Snapshot(std::string ns) : namespace_(std::move(ns)) {}
+  /// `cluster`: the kubeconfig context of a multi-cluster run; empty otherwise.
+  explicit Snapshot(std::string ns, std::string cluster = {})
+      : namespace_(std::move(ns)), place_(cluster.empty() ? namespace_ : cluster + "/" + namespace_) {}
 
   const std::string& namespace_name() const { return namespace_; }
+  /// Where the run acts, unique across the clusters of one run: "NS", or
+  /// "CLUSTER/NS". Names what a process keeps per place (the key source's slots),
+  /// so two clusters' equally named namespaces never share a key.
+  const std::string& place() const { return place_; }
 
   /// The object as seen. Asking for one that was not read is a programming error
   /// (std::logic_error): a step reads only what its reads() declares.
@@ -68,6 +74,7 @@ class Snapshot {
   const Value& entry(const ObjectRef& ref) const;
 
   std::string namespace_;
+  std::string place_;
   std::map<ObjectRef, Value> entries_;
   std::set<std::string> assumed_;
   std::map<std::string, std::string> remembered_;

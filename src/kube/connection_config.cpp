@@ -224,7 +224,11 @@ ConnectionConfig in_cluster_connection(const std::string& host, const std::strin
   return connection;
 }
 
-ConnectionConfig load_connection(const ConnectionOptions& options) {
+namespace {
+
+/// A kubeconfig as kubectl finds it, merged, with the files it came from; nullopt
+/// when there is none (in a pod).
+std::optional<std::pair<Kubeconfig, std::string>> find_kubeconfig(const ConnectionOptions& options) {
   std::vector<std::filesystem::path> candidates;
   bool explicit_file = false;
   if (options.kubeconfig) {
@@ -258,8 +262,25 @@ ConnectionConfig load_connection(const ConnectionOptions& options) {
     files.push_back(parse_kubeconfig(*content, path.parent_path(), path.string()));
     sources += (sources.empty() ? "" : ":") + path.string();
   }
-  if (!files.empty()) {
-    return connection_from_kubeconfig(merge_kubeconfigs(files), options, "kubeconfig " + sources);
+  if (files.empty()) return std::nullopt;
+  return std::pair{merge_kubeconfigs(files), "kubeconfig " + sources};
+}
+
+}  // namespace
+
+std::vector<std::string> kubeconfig_context_names(const ConnectionOptions& options) {
+  const auto found = find_kubeconfig(options);
+  if (!found) {
+    throw ConfigError("no kubeconfig found, so no contexts to choose from: pass --kubeconfig or set KUBECONFIG");
+  }
+  std::vector<std::string> names;
+  for (const auto& [name, context] : found->first.contexts) names.push_back(name);
+  return names;
+}
+
+ConnectionConfig load_connection(const ConnectionOptions& options) {
+  if (const auto found = find_kubeconfig(options)) {
+    return connection_from_kubeconfig(found->first, options, found->second);
   }
 
   const char* host = std::getenv("KUBERNETES_SERVICE_HOST");

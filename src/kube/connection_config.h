@@ -4,6 +4,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "kube/credentials.h"
 #include "kube/kubeconfig.h"
@@ -62,5 +63,10 @@ ConnectionConfig in_cluster_connection(const std::string& host, const std::strin
 /// ~/.kube/config, else in-cluster. ROTATOR_SERVICEACCOUNT_DIR moves the service
 /// account directory (tests emulate a pod with it).
 ConnectionConfig load_connection(const ConnectionOptions& options);
+
+/// The context names of the kubeconfig load_connection() would read, sorted (as
+/// `kubectl config get-contexts` lists them). Throws ConfigError when there is
+/// no kubeconfig.
+std::vector<std::string> kubeconfig_context_names(const ConnectionOptions& options);
 
 }  // namespace rotator::kube

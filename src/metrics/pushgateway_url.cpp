@@ -84,7 +84,9 @@ std::optional<std::string> pushgateway_url(const std::optional<std::string>& fla
 
 std::string grouping_path(const PushTarget& target) {
   if (target.job.empty()) throw std::invalid_argument("a Pushgateway job name must not be empty");
-  return "/metrics" + grouping_pair("job", target.job) + grouping_pair("namespace", target.namespace_);
+  std::string path = "/metrics" + grouping_pair("job", target.job) + grouping_pair("namespace", target.namespace_);
+  if (!target.cluster.empty()) path += grouping_pair("cluster", target.cluster);
+  return path;
 }
 
 std::string redacted_url(std::string_view text) {

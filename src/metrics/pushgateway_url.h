@@ -19,6 +19,10 @@ struct PushTarget {
   std::string base_url;    ///< http(s)://host[:port][/prefix], as parse_pushgateway_url returns it
   std::string job;         ///< grouping label `job`, e.g. "rotate" or "management-renew"
   std::string namespace_;  ///< grouping label `namespace`
+  /// grouping label `cluster` (the kubeconfig context) in a multi-cluster run,
+  /// so equally named namespaces of two clusters keep their own series; empty:
+  /// no such label.
+  std::string cluster = {};
 };
 
 /// Checks a Pushgateway URL: http or https, a host, no query or fragment (a path

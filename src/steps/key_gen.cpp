@@ -77,7 +77,7 @@ frame::Decision KeyGenStep::decide(const frame::Snapshot& seen, const frame::Dec
   auto assessment = assess_key_gen(observed, options_, context.now);
   if (assessment.action == Action::nothing) return frame::Decision::done(assessment.reason);
 
-  const std::string slot = seen.namespace_name() + "/key-gen/";
+  const std::string slot = seen.place() + "/key-gen/";
   kube::Secret secret;
   if (observed) {
     secret = *observed;  // keeps resourceVersion: the write is preconditioned

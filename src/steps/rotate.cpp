@@ -212,7 +212,7 @@ frame::Decision RotateStep::next_phase(const frame::Snapshot& seen, const frame:
     if (choice.kind == RotationKind::incident) {
       for (const auto& retired : ring.retired) dropped += (dropped.empty() ? "" : ", ") + retired.kid;
     }
-    const std::string slot = ns + "/rotation:" + choice.id + "/fresh";
+    const std::string slot = seen.place() + "/rotation:" + choice.id + "/fresh";
     const formats::SigningKey& model = ring.current;
     formats::SigningKey fresh;
     if (!promote) fresh = keys_->key_like(slot, model);
@@ -250,7 +250,7 @@ frame::Decision RotateStep::next_phase(const frame::Snapshot& seen, const frame:
   if (ring.in_progress || !ring.next) {
     std::string outcome;
     if (!ring.next) {
-      ring.next = keys_->key_like(ns + "/rotation:" + choice.id + "/next", ring.current);
+      ring.next = keys_->key_like(seen.place() + "/rotation:" + choice.id + "/next", ring.current);
       formats::set_form(*ring.next, formats::form_for_new_keys(options_.key_form, &ring.current));
       outcome = "staged kid=" + ring.next->kid;
     }

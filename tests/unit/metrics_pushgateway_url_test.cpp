@@ -93,6 +93,11 @@ TEST_CASE("metrics pushgateway grouping path: plain values as is, others base64u
   CHECK(grouping_path({"http://p", "a/b", "a b"}) == "/metrics/job@base64/YS9i/namespace@base64/YSBi");
   CHECK(grouping_path({"http://p", "rotate", ""}) == "/metrics/job/rotate/namespace@base64/=");
   CHECK_THROWS_AS(grouping_path({"http://p", "", "ns"}), std::invalid_argument);
+  // A multi-cluster run groups by cluster too; a context name may hold '/' or '@'.
+  CHECK(grouping_path({"http://p", "rotate", "influxdb", "prod-eu"}) ==
+        "/metrics/job/rotate/namespace/influxdb/cluster/prod-eu");
+  CHECK(grouping_path({"http://p", "rotate", "influxdb", "admin@prod/eu"}) ==
+        "/metrics/job/rotate/namespace/influxdb/cluster@base64/YWRtaW5AcHJvZC9ldQ");
 }
 
 TEST_CASE("metrics pushgateway URL: credentials are removed for logs", "[metrics]") {
