@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
@@ -22,6 +23,7 @@
 #include "metrics/status_metrics.h"
 #include "util/errors.h"
 #include "util/json_fields.h"
+#include "util/log.h"
 #include "util/terminal_text.h"
 
 namespace rotator::commands {
@@ -38,6 +40,10 @@ struct NamespaceStatus {
   health::Report report;
   std::optional<std::vector<kube::Json>> events;  ///< with --events
   std::string events_error;                       ///< why they could not be read
+  std::string cluster;                            ///< the kubeconfig context with --contexts; empty otherwise
+  /// With --contexts: why this cluster (or namespace) could not be read at all;
+  /// the report is then empty and the verdict "unknown".
+  std::optional<std::pair<std::string, ExitCode>> failure;
 };
 
 /// An Event's fields, read safely (Events are outside data).
@@ -68,6 +74,13 @@ Json part_state(const std::string& state, const std::string& message) {
 
 Json report_json(const NamespaceStatus& status, util::TimePoint now) {
   const health::Report& r = status.report;
+  if (status.failure) {
+    return {{"cluster", status.cluster},
+            {"namespace", r.namespace_},
+            {"verdict", "unknown"},
+            {"reasons", Json::array({status.failure->first})},
+            {"exitCode", static_cast<int>(status.failure->second)}};
+  }
   Json keys = part_state(r.keys.state, r.keys.message);
   if (!r.keys.kid.empty()) {
     keys["kid"] = r.keys.kid;
@@ -124,14 +137,16 @@ Json report_json(const NamespaceStatus& status, util::TimePoint now) {
     part["nextExpiry"] = time_or_null(t.next_expiry);
     return part;
   };
-  Json out = {{"namespace", r.namespace_},
-              {"verdict", health::verdict_name(r.verdict)},
-              {"reasons", r.reasons},
-              {"keys", keys},
-              {"adminToken", admin},
-              {"restart", restart},
-              {"lock", lock},
-              {"tokens", {{"management", tokens(r.management_tokens)}, {"database", tokens(r.database_tokens)}}}};
+  Json out = Json::object();
+  if (!status.cluster.empty()) out["cluster"] = status.cluster;
+  out.update(Json{{"namespace", r.namespace_},
+                  {"verdict", health::verdict_name(r.verdict)},
+                  {"reasons", r.reasons},
+                  {"keys", keys},
+                  {"adminToken", admin},
+                  {"restart", restart},
+                  {"lock", lock},
+                  {"tokens", {{"management", tokens(r.management_tokens)}, {"database", tokens(r.database_tokens)}}}});
   if (status.events) {
     Json events = Json::array();
     for (const auto& e : *status.events) {
@@ -148,9 +163,10 @@ Json report_json(const NamespaceStatus& status, util::TimePoint now) {
   return out;
 }
 
-metrics::StatusSnapshot metrics_of(const health::Report& r) {
+metrics::StatusSnapshot metrics_of(const health::Report& r, const std::string& cluster) {
   metrics::StatusSnapshot s;
   s.namespace_ = r.namespace_;
+  s.cluster = cluster;
   if (r.keys.state == "ok") {
     s.key_kid = r.keys.kid;
     s.key_algorithm = r.keys.algorithm;
@@ -274,14 +290,21 @@ void print_report(const NamespaceStatus& status, util::TimePoint now) {
   std::fflush(stdout);
 }
 
-/// Several namespaces, one row each.
+/// Several namespaces, one row each; with --contexts, a CLUSTER column first.
 void print_rows(const std::vector<NamespaceStatus>& statuses, bool headers, util::TimePoint now) {
+  const bool clusters =
+      std::any_of(statuses.begin(), statuses.end(), [](const auto& status) { return !status.cluster.empty(); });
   std::vector<std::vector<std::string>> rows;
   if (headers)
     rows.push_back(
         {"NAMESPACE", "VERDICT", "KID", "KEY AGE", "STAGED", "TOKEN EXPIRES", "LAST ROTATION", "LOCK", "REASON"});
   for (const auto& status : statuses) {
     const health::Report& r = status.report;
+    if (status.failure) {
+      rows.push_back(
+          {r.namespace_, "unknown", "-", "-", "-", "-", "-", "-", util::escape_for_terminal(status.failure->first)});
+      continue;
+    }
     std::string kid = r.keys.kid.size() > 12 ? r.keys.kid.substr(0, 12) : r.keys.kid;
     rows.push_back(
         {r.namespace_, health::verdict_name(r.verdict), or_dash(kid), age_text(r.keys.created_at, now),
@@ -293,7 +316,14 @@ void print_rows(const std::vector<NamespaceStatus>& statuses, bool headers, util
          r.lock.lock.held ? (r.lock.lock.expired ? "expired" : "held") : "-",
          r.reasons.empty() ? "" : util::escape_for_terminal(r.reasons.front())});
   }
-  std::vector<std::size_t> widths(9, 0);
+  if (clusters) {
+    if (headers) rows.front().insert(rows.front().begin(), "CLUSTER");
+    for (std::size_t i = 0; i < statuses.size(); ++i) {
+      auto& row = rows[i + (headers ? 1 : 0)];
+      row.insert(row.begin(), util::escape_for_terminal(statuses[i].cluster));
+    }
+  }
+  std::vector<std::size_t> widths(rows.empty() ? 0 : rows.front().size(), 0);
   for (const auto& row : rows) {
     for (std::size_t c = 0; c < row.size(); ++c) widths[c] = std::max(widths[c], util::display_width(row[c]));
   }
@@ -329,7 +359,8 @@ health::Options options_from(const cli::po::variables_map& vm) {
 
 NamespaceStatus status_of(kube::Client& client, const std::string& ns, const health::Options& options, bool events) {
   const auto now = util::Clock::now();
-  NamespaceStatus status{health::judge(health::observe(client, ns, options, now), options, now), std::nullopt, {}};
+  NamespaceStatus status;
+  status.report = health::judge(health::observe(client, ns, options, now), options, now);
   if (events && !status.report.reasons.empty() && status.report.reasons.front().starts_with("namespace "))
     return status;
   if (events) {
@@ -348,10 +379,8 @@ NamespaceStatus status_of(kube::Client& client, const std::string& ns, const hea
   return status;
 }
 
-ExitCode exit_code_of(const std::vector<NamespaceStatus>& statuses) {
-  health::Verdict worst = health::Verdict::healthy;
-  for (const auto& status : statuses) worst = std::max(worst, status.report.verdict);
-  switch (worst) {
+ExitCode exit_code_of(health::Verdict verdict) {
+  switch (verdict) {
     case health::Verdict::healthy: return ExitCode::success;
     case health::Verdict::degraded: return ExitCode::degraded;
     case health::Verdict::broken: return ExitCode::broken;
@@ -359,44 +388,149 @@ ExitCode exit_code_of(const std::vector<NamespaceStatus>& statuses) {
   return ExitCode::broken;
 }
 
+/// The worst verdict's code; with --contexts, a cluster that could not be read
+/// counts with its own code, in the fleet order (frame::exit_code_severity).
+ExitCode exit_code_of(const std::vector<NamespaceStatus>& statuses) {
+  ExitCode worst = ExitCode::success;
+  for (const auto& status : statuses) {
+    const ExitCode code = status.failure ? status.failure->second : exit_code_of(status.report.verdict);
+    if (frame::exit_code_severity(code) > frame::exit_code_severity(worst)) worst = code;
+  }
+  return worst;
+}
+
+/// The namespaces of one cluster, judged `concurrency` at a time. Throws when a
+/// namespace could not be read at all (the credentials refused, the API server
+/// unreachable): there is nothing to judge.
+std::vector<NamespaceStatus> statuses_in(kube::Client& client, const std::vector<std::string>& namespaces,
+                                         std::size_t concurrency, const health::Options& options, bool events,
+                                         bool name_namespace) {
+  std::vector<NamespaceStatus> statuses(namespaces.size());
+  const auto results = frame::run_fleet(namespaces, concurrency, [&](const std::string& ns, std::string&) {
+    const auto index =
+        static_cast<std::size_t>(std::find(namespaces.begin(), namespaces.end(), ns) - namespaces.begin());
+    statuses[index] = status_of(client, ns, options, events);
+    return false;
+  });
+  for (const auto& result : results) {
+    if (result.outcome == frame::NamespaceOutcome::failed) {
+      throw Error((name_namespace ? result.namespace_ + ": " : std::string()) + result.message, result.exit_code);
+    }
+  }
+  return statuses;
+}
+
+/// With --contexts: every context's namespaces, each row naming its cluster; a
+/// cluster that cannot be read is one "unknown" row with why, and the others go on.
+std::vector<NamespaceStatus> statuses_in_clusters(const cli::Invocation& invocation,
+                                                  const std::optional<NamespaceSelection>& selection,
+                                                  const std::vector<std::string>& contexts,
+                                                  const health::Options& options, bool events) {
+  // Every connection is built from the kubeconfig before the first request.
+  std::vector<std::unique_ptr<kube::Client>> clients;
+  std::vector<std::pair<std::string, ExitCode>> config_errors(contexts.size());
+  for (std::size_t i = 0; i < contexts.size(); ++i) {
+    cli::GlobalOptions globals = invocation.globals;
+    globals.connection.context = contexts[i];
+    try {
+      clients.push_back(connect(globals));
+    } catch (const Error& e) {
+      clients.push_back(nullptr);
+      config_errors[i] = {e.what(), e.exit_code()};
+    }
+  }
+  std::vector<NamespaceStatus> all;
+  const auto failed_row = [&](const std::string& context, const std::string& where,
+                              const std::pair<std::string, ExitCode>& why) {
+    NamespaceStatus failed;
+    failed.cluster = context;
+    failed.report.namespace_ = where;
+    failed.failure = why;
+    log::write(log::Level::error, why.first, {{"cluster", context}, {"exit", static_cast<int>(why.second)}}, where);
+    all.push_back(std::move(failed));
+  };
+  for (std::size_t i = 0; i < contexts.size(); ++i) {
+    const std::string default_where = selection ? "*" : invocation.globals.connection.namespace_.value_or("*");
+    if (!clients[i]) {
+      failed_row(contexts[i], default_where, config_errors[i]);
+      continue;
+    }
+    kube::Client& client = *clients[i];
+    const std::string where = selection ? "*" : client.config().namespace_;
+    try {
+      const auto namespaces = selection ? resolve_namespaces(client, *selection) : std::vector<std::string>{where};
+      auto statuses = statuses_in(client, namespaces, selection ? selection->concurrency : 1, options, events, true);
+      for (auto& status : statuses) {
+        status.cluster = contexts[i];
+        all.push_back(std::move(status));
+      }
+    } catch (const Error& e) {
+      failed_row(contexts[i], where, {e.what(), e.exit_code()});
+    }
+  }
+  for (const auto& client : clients) {
+    if (client) report_stats(invocation.globals, *client);
+  }
+  return all;
+}
+
 ExitCode run_status(const cli::Invocation& invocation) {
   const auto format = cli::output_format_from(invocation.options, status_formats);
   const auto options = options_from(invocation.options);
   const auto selection = namespace_selection_from(invocation.options, invocation.globals);
+  const auto contexts = contexts_from(invocation.options, invocation.globals);
   const auto pushgateway = metrics::pushgateway_url(invocation.globals.pushgateway);
   const bool events = invocation.options["events"].as<bool>();
   const bool headers = !invocation.options["no-headers"].as<bool>();
+  const auto now_of = [] { return util::Clock::now(); };
+
+  const auto push = [&](const std::vector<NamespaceStatus>& statuses) {
+    if (!pushgateway) return;
+    for (const auto& status : statuses) {
+      if (status.failure) continue;
+      metrics::push_status({*pushgateway, "status", status.report.namespace_, status.cluster},
+                           metrics_of(status.report, status.cluster));
+    }
+  };
+  const auto print_metrics = [&](const std::vector<NamespaceStatus>& statuses) {
+    std::vector<metrics::StatusSnapshot> snapshots;
+    for (const auto& status : statuses) {
+      if (!status.failure) snapshots.push_back(metrics_of(status.report, status.cluster));
+    }
+    std::cout << metrics::render_status(snapshots) << std::flush;
+  };
+  const auto print_document = [&](const Json& document) {
+    std::cout << (format == cli::OutputFormat::json ? document.dump(2) + "\n" : cli::to_yaml(document)) << std::flush;
+  };
+
+  if (!contexts.empty()) {
+    const auto statuses = statuses_in_clusters(invocation, selection, contexts, options, events);
+    push(statuses);
+    const auto now = now_of();
+    if (format == cli::OutputFormat::prometheus) {
+      print_metrics(statuses);
+    } else if (format == cli::OutputFormat::json || format == cli::OutputFormat::yaml) {
+      Json items = Json::array();
+      for (const auto& status : statuses) items.push_back(report_json(status, now));
+      print_document(
+          {{"apiVersion", "rotator.io/v1"}, {"kind", "StatusList"}, {"contexts", contexts}, {"items", items}});
+    } else {
+      print_rows(statuses, headers, now);
+    }
+    return exit_code_of(statuses);
+  }
+
   auto client = connect(invocation.globals);
   const auto& config = client->config();
-
-  std::vector<std::string> namespaces =
+  const std::vector<std::string> namespaces =
       selection ? resolve_namespaces(*client, *selection) : std::vector<std::string>{config.namespace_};
-  std::vector<NamespaceStatus> statuses(namespaces.size());
-  const auto results =
-      frame::run_fleet(namespaces, selection ? selection->concurrency : 1, [&](const std::string& ns, std::string&) {
-        const auto index =
-            static_cast<std::size_t>(std::find(namespaces.begin(), namespaces.end(), ns) - namespaces.begin());
-        statuses[index] = status_of(*client, ns, options, events);
-        return false;
-      });
-  // A namespace that could not be read at all (the credentials refused, the API
-  // server unreachable) fails the command: there is nothing to judge.
-  for (const auto& result : results) {
-    if (result.outcome == frame::NamespaceOutcome::failed) {
-      throw Error((selection ? result.namespace_ + ": " : std::string()) + result.message, result.exit_code);
-    }
-  }
-  if (pushgateway) {
-    for (const auto& status : statuses) {
-      metrics::push_status({*pushgateway, "status", status.report.namespace_}, metrics_of(status.report));
-    }
-  }
+  const auto statuses =
+      statuses_in(*client, namespaces, selection ? selection->concurrency : 1, options, events, selection.has_value());
+  push(statuses);
 
-  const auto now = util::Clock::now();
+  const auto now = now_of();
   if (format == cli::OutputFormat::prometheus) {
-    std::vector<metrics::StatusSnapshot> snapshots;
-    for (const auto& status : statuses) snapshots.push_back(metrics_of(status.report));
-    std::cout << metrics::render_status(snapshots) << std::flush;
+    print_metrics(statuses);
   } else if (format == cli::OutputFormat::json || format == cli::OutputFormat::yaml) {
     const Json cluster = {{"server", config.server},
                           {"version", kube::server_version(*client).git_version},
@@ -416,7 +550,7 @@ ExitCode run_status(const cli::Invocation& invocation) {
       const Json single = report_json(statuses.front(), now);
       for (auto it = single.begin(); it != single.end(); ++it) document[it.key()] = *it;
     }
-    std::cout << (format == cli::OutputFormat::json ? document.dump(2) + "\n" : cli::to_yaml(document)) << std::flush;
+    print_document(document);
   } else if (selection) {
     print_rows(statuses, headers, now);
   } else {
@@ -435,7 +569,9 @@ ExitCode run_status(const cli::Invocation& invocation) {
 cli::CommandSpec status_command() {
   return {
       .name = "status",
-      .synopsis = "status [-o table|json|yaml|prometheus] [--namespaces NS,... | -A] [--max-key-age 35d] [--events]",
+      .synopsis =
+          "status [-o table|json|yaml|prometheus] [--namespaces NS,... | -A] [--contexts CTX,... | "
+          "--all-contexts] [--max-key-age 35d] [--events]",
       .summary = "a health verdict per namespace: keys, admin token, restart, lock, tokens (reads only)",
       .details =
           "Judges each namespace healthy, degraded or broken, and says why (the first reason\n"
@@ -449,6 +585,9 @@ cli::CommandSpec status_command() {
           "start), for rollout and delete-pods alike.\n\n"
           "Exit code: 0 healthy, 6 degraded, 7 broken (several namespaces: the worst),\n"
           "4 when the credentials are refused, 1 when the API server cannot be reached.\n"
+          "--contexts/--all-contexts read several clusters of the kubeconfig: rows get a\n"
+          "CLUSTER column, a cluster that cannot be read is an \"unknown\" row with why,\n"
+          "and the exit code is the most severe across them.\n"
           "-o prometheus prints the Prometheus text format (docs/monitoring.md); with\n"
           "--pushgateway (or $ROTATOR_PUSHGATEWAY) each namespace's status is also pushed.",
       .examples =
@@ -456,6 +595,7 @@ cli::CommandSpec status_command() {
           "  rotator status -A --namespace-selector app=influxdb\n"
           "  rotator status -n influxdb -o json | jq .adminToken\n"
           "  rotator status --namespaces team-a,team-b -o prometheus\n"
+          "  rotator status --all-contexts -n influxdb\n"
           "  kubectl rotator status --context prod -n influxdb --events",
       .add_options =
           [](po::options_description& options) {
@@ -476,6 +616,7 @@ cli::CommandSpec status_command() {
                 "selector", po::value<std::string>()->default_value("app=token-management")->value_name("LABELS"),
                 "the token-management pods");
             add_namespace_selection_options(options);
+            add_cluster_selection_options(options);
           },
       .max_positionals = 0,
       .run = run_status,

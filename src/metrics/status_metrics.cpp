@@ -94,7 +94,10 @@ void add_tokens(std::vector<MetricFamily>& f, const Labels& base, const char* ki
 
 void add_snapshot(std::vector<MetricFamily>& f, const StatusSnapshot& s, NamespaceLabel namespace_label) {
   Labels base;
-  if (namespace_label == NamespaceLabel::include) base.emplace_back("namespace", s.namespace_);
+  if (namespace_label == NamespaceLabel::include) {
+    base.emplace_back("namespace", s.namespace_);
+    if (!s.cluster.empty()) base.emplace_back("cluster", s.cluster);
+  }
   const auto with = [&base](std::initializer_list<std::pair<std::string, std::string>> extra) {
     Labels labels = base;
     labels.insert(labels.end(), extra.begin(), extra.end());

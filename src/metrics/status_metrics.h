@@ -45,6 +45,9 @@ struct LockState {
 /// left out rather than reported as a made-up value; the verdict says why.
 struct StatusSnapshot {
   std::string namespace_;
+  /// The kubeconfig context of a multi-cluster status: a `cluster` label on
+  /// every series (next to `namespace`); empty: no such label.
+  std::string cluster;
 
   // Signing keys (Secret rsa-keys).
   std::optional<std::string> key_kid;        ///< current key's kid

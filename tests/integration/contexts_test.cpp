@@ -97,6 +97,18 @@ std::pair<std::string, std::string> row_of(const std::string& out, const std::st
   return {};
 }
 
+/// The VERDICT of CLUSTER/NAMESPACE in a multi-cluster status table, or empty.
+std::string verdict_of(const std::string& out, const std::string& cluster, const std::string& ns) {
+  std::istringstream in(out);
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream fields(line);
+    std::string c, n, verdict;
+    fields >> c >> n >> verdict;
+    if (c == cluster && n == ns) return verdict;
+  }
+  return {};
+}
+
 std::string secret_kid(const std::vector<std::string>& kubectl_prefix, const std::string& ns) {
   std::vector<std::string> argv = kubectl_prefix;
   for (const std::string arg : {"-n", ns.c_str(), "get", "secret", "rsa-keys", "-o", "jsonpath={.data.kid}"})
@@ -186,4 +198,37 @@ TEST_CASE("contexts: one run bootstraps two clusters, an unreachable one fails i
   CHECK(listed.exit_code == 1);
   CHECK(row_of(listed.out, "gone", "*") == std::pair<std::string, std::string>{"failed", "1"});
   CHECK(row_of(listed.out, "west", ns.name()).first == "unchanged");
+
+  // status reads every cluster too: a row per cluster and namespace; the
+  // unreachable one is judged as status judges a cluster it cannot read (broken,
+  // saying why), and a cluster whose namespaces cannot be listed is one
+  // "unknown" row; in the table, JSON and Prometheus text.
+  const auto table = run_rotator({"status", "--all-contexts"}, env);
+  INFO(table.out << table.err);
+  CHECK(table.out.rfind("CLUSTER", 0) == 0);
+  CHECK(verdict_of(table.out, "east", ns.name()) == "healthy");
+  CHECK(verdict_of(table.out, "west", ns.name()) == "healthy");
+  CHECK(verdict_of(table.out, "gone", ns.name()) == "broken");
+  CHECK(table.out.find("cannot reach the API server") != std::string::npos);
+  CHECK(table.exit_code == 7);
+  const auto json = run_rotator(
+      {"status", "--contexts", "west,gone", "-A", "--namespace-selector", "rotator-test=" + ns.name(), "-o", "json"},
+      env);
+  INFO(json.out << json.err);
+  CHECK(json.exit_code == 1);
+  const auto document = nlohmann::json::parse(json.out, nullptr, false);
+  REQUIRE(document.is_object());
+  CHECK(document["kind"] == "StatusList");
+  REQUIRE(document["items"].size() == 2);
+  CHECK(document["items"][0]["cluster"] == "west");
+  CHECK(document["items"][0]["namespace"] == ns.name());
+  CHECK(document["items"][0]["verdict"] == "healthy");
+  CHECK(document["items"][1]["cluster"] == "gone");
+  CHECK(document["items"][1]["namespace"] == "*");
+  CHECK(document["items"][1]["verdict"] == "unknown");
+  CHECK(document["items"][1]["exitCode"] == 1);
+  const auto metrics = run_rotator({"status", "--contexts", "east,west", "-o", "prometheus"}, env);
+  CHECK(metrics.exit_code == 0);
+  CHECK(metrics.out.find("cluster=\"west\"") != std::string::npos);
+  CHECK(metrics.out.find("cluster=\"east\"") != std::string::npos);
 }
