@@ -1,5 +1,8 @@
 #include "formats/toml_text.h"
 
+#include "util/errors.h"
+#include "util/terminal_text.h"
+
 #include <algorithm>
 #include <cstdio>
 #include <stdexcept>
@@ -132,7 +135,9 @@ bool is_blank_or_comment(std::string_view line) {
 
 std::string basic_string(std::string_view value) {
   std::string out = "\"";
-  for (unsigned char c : value) {
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const auto c = static_cast<unsigned char>(value[i]);
+    char buffer[16];
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -141,11 +146,23 @@ std::string basic_string(std::string_view value) {
       case '\r': out += "\\r"; break;
       default:
         if (c < 0x20 || c == 0x7f) {
-          char buffer[8];
           std::snprintf(buffer, sizeof buffer, "\\u%04x", c);
           out += buffer;
-        } else {
+        } else if (c < 0x80) {
           out += static_cast<char>(c);
+        } else {
+          // Non-ASCII as \uXXXX or \UXXXXXXXX: what rotator writes stays plain
+          // ASCII, which is all it reads back (influxctl_config.cpp).
+          const std::size_t length = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+          if (i + length > value.size() || !util::is_valid_utf8(value.substr(i, length))) {
+            throw UsageError("a value for the influxctl config is not valid UTF-8");
+          }
+          char32_t code = c & (length == 2 ? 0x1f : length == 3 ? 0x0f : 0x07);
+          for (std::size_t k = 1; k < length; ++k)
+            code = (code << 6) | (static_cast<unsigned char>(value[i + k]) & 0x3f);
+          std::snprintf(buffer, sizeof buffer, code > 0xffff ? "\\U%08x" : "\\u%04x", static_cast<unsigned>(code));
+          out += buffer;
+          i += length - 1;
         }
     }
   }

@@ -3,9 +3,9 @@
 // schemaVersion 2) into one that parses again with the same records: rotator
 // rewrites it on every create and revoke. Its descriptions, whatever they hold,
 // must display as printable UTF-8.
-#include "formats/display_text.h"
 #include "formats/registry.h"
 #include "fuzz_support.h"
+#include "util/terminal_text.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace rotator;
@@ -20,7 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     for (const auto& record : registry->records) {
       formats::state_at(record, util::TimePoint{});
-      if (!formats::is_valid_utf8(formats::display_text(record.description))) __builtin_trap();
+      if (!util::is_valid_utf8(util::escape_for_terminal(record.description))) __builtin_trap();
       formats::find_by_hash(*registry, record.sha512);  // one match each: never throws after a parse
     }
   }
