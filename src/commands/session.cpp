@@ -71,6 +71,23 @@ void add_cluster_selection_options(cli::po::options_description& options) {
       "all-contexts", cli::po::bool_switch(), "act in every context of the kubeconfig (as --contexts)");
 }
 
+std::vector<ClusterConnection> connect_each(const cli::GlobalOptions& globals,
+                                            const std::vector<std::string>& contexts) {
+  std::vector<ClusterConnection> connections;
+  for (const auto& context : contexts) {
+    cli::GlobalOptions in_context = globals;
+    in_context.connection.context = context;
+    ClusterConnection connection{context, nullptr, std::nullopt};
+    try {
+      connection.client = connect(in_context);
+    } catch (const Error& e) {
+      connection.error = std::pair{std::string(e.what()), e.exit_code()};
+    }
+    connections.push_back(std::move(connection));
+  }
+  return connections;
+}
+
 std::vector<std::string> contexts_from(const cli::po::variables_map& vm, const cli::GlobalOptions& globals) {
   const bool listed = vm.count("contexts") > 0;
   const bool all = vm.count("all-contexts") && vm["all-contexts"].as<bool>();
@@ -175,60 +192,53 @@ frame::RunSettings run_settings(const cli::GlobalOptions& globals, const kube::C
 
 namespace {
 
-/// One cluster of a multi-cluster run: its client and who runs it there.
-struct ClusterSession {
-  std::string context;
-  std::unique_ptr<kube::Client> client;
-  frame::RunSettings settings;
-};
-
 /// A failure that kept a whole cluster (or its namespace listing) from running:
 /// one summary row, so the cluster is never silently missing from the results.
-frame::NamespaceResult cluster_failure(const std::string& context, const std::string& ns, const Error& error) {
+frame::NamespaceResult cluster_failure(const std::string& context, const std::string& ns,
+                                       const std::pair<std::string, ExitCode>& error) {
   frame::NamespaceResult result;
   result.cluster = context;
   result.namespace_ = ns;
   result.outcome = frame::NamespaceOutcome::failed;
-  result.exit_code = error.exit_code();
-  result.message = error.what();
+  result.exit_code = error.second;
+  result.message = error.first;
   return result;
 }
 
-/// Runs the plan in the namespaces of each context. Every context's connection is
-/// built (from the kubeconfig alone) before the first request; a context that
-/// cannot be reached, or whose namespaces cannot be listed, gets a failed row and
-/// the others go on.
+/// Runs the plan in the namespaces of each context. A context that cannot be
+/// reached, or whose namespaces cannot be listed, gets a failed row and the
+/// others go on.
 std::vector<frame::NamespaceResult> run_in_clusters(const cli::Invocation& invocation, const frame::Plan& plan,
                                                     const std::optional<NamespaceSelection>& selection,
                                                     const std::vector<std::string>& contexts) {
-  std::vector<ClusterSession> sessions;
+  const auto connections = connect_each(invocation.globals, contexts);
+  std::vector<frame::RunSettings> settings;  // one per connection, never reallocated: targets point into it
+  settings.reserve(connections.size());
   std::vector<frame::NamespaceResult> failed_before;
-  for (const auto& context : contexts) {
-    cli::GlobalOptions globals = invocation.globals;
-    globals.connection.context = context;
-    try {
-      auto client = connect(globals);
-      auto settings = run_settings(globals, *client);
-      sessions.push_back({context, std::move(client), std::move(settings)});
-    } catch (const Error& e) {
-      failed_before.push_back(cluster_failure(context, globals.connection.namespace_.value_or("*"), e));
-    }
-  }
   std::vector<frame::Target> targets;
-  for (auto& session : sessions) {
-    std::vector<std::string> namespaces;
-    try {
-      namespaces = selection ? resolve_namespaces(*session.client, *selection)
-                             : std::vector<std::string>{session.client->config().namespace_};
-    } catch (const Error& e) {
-      failed_before.push_back(cluster_failure(session.context, "*", e));
+  for (const auto& connection : connections) {
+    if (!connection.client) {
+      settings.emplace_back();
+      failed_before.push_back(cluster_failure(
+          connection.context, invocation.globals.connection.namespace_.value_or("*"), *connection.error));
       continue;
     }
-    for (auto& ns : namespaces) targets.push_back({session.client.get(), session.context, ns, &session.settings});
+    settings.push_back(run_settings(invocation.globals, *connection.client));
+    std::vector<std::string> namespaces;
+    try {
+      namespaces = selection ? resolve_namespaces(*connection.client, *selection)
+                             : std::vector<std::string>{connection.client->config().namespace_};
+    } catch (const Error& e) {
+      failed_before.push_back(cluster_failure(connection.context, "*", {e.what(), e.exit_code()}));
+      continue;
+    }
+    for (auto& ns : namespaces) targets.push_back({connection.client.get(), connection.context, ns, &settings.back()});
   }
   const std::size_t concurrency = selection ? selection->concurrency : NamespaceSelection{}.concurrency;
   auto results = frame::run_plan_in_targets(targets, plan, concurrency, std::move(failed_before));
-  for (const auto& session : sessions) report_stats(invocation.globals, *session.client);
+  for (const auto& connection : connections) {
+    if (connection.client) report_stats(invocation.globals, *connection.client);
+  }
   return results;
 }
 

@@ -35,7 +35,7 @@ struct NamespaceSelection {
 /// --shard and --shard-count.
 void add_namespace_selection_options(cli::po::options_description& options);
 
-/// Adds --contexts and --all-contexts (the writing commands: status reads one cluster).
+/// Adds --contexts and --all-contexts (the writing commands and status).
 void add_cluster_selection_options(cli::po::options_description& options);
 
 /// The selection the flags ask for, or nullopt for a one-namespace run. Throws
@@ -48,6 +48,19 @@ std::optional<NamespaceSelection> namespace_selection_from(const cli::po::variab
 /// request; empty for a run in the one cluster of --context. Throws UsageError
 /// for a context the kubeconfig lacks, or with --context.
 std::vector<std::string> contexts_from(const cli::po::variables_map& vm, const cli::GlobalOptions& globals);
+
+/// One kubeconfig context of a multi-cluster run: its client, or why none could
+/// be built from the kubeconfig (a certificate file missing, say).
+struct ClusterConnection {
+  std::string context;
+  std::unique_ptr<kube::Client> client;                   ///< null when `error` says why
+  std::optional<std::pair<std::string, ExitCode>> error;  ///< message and exit code
+};
+
+/// Every context's client, built from the kubeconfig alone, before the first
+/// request; a context that fails keeps its place with its error.
+std::vector<ClusterConnection> connect_each(const cli::GlobalOptions& globals,
+                                            const std::vector<std::string>& contexts);
 
 /// The namespaces of a selection: as listed, or the cluster's that match the
 /// selector (one list request; needs a ClusterRole that may list namespaces);

@@ -323,20 +323,7 @@ void print_rows(const std::vector<NamespaceStatus>& statuses, bool headers, util
       row.insert(row.begin(), util::escape_for_terminal(statuses[i].cluster));
     }
   }
-  std::vector<std::size_t> widths(rows.empty() ? 0 : rows.front().size(), 0);
-  for (const auto& row : rows) {
-    for (std::size_t c = 0; c < row.size(); ++c) widths[c] = std::max(widths[c], util::display_width(row[c]));
-  }
-  for (const auto& row : rows) {
-    std::string text;
-    for (std::size_t c = 0; c < row.size(); ++c) {
-      text += row[c];
-      if (c + 1 < row.size()) text += std::string(widths[c] - util::display_width(row[c]) + 2, ' ');
-    }
-    while (!text.empty() && text.back() == ' ') text.pop_back();
-    std::cout << text << "\n";
-  }
-  std::cout.flush();
+  std::cout << util::align_columns(rows) << std::flush;
 }
 
 health::Options options_from(const cli::po::variables_map& vm) {
@@ -426,19 +413,7 @@ std::vector<NamespaceStatus> statuses_in_clusters(const cli::Invocation& invocat
                                                   const std::optional<NamespaceSelection>& selection,
                                                   const std::vector<std::string>& contexts,
                                                   const health::Options& options, bool events) {
-  // Every connection is built from the kubeconfig before the first request.
-  std::vector<std::unique_ptr<kube::Client>> clients;
-  std::vector<std::pair<std::string, ExitCode>> config_errors(contexts.size());
-  for (std::size_t i = 0; i < contexts.size(); ++i) {
-    cli::GlobalOptions globals = invocation.globals;
-    globals.connection.context = contexts[i];
-    try {
-      clients.push_back(connect(globals));
-    } catch (const Error& e) {
-      clients.push_back(nullptr);
-      config_errors[i] = {e.what(), e.exit_code()};
-    }
-  }
+  const auto connections = connect_each(invocation.globals, contexts);
   std::vector<NamespaceStatus> all;
   const auto failed_row = [&](const std::string& context, const std::string& where,
                               const std::pair<std::string, ExitCode>& why) {
@@ -449,27 +424,27 @@ std::vector<NamespaceStatus> statuses_in_clusters(const cli::Invocation& invocat
     log::write(log::Level::error, why.first, {{"cluster", context}, {"exit", static_cast<int>(why.second)}}, where);
     all.push_back(std::move(failed));
   };
-  for (std::size_t i = 0; i < contexts.size(); ++i) {
-    const std::string default_where = selection ? "*" : invocation.globals.connection.namespace_.value_or("*");
-    if (!clients[i]) {
-      failed_row(contexts[i], default_where, config_errors[i]);
+  for (const auto& connection : connections) {
+    if (!connection.client) {
+      failed_row(connection.context, selection ? "*" : invocation.globals.connection.namespace_.value_or("*"),
+                 *connection.error);
       continue;
     }
-    kube::Client& client = *clients[i];
+    kube::Client& client = *connection.client;
     const std::string where = selection ? "*" : client.config().namespace_;
     try {
       const auto namespaces = selection ? resolve_namespaces(client, *selection) : std::vector<std::string>{where};
       auto statuses = statuses_in(client, namespaces, selection ? selection->concurrency : 1, options, events, true);
       for (auto& status : statuses) {
-        status.cluster = contexts[i];
+        status.cluster = connection.context;
         all.push_back(std::move(status));
       }
     } catch (const Error& e) {
-      failed_row(contexts[i], where, {e.what(), e.exit_code()});
+      failed_row(connection.context, where, {e.what(), e.exit_code()});
     }
   }
-  for (const auto& client : clients) {
-    if (client) report_stats(invocation.globals, *client);
+  for (const auto& connection : connections) {
+    if (connection.client) report_stats(invocation.globals, *connection.client);
   }
   return all;
 }

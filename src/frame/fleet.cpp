@@ -15,6 +15,7 @@
 #include "frame/stop.h"
 #include "util/errors.h"
 #include "util/log.h"
+#include "util/terminal_text.h"
 
 namespace rotator::frame {
 
@@ -111,20 +112,7 @@ std::string render_summary(const std::vector<NamespaceResult>& results) {
     rows[0].insert(rows[0].begin(), "CLUSTER");
     for (std::size_t i = 0; i < results.size(); ++i) rows[i + 1].insert(rows[i + 1].begin(), results[i].cluster);
   }
-  std::vector<std::size_t> widths(rows[0].size(), 0);
-  for (const auto& row : rows) {
-    for (std::size_t c = 0; c < row.size(); ++c) widths[c] = std::max(widths[c], row[c].size());
-  }
-  std::string out;
-  for (const auto& row : rows) {
-    std::string line;
-    for (std::size_t c = 0; c < row.size(); ++c) {
-      line += row[c];
-      if (c + 1 < row.size()) line += std::string(widths[c] - row[c].size() + 2, ' ');
-    }
-    while (!line.empty() && line.back() == ' ') line.pop_back();
-    out += line + "\n";
-  }
+  std::string out = util::align_columns(rows);
   out += std::to_string(results.size()) + " namespaces" +
          (clusters ? " in " + std::to_string(cluster_names.size()) + " clusters" : "") + ": " +
          std::to_string(counts[0]) + " ok, " + std::to_string(counts[1]) + " unchanged, " + std::to_string(counts[2]) +

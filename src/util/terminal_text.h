@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace rotator::util {
 
@@ -31,6 +32,11 @@ bool is_valid_utf8(std::string_view text);
 /// Terminal columns `text` takes once printed, counted in code points (wide East
 /// Asian characters count as one): for aligning columns of escaped text.
 std::size_t display_width(std::string_view text);
+
+/// Rows as a table: each cell but the last of a row padded to its column's
+/// widest cell (display_width) plus two spaces, trailing blanks dropped, one
+/// line per row. Cells are shown as given: escape outside text first.
+std::string align_columns(const std::vector<std::vector<std::string>>& rows);
 
 /// At most `max_bytes` of `text`, cut at a UTF-8 character boundary, with
 /// " ... (N more bytes)" when it was cut: outside text shown in a one-line error.
