@@ -19,8 +19,8 @@ po::options_description global_options_description() {
       "log line format on stderr")("log-level", po::value<std::string>()->default_value("info")->value_name("LEVEL"),
                                    "debug, info, warn or error")(
       "timeout", po::value<std::string>()->default_value("10m")->value_name("DURATION"),
-      "give up on the whole run after this long")("stats", po::bool_switch(),
-                                                  "print API request counts on stderr when done")(
+      "give up on the whole run after this long")(
+      "stats", po::bool_switch(), "print API request counts and key generation CPU time on stderr when done")(
       "lock-wait", po::value<std::string>()->value_name("DURATION"),
       "wait this long for another run's lock before exiting 3 (default 0; 30s for token commands)")(
       "lock-duration", po::value<std::string>()->default_value("30s")->value_name("DURATION"),

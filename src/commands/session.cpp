@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <set>
 
+#include "commands/step_table.h"
 #include "frame/fleet.h"
 #include "frame/reporter.h"
 #include "frame/run.h"
@@ -47,6 +48,12 @@ void report_stats(const cli::GlobalOptions& globals, const kube::Client& client)
   log::Fields fields = {{"requests", stats.requests}, {"retries", stats.retries}};
   for (const auto& [method, count] : stats.by_method) fields.emplace_back(method, count);
   log::info("api requests", fields);
+}
+
+void report_key_generation(const cli::GlobalOptions& globals) {
+  if (globals.stats != cli::GlobalOptions::Stats::on) return;
+  const auto stats = key_source()->stats();
+  log::info("key generation", {{"keys", stats.keys}, {"cpu_ms", stats.cpu.count() / 1000}});
 }
 
 void add_namespace_selection_options(cli::po::options_description& options) {
@@ -239,6 +246,7 @@ std::vector<frame::NamespaceResult> run_in_clusters(const cli::Invocation& invoc
   for (const auto& connection : connections) {
     if (connection.client) report_stats(invocation.globals, *connection.client);
   }
+  report_key_generation(invocation.globals);
   return results;
 }
 
@@ -288,6 +296,7 @@ ExitCode execute_plan(const cli::Invocation& invocation, const frame::Plan& plan
     push("", ns, ExitCode::success, took());
   }
   report_stats(invocation.globals, *client);
+  report_key_generation(invocation.globals);
   return code;
 }
 

@@ -18,6 +18,8 @@ std::unique_ptr<kube::Client> connect(const cli::GlobalOptions& globals);
 
 /// Prints the API request counts on stderr when --stats was given.
 void report_stats(const cli::GlobalOptions& globals, const kube::Client& client);
+/// Prints the keys generated and their CPU time on stderr when --stats was given.
+void report_key_generation(const cli::GlobalOptions& globals);
 
 /// Which namespaces a writing command acts in besides -n: --namespaces, or
 /// --all-namespaces with --namespace-selector, --concurrency at a time.

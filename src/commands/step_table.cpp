@@ -18,16 +18,15 @@
 #include "util/time.h"
 
 namespace rotator::commands {
-namespace {
 
-using cli::po::value;
-
-/// One generator of keys for the whole process: a decision made twice gets the
-/// same key, and a fleet's namespaces share it.
 std::shared_ptr<steps::KeySource> key_source() {
   static const auto source = std::make_shared<steps::KeySource>();
   return source;
 }
+
+namespace {
+
+using cli::po::value;
 
 std::chrono::milliseconds duration_option(const cli::po::variables_map& vm, const char* name) {
   const std::string text = vm[name].as<std::string>();

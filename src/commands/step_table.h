@@ -7,6 +7,7 @@
 
 #include "cli/command_table.h"
 #include "frame/step.h"
+#include "steps/key_source.h"
 
 namespace rotator::commands {
 
@@ -28,6 +29,10 @@ struct StepKind {
   /// Whether it is also a command of its own (management renew is, under its group).
   bool own_command = true;
 };
+
+/// One generator of keys for the whole process: a decision made twice gets the
+/// same key, and a fleet's namespaces share it.
+std::shared_ptr<steps::KeySource> key_source();
 
 const std::vector<StepKind>& step_table();
 const StepKind* find_step_kind(const std::string& name);

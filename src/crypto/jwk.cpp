@@ -3,8 +3,10 @@
 #include <openssl/core_names.h>
 
 #include <array>
+#include <mutex>
 #include <optional>
 #include <set>
+#include <unordered_set>
 
 #include "crypto/algorithm.h"
 #include "crypto/crypto_error.h"
@@ -140,13 +142,57 @@ PkeyHandle okp_key_from_jwk(const json& jwk) {
   return key;
 }
 
-void check_public_key(const EVP_PKEY& key) {
+/// Public keys that passed the provider's check in this process, by the SHA-256
+/// of their SubjectPublicKeyInfo. The check is a pure function of the key, and
+/// for RSA it is costly (about 4 ms: a compositeness test of the modulus); a run
+/// reads the same published keys several times (observe, again under the lock,
+/// again after a conflict) and a fleet's rereads add up. Bounded: emptied when full.
+class CheckedKeys {
+ public:
+  static CheckedKeys& instance() {
+    static CheckedKeys keys;
+    return keys;
+  }
+  bool contains(const std::string& digest) {
+    std::lock_guard guard(mutex_);
+    return digests_.count(digest) > 0;
+  }
+  void add(std::string digest) {
+    std::lock_guard guard(mutex_);
+    if (digests_.size() >= capacity) digests_.clear();
+    digests_.insert(std::move(digest));
+  }
+
+ private:
+  static constexpr std::size_t capacity = 4096;
+  std::mutex mutex_;
+  std::unordered_set<std::string> digests_;
+};
+
+/// The members a JWK's key is built from (RFC 7638's required members, as
+/// given): equal for equal keys, read without OpenSSL.
+std::string key_members_digest(const json& jwk, const std::string& kty) {
+  std::string members = kty;
+  for (const char* name : {"n", "e", "crv", "x", "y"}) {
+    if (const auto it = jwk.find(name); it != jwk.end() && it->is_string()) {
+      members += '\n';
+      members += name;
+      members += '=';
+      members += it->get_ref<const std::string&>();
+    }
+  }
+  return sha256(members);
+}
+
+void check_public_key(const EVP_PKEY& key, std::string digest) {
+  if (CheckedKeys::instance().contains(digest)) return;
   // Import alone does not promise a sane key (e.g. an even RSA modulus), so
   // ask the provider to validate what was built.
   PkeyCtxHandle context(EVP_PKEY_CTX_new_from_pkey(nullptr, openssl_mutable(key), nullptr));
   if (!context || EVP_PKEY_public_check(context.get()) != 1) {
     throw openssl_failure("JWK does not describe a valid public key");
   }
+  CheckedKeys::instance().add(std::move(digest));
 }
 
 void validate_set_entry(const json& entry, std::set<std::string>& seen_kids, KeyCheck check) {
@@ -238,7 +284,7 @@ PkeyHandle public_key_from_jwk(const json& jwk, KeyCheck check) {
   } else {
     throw CryptoError("unsupported JWK key type; expected RSA, EC or OKP");
   }
-  if (check == KeyCheck::full) check_public_key(*key);
+  if (check == KeyCheck::full) check_public_key(*key, key_members_digest(jwk, kty));
   static_cast<void>(describe_key(*key));
   return key;
 }

@@ -1,10 +1,19 @@
 #include "steps/key_source.h"
 
+#include <ctime>
+
 #include "crypto/jwk.h"
 #include "crypto/keys.h"
 
 namespace rotator::steps {
 namespace {
+
+std::chrono::microseconds thread_cpu_time() {
+  timespec now{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+  return std::chrono::seconds(now.tv_sec) +
+         std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::nanoseconds(now.tv_nsec));
+}
 
 crypto::PkeyHandle share(const EVP_PKEY& key) {
   EVP_PKEY* raw = crypto::openssl_mutable(key);
@@ -26,8 +35,12 @@ formats::SigningKey KeySource::key(const std::string& slot, crypto::Algorithm al
   }
   if (!handle) {
     // Generated outside the mutex: namespaces of a fleet generate in parallel.
+    const auto cpu_before = thread_cpu_time();
     crypto::PkeyHandle fresh = generate(algorithm, rsa_bits);
+    const auto cpu = thread_cpu_time() - cpu_before;
     std::lock_guard guard(mutex_);
+    ++stats_.keys;
+    stats_.cpu += cpu;
     auto& kept = slots_[slot];
     if (!kept) kept = std::move(fresh);
     handle = share(*kept);
@@ -37,6 +50,11 @@ formats::SigningKey KeySource::key(const std::string& slot, crypto::Algorithm al
   key.kid = crypto::key_thumbprint(*handle);
   key.private_key = std::move(handle);
   return key;
+}
+
+KeySource::Stats KeySource::stats() const {
+  std::lock_guard guard(mutex_);
+  return stats_;
 }
 
 formats::SigningKey KeySource::key_like(const std::string& slot, const formats::SigningKey& model) {

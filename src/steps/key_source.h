@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -24,13 +25,24 @@ class KeySource {
   /// The key of `slot`, of the same algorithm and size as `model`.
   formats::SigningKey key_like(const std::string& slot, const formats::SigningKey& model);
 
+  /// Keys generated so far and the CPU time their generation took (each on the
+  /// thread that generated it): what --stats reports, and the work a fleet's
+  /// floor is measured against (RSA generation time is a random prime search,
+  /// so the work of this run's keys, not an average, is its floor).
+  struct Stats {
+    std::size_t keys = 0;
+    std::chrono::microseconds cpu{0};
+  };
+  Stats stats() const;
+
  protected:
   /// Makes a new private key; tests substitute a faster or counting one.
   virtual crypto::PkeyHandle generate(crypto::Algorithm algorithm, std::optional<int> rsa_bits);
 
  private:
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::map<std::string, crypto::PkeyHandle> slots_;
+  Stats stats_;
 };
 
 }  // namespace rotator::steps

@@ -107,6 +107,17 @@ std::vector<std::string> write_methods(const std::string& json_stderr) {
   return methods;
 }
 
+std::size_t keys_generated(const std::string& json_stderr) {
+  std::istringstream in(json_stderr);
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto json = nlohmann::json::parse(line, nullptr, false);
+    if (json.is_object() && json.value("msg", "") == "key generation") return json.at("keys").get<std::size_t>();
+  }
+  FAIL("no \"key generation\" line in a --stats run's log");
+  return 0;
+}
+
 void rerun_finishes_rotation(const std::string& ns, const std::string& rotation_id) {
   const auto rerun = run_rotator(
       {"revoke-and-rotate", "--restart", "delete-pods", "--rotation-id", rotation_id, "-n", ns, "--lock-wait", "30s"});

@@ -47,5 +47,7 @@ void rerun_finishes_rotation(const std::string& ns, const std::string& rotation_
 
 /// The methods of the write requests a --stats --log-format json run reported.
 std::vector<std::string> write_methods(const std::string& json_stderr);
+/// The keys a --stats --log-format json run of a writing command generated.
+std::size_t keys_generated(const std::string& json_stderr);
 
 }  // namespace rotator::testing

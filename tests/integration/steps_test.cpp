@@ -117,10 +117,11 @@ TEST_CASE("steps: scheduled revoke-and-rotate promotes the staged key, rolls the
   REQUIRE(verify_file(ns.name(), old_token) == 0);
 
   {
-    const auto rotation =
-        run_rotator({"revoke-and-rotate", "-n", ns.name(), "--rotation-id", "sched-1", "--wait-timeout", "60s"});
+    const auto rotation = run_rotator({"revoke-and-rotate", "-n", ns.name(), "--rotation-id", "sched-1",
+                                       "--wait-timeout", "60s", "--stats", "--log-format", "json"});
     INFO(rotation.out << rotation.err);
     REQUIRE(rotation.exit_code == 0);
+    CHECK(keys_generated(rotation.err) == 1);  // the new staged key; the promoted one was staged before
   }
   const std::string new_kid = current_kid(ns.name());
   CHECK(new_kid != old_kid);
@@ -150,6 +151,7 @@ TEST_CASE("steps: scheduled revoke-and-rotate promotes the staged key, rolls the
       {"revoke-and-rotate", "-n", ns.name(), "--rotation-id", "sched-1", "--stats", "--log-format", "json"});
   REQUIRE(again.exit_code == 0);
   CHECK(write_methods(again.err).empty());
+  CHECK(keys_generated(again.err) == 0);
   CHECK(secret_versions(ns.name()) == versions);
   CHECK(current_kid(ns.name()) == new_kid);
 }

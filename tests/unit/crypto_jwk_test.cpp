@@ -267,3 +267,24 @@ TEST_CASE("crypto jwk: invalid JWK sets are rejected", "[crypto][jwk]") {
     CHECK_THAT(set_error(twice.dump()), Catch::Contains("duplicate") && Catch::Contains("key #1"));
   }
 }
+
+TEST_CASE("crypto jwk: the provider check is remembered for valid keys only", "[crypto][jwk]") {
+  // public_key_from_jwk remembers the keys that passed the provider's costly
+  // check; what failed it must fail every time, and a key that differs in one
+  // member from a remembered one is checked afresh.
+  const KeyPair rsa = generate_key(Algorithm::rs256);
+  const json good = public_jwk(*rsa.private_key, "rsa");
+  for (int round = 0; round < 3; ++round) {
+    CHECK(key_thumbprint(*public_key_from_jwk(good)) == key_thumbprint(*rsa.private_key));
+  }
+  std::string modulus = decoded(good, "n");
+  modulus.back() = static_cast<char>(modulus.back() & ~1);  // an even modulus: no RSA key
+  json even = good;
+  even["n"] = rotator::util::base64url_encode(modulus);
+  for (int round = 0; round < 3; ++round) {
+    CHECK_THROWS_WITH(public_key_from_jwk(even), Catch::Contains("valid public key"));
+  }
+  // Skipping the check (for keys proven by their private half) does not record them.
+  static_cast<void>(public_key_from_jwk(even, KeyCheck::skip_provider_check));
+  CHECK_THROWS_WITH(public_key_from_jwk(even), Catch::Contains("valid public key"));
+}

@@ -182,3 +182,16 @@ TEST_CASE("key-gen: --key-form on a new Secret, and on a complete one (which it 
   CHECK_THAT(assessment.reason,
              Catch::Contains("(PKCS#1)") && Catch::Contains("revoke-and-rotate -n ns --key-form pkcs8"));
 }
+
+TEST_CASE("key source: counts each key generated once, with its CPU time, however often a slot is asked for") {
+  rotator::testing::FastKeys keys;
+  CHECK(keys.stats().keys == 0);
+  CHECK(keys.stats().cpu.count() == 0);
+  const auto first = keys.key("ns/rotation/next", crypto::Algorithm::es256, std::nullopt);
+  CHECK(keys.key("ns/rotation/next", crypto::Algorithm::es256, std::nullopt).kid == first.kid);
+  CHECK(keys.stats().keys == 1);
+  static_cast<void>(keys.key_like("other/rotation/next", first));
+  CHECK(keys.stats().keys == 2);
+  CHECK(keys.generated == 2);
+  CHECK(keys.stats().cpu.count() > 0);  // two EC key generations: tens of microseconds of CPU at least
+}
