@@ -42,10 +42,11 @@ std::unique_ptr<kube::Client> connect(const cli::GlobalOptions& globals) {
   return std::make_unique<kube::Client>(std::move(config), options);
 }
 
-void report_stats(const cli::GlobalOptions& globals, const kube::Client& client) {
+void report_stats(const cli::GlobalOptions& globals, const kube::Client& client, const std::string& cluster) {
   if (globals.stats != cli::GlobalOptions::Stats::on) return;
   const auto stats = client.stats();
   log::Fields fields = {{"requests", stats.requests}, {"retries", stats.retries}};
+  if (!cluster.empty()) fields.emplace_back("cluster", cluster);
   for (const auto& [method, count] : stats.by_method) fields.emplace_back(method, count);
   log::info("api requests", fields);
 }
@@ -244,7 +245,7 @@ std::vector<frame::NamespaceResult> run_in_clusters(const cli::Invocation& invoc
   const std::size_t concurrency = selection ? selection->concurrency : NamespaceSelection{}.concurrency;
   auto results = frame::run_plan_in_targets(targets, plan, concurrency, std::move(failed_before));
   for (const auto& connection : connections) {
-    if (connection.client) report_stats(invocation.globals, *connection.client);
+    if (connection.client) report_stats(invocation.globals, *connection.client, connection.context);
   }
   report_key_generation(invocation.globals);
   return results;

@@ -16,8 +16,9 @@ namespace rotator::commands {
 /// A connected client for one run, honouring --kubeconfig, --context, -n and --timeout.
 std::unique_ptr<kube::Client> connect(const cli::GlobalOptions& globals);
 
-/// Prints the API request counts on stderr when --stats was given.
-void report_stats(const cli::GlobalOptions& globals, const kube::Client& client);
+/// Prints the API request counts on stderr when --stats was given; in a run over
+/// several clusters, one line per cluster, named.
+void report_stats(const cli::GlobalOptions& globals, const kube::Client& client, const std::string& cluster = "");
 /// Prints the keys generated and their CPU time on stderr when --stats was given.
 void report_key_generation(const cli::GlobalOptions& globals);
 

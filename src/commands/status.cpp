@@ -444,7 +444,7 @@ std::vector<NamespaceStatus> statuses_in_clusters(const cli::Invocation& invocat
     }
   }
   for (const auto& connection : connections) {
-    if (connection.client) report_stats(invocation.globals, *connection.client);
+    if (connection.client) report_stats(invocation.globals, *connection.client, connection.context);
   }
   return all;
 }

@@ -9,6 +9,7 @@
 
 #include <fstream>
 #include <regex>
+#include <set>
 #include <sstream>
 
 #include <catch2/catch.hpp>
@@ -179,7 +180,7 @@ TEST_CASE("contexts: one run bootstraps two clusters, an unreachable one fails i
 
   // Every context, one of them unreachable: the others converge (unchanged), the
   // unreachable one fails in its own row, and the exit code says so.
-  const auto all = run_rotator({"run", bootstrap_job_file(), "--all-contexts", "--log-format", "json"}, env);
+  const auto all = run_rotator({"run", bootstrap_job_file(), "--all-contexts", "--log-format", "json", "--stats"}, env);
   INFO(all.out << all.err);
   CHECK(all.exit_code == 1);
   CHECK(row_of(all.out, "east", ns.name()) == std::pair<std::string, std::string>{"unchanged", "0"});
@@ -187,6 +188,15 @@ TEST_CASE("contexts: one run bootstraps two clusters, an unreachable one fails i
   CHECK(row_of(all.out, "gone", ns.name()) == std::pair<std::string, std::string>{"failed", "1"});
   CHECK(all.out.find("3 namespaces in 3 clusters: 0 ok, 2 unchanged, 1 failed; exit 1") != std::string::npos);
   CHECK(all.err.find("\"cluster\":\"gone\"") != std::string::npos);
+  // --stats: the requests of each cluster on a line of its own, named (the
+  // unreachable one's attempts too).
+  std::set<std::string> counted;
+  std::istringstream lines(all.err);
+  for (std::string line; std::getline(lines, line);) {
+    const auto json = nlohmann::json::parse(line, nullptr, false);
+    if (json.is_object() && json.value("msg", "") == "api requests") counted.insert(json.value("cluster", "(none)"));
+  }
+  CHECK(counted == std::set<std::string>{"east", "gone", "west"});
   CHECK(secret_kid(in_east, ns.name()) == east_kid);
   CHECK(secret_kid(in_west, ns.name()) == west_kid);
 
