@@ -220,13 +220,12 @@ std::vector<frame::NamespaceResult> run_in_clusters(const cli::Invocation& invoc
                                                     const std::optional<NamespaceSelection>& selection,
                                                     const std::vector<std::string>& contexts) {
   const auto connections = connect_each(invocation.globals, contexts);
-  std::vector<frame::RunSettings> settings;  // one per connection, never reallocated: targets point into it
+  std::vector<frame::RunSettings> settings;  // one per connected cluster, never reallocated: targets point into it
   settings.reserve(connections.size());
   std::vector<frame::NamespaceResult> failed_before;
   std::vector<frame::Target> targets;
   for (const auto& connection : connections) {
     if (!connection.client) {
-      settings.emplace_back();
       failed_before.push_back(cluster_failure(
           connection.context, invocation.globals.connection.namespace_.value_or("*"), *connection.error));
       continue;

@@ -143,7 +143,7 @@ PkeyHandle okp_key_from_jwk(const json& jwk) {
 }
 
 /// Public keys that passed the provider's check in this process, by the SHA-256
-/// of their SubjectPublicKeyInfo. The check is a pure function of the key, and
+/// of the JWK members they were built from (key_members_digest). The check is a pure function of the key, and
 /// for RSA it is costly (about 4 ms: a compositeness test of the modulus); a run
 /// reads the same published keys several times (observe, again under the lock,
 /// again after a conflict) and a fleet's rereads add up. Bounded: emptied when full.
