@@ -55,6 +55,8 @@ ExitCode run_unlock(const cli::Invocation& invocation) {
   }
   lease->holder_identity.clear();
   lease->metadata.annotations.erase(frame::lock_holder_annotation);
+  // What the broken holder wrote is in no record: the next holder reads all again.
+  lease->metadata.annotations.erase(frame::write_record_annotation);
   lease->renew_time = util::Clock::now();
   kube::Lease written;
   try {

@@ -10,6 +10,7 @@
 #include "frame/object_ref.h"
 #include "kube/objects.h"
 #include "kube/resources.h"
+#include "util/log.h"
 
 namespace rotator::frame {
 
@@ -50,6 +51,9 @@ struct Change {
   /// this write is made: "revocation in force" for the write that takes a leaked
   /// key out of rsa-keys. Empty for most changes.
   std::string milestone;
+  /// What the milestone's log line says besides the time, e.g. how long the key
+  /// generation it waited for took.
+  log::Fields milestone_fields;
 
   /// create, replace, patch or delete.
   std::string verb() const;

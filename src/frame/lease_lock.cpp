@@ -39,6 +39,27 @@ kube::ClientOptions cleanup_options() {
   return options;
 }
 
+/// A JSON Pointer (RFC 6901) to an annotation: "~" and "/" escaped.
+std::string annotation_pointer(const std::string& key) {
+  std::string pointer = "/metadata/annotations/";
+  for (const char c : key) {
+    if (c == '~') {
+      pointer += "~0";
+    } else if (c == '/') {
+      pointer += "~1";
+    } else {
+      pointer += c;
+    }
+  }
+  return pointer;
+}
+
+std::optional<WriteRecord> record_of(const kube::Lease& lease) {
+  const auto it = lease.metadata.annotations.find(write_record_annotation);
+  if (it == lease.metadata.annotations.end()) return std::nullopt;
+  return parse_write_record(it->second);
+}
+
 }  // namespace
 
 LockDecision decide_lock(const std::optional<kube::Lease>& lease, const std::string& me, util::TimePoint now) {
@@ -100,14 +121,55 @@ bool LeaseLock::holder_is_gone(const kube::Lease& lease) {
   }
 }
 
+LeaseLock::FreeTake LeaseLock::take_if_free(util::TimePoint now) {
+  // The Lease's fields as an update would write them (MicroTime and all).
+  kube::Lease mine;
+  mine.acquire_time = now;
+  mine.renew_time = now;
+  const kube::Json spec = kube::lease_to_json(mine).at("spec");
+  // One request instead of a read and an update: the server applies the whole
+  // patch atomically, and only while the Lease is released, so two runs can
+  // never both take it. The "add" of our annotation also needs the annotations a
+  // release leaves; without them, the patch is refused and the read path runs.
+  const kube::Json operations = kube::Json::array({
+      {{"op", "test"}, {"path", "/spec/holderIdentity"}, {"value", ""}},
+      {{"op", "replace"}, {"path", "/spec/holderIdentity"}, {"value", identity_}},
+      {{"op", "add"}, {"path", "/spec/acquireTime"}, {"value", spec.at("acquireTime")}},
+      {{"op", "add"}, {"path", "/spec/renewTime"}, {"value", spec.at("renewTime")}},
+      {{"op", "add"}, {"path", "/spec/leaseDurationSeconds"}, {"value", options_.duration.count()}},
+      {{"op", "add"}, {"path", annotation_pointer(lock_holder_annotation)}, {"value", holder_.to_json().dump()}},
+  });
+  try {
+    lease_ = kube::LeaseApi(client_).patch(namespace_, options_.name, operations);
+  } catch (const kube::ApiError& e) {
+    switch (e.reason()) {
+      case kube::Reason::not_found: return FreeTake::absent;
+      // Held (the test failed), released by a rotator that left no annotations,
+      // or a Role that grants get and update but not patch: read, then decide.
+      case kube::Reason::invalid:
+      case kube::Reason::forbidden:
+      case kube::Reason::unsupported_media_type:
+      case kube::Reason::method_not_allowed: return FreeTake::not_free;
+      default: throw;
+    }
+  }
+  handed_over_ = record_of(lease_);
+  log::debug("lock acquired", {{"lease", options_.name}, {"holder", identity_}});
+  return FreeTake::taken;
+}
+
 void LeaseLock::acquire(const Deadline& deadline) {
   kube::LeaseApi leases(client_);
   const auto give_up_at = std::min(std::chrono::steady_clock::now() + options_.wait,
                                    deadline.at().value_or(std::chrono::steady_clock::time_point::max()));
+  const FreeTake first = take_if_free(util::Clock::now());
+  if (first == FreeTake::taken) return;
+  bool known_absent = first == FreeTake::absent;  // the patch found none: create it without a read
   bool announced_wait = false;
   for (int attempt = 0;; ++attempt) {
     const auto now = util::Clock::now();
-    const auto current = leases.get(namespace_, options_.name);
+    const auto current = known_absent ? std::nullopt : leases.get(namespace_, options_.name);
+    known_absent = false;
     auto decision = decide_lock(current, identity_, now);
     bool gone = false;
     if (decision.action == LockDecision::Action::wait && holder_is_gone(*current)) {
@@ -125,8 +187,15 @@ void LeaseLock::acquire(const Deadline& deadline) {
           log::warn(gone ? "taking over the lock: its holder's process or pod is gone" : "taking over an expired lock",
                     {{"lease", namespace_ + "/" + options_.name}, {"previous_holder", current->holder_identity}});
         }
+        // Released (or ours already, our own patch's answer lost): the record
+        // its release left is current. Taken over: whatever the holder wrote
+        // is unrecorded, so the record it holds is stale and goes.
+        const bool free = current && (current->holder_identity.empty() || current->holder_identity == identity_);
+        handed_over_ = free ? record_of(*current) : std::nullopt;
+        if (!free) lease.metadata.annotations.erase(write_record_annotation);
         if (!current || current->holder_identity != identity_) {
-          if (current) lease.lease_transitions += 1;
+          // A release counts as a transition; so does a takeover, which had none.
+          if (current && !current->holder_identity.empty()) lease.lease_transitions += 1;
           lease.acquire_time = now;
         }
         lease.holder_identity = identity_;
@@ -212,12 +281,25 @@ void LeaseLock::ensure_held() const {
       lost_exit_code_);
 }
 
+void LeaseLock::record_write(const std::string& secret_name, const std::string& resource_version) {
+  if (!resource_version.empty()) written_[secret_name] = resource_version;
+}
+
 void LeaseLock::release() noexcept {
   if (lost_) return;
   try {
     kube::Lease released = lease_;
     released.holder_identity.clear();
+    released.lease_transitions += 1;
     released.metadata.annotations.erase(lock_holder_annotation);
+    // What the holders wrote, ours on top of what was handed over to us.
+    WriteRecord record = handed_over_.value_or(WriteRecord{});
+    for (const auto& [name, version] : written_) record[name] = version;
+    if (record.size() <= max_write_record_entries) {
+      released.metadata.annotations[write_record_annotation] = write_record_text(record);
+    } else {
+      released.metadata.annotations.erase(write_record_annotation);
+    }
     released.renew_time = util::Clock::now();
     try {
       kube::LeaseApi(client_).update(released);

@@ -10,6 +10,7 @@
 
 #include "frame/lock_holder.h"
 #include "frame/stop.h"
+#include "frame/write_record.h"
 #include "kube/client.h"
 #include "kube/objects.h"
 #include "util/time.h"
@@ -58,6 +59,11 @@ LockState read_lock(kube::Client& client, const std::string& ns, const std::stri
 /// not be reached or trusted to confirm we still hold it. A holder that is
 /// provably dead (its process gone on this machine, or its pod gone or finished)
 /// is taken over at once rather than after its lease.
+///
+/// A free Lease is taken with one conditional request (a JSON Patch that tests
+/// the holder is empty), and its release leaves a record of the Secrets written
+/// under the lock (write_record.h), carried from holder to holder, so the next
+/// holder knows which of its earlier reads are still current.
 class LeaseLock {
  public:
   /// Acquires or throws LockHeldError ("held by X since T; expires at E", exit 3).
@@ -72,7 +78,17 @@ class LeaseLock {
   /// TLS, 403), an error naming that reason, with its exit code.
   void ensure_held() const;
 
+  /// What the previous holders wrote, when the lock was taken free from a clean
+  /// release that left a record; nullopt when it was created, taken over from a
+  /// holder that never released it, or broken by `rotator unlock`.
+  const std::optional<WriteRecord>& handed_over() const { return handed_over_; }
+
+  /// A Secret this holder wrote, for the record its release leaves.
+  void record_write(const std::string& secret_name, const std::string& resource_version);
+
  private:
+  enum class FreeTake { taken, absent, not_free };
+  FreeTake take_if_free(util::TimePoint now);
   void acquire(const Deadline& deadline);
   bool holder_is_gone(const kube::Lease& lease);
   void renew_loop();
@@ -84,6 +100,8 @@ class LeaseLock {
   std::string identity_;
   LockOptions options_;
   kube::Lease lease_;
+  std::optional<WriteRecord> handed_over_;
+  WriteRecord written_;  ///< by this holder (the run's thread only)
   std::atomic<bool> lost_{false};
   /// Why the renewal failed; written before lost_ turns true, read after.
   std::string lost_reason_;

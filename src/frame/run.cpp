@@ -6,6 +6,7 @@
 #include "frame/absent_secrets.h"
 #include "frame/events.h"
 #include "frame/simulate.h"
+#include "frame/write_record.h"
 #include "kube/errors.h"
 #include "kube/resources.h"
 #include "util/errors.h"
@@ -152,8 +153,9 @@ class NamespaceRun {
           if (applied == Applied::done && !change.milestone.empty()) {
             const auto after = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
                                                                                      settings_.started);
-            reporter_.log(log::Level::info, change.milestone,
-                          {{"after_ms", static_cast<long>(after.count())}, {"object", change.target(ns())}});
+            log::Fields fields = {{"after_ms", static_cast<long>(after.count())}, {"object", change.target(ns())}};
+            fields.insert(fields.end(), change.milestone_fields.begin(), change.milestone_fields.end());
+            reporter_.log(log::Level::info, change.milestone, fields);
           }
         }
         continue;
@@ -266,8 +268,12 @@ class NamespaceRun {
 
   void take_lock() {
     lock_ = std::make_unique<LeaseLock>(client_, ns(), holder_, settings_.lock, settings_.deadline);
-    // What was read before the lock may have changed since: read it again.
-    snapshot_.forget_all();
+    // What was read before the lock may have changed since: read it again,
+    // except the Secrets the lock's last release says its holders left exactly
+    // as we read them. (A writer that bypasses the lock is caught, as ever, by
+    // the resourceVersion precondition of every Secret write.)
+    const auto& handed_over = lock_->handed_over();
+    snapshot_.forget_all_except(handed_over ? unchanged_under_lock(snapshot_, *handed_over) : std::set<ObjectRef>{});
   }
 
   Applied apply(const Change& change) {
@@ -289,6 +295,7 @@ class NamespaceRun {
           written = secrets.replace(written);
         }
         snapshot_.put(ObjectRef::secret(written.metadata.name), std::optional<kube::Secret>(written));
+        lock_->record_write(written.metadata.name, written.metadata.resource_version);
         subject = EventSubject{"Secret", "v1", written.metadata};
       } else if (const auto* patch = std::get_if<PatchPodTemplate>(&change.operation)) {
         const kube::Json patched =

@@ -63,6 +63,11 @@ class Snapshot {
     entries_.clear();
     remembered_.clear();
   }
+  /// The same, but objects known to be unchanged since they were read stay.
+  void forget_all_except(const std::set<ObjectRef>& unchanged) {
+    std::erase_if(entries_, [&](const auto& entry) { return !unchanged.contains(entry.first); });
+    remembered_.clear();
+  }
   void forget_what_changes_by_itself();
   void assume(const std::string& wait_key) { assumed_.insert(wait_key); }
   /// Drops a pod from every pod list (it was deleted).

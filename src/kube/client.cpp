@@ -15,6 +15,7 @@ const char* content_type_of(PatchType type) {
   switch (type) {
     case PatchType::merge: return "application/merge-patch+json";
     case PatchType::strategic_merge: return "application/strategic-merge-patch+json";
+    case PatchType::json: return "application/json-patch+json";
   }
   return "application/merge-patch+json";
 }

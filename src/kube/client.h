@@ -38,7 +38,9 @@ struct RequestStats {
 };
 
 /// The kind of PATCH body.
-enum class PatchType { merge, strategic_merge };
+/// merge: RFC 7386; strategic_merge: Kubernetes'; json: RFC 6902 operations, whose
+/// "test" makes a write conditional on a field's value.
+enum class PatchType { merge, strategic_merge, json };
 
 /// A Kubernetes API client: JSON in and out over HttpTransport, with retries for
 /// transient failures, a fresh credential after a 401 where one can be had, and

@@ -148,6 +148,11 @@ Lease LeaseApi::update(const Lease& lease) {
       lease_to_json(lease)));
 }
 
+Lease LeaseApi::patch(const std::string& ns, const std::string& name, const Json& operations) {
+  return lease_from_json(
+      client_.patch(namespaced_path("coordination.k8s.io/v1", ns, "leases", name), operations, PatchType::json));
+}
+
 std::vector<Json> EventApi::list(const std::string& ns, const std::string& field_selector) {
   std::string path = namespaced_path("v1", ns, "events");
   if (!field_selector.empty()) path += "?fieldSelector=" + url_encode(field_selector);

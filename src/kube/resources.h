@@ -79,6 +79,9 @@ class LeaseApi {
   Lease create(const Lease& lease);
   /// Preconditioned on lease.metadata.resource_version.
   Lease update(const Lease& lease);
+  /// A JSON Patch (RFC 6902): one request, applied atomically by the server, and
+  /// refused whole (Invalid, 422) when one of its "test" operations fails.
+  Lease patch(const std::string& ns, const std::string& name, const Json& operations);
 
  private:
   Client& client_;

@@ -31,7 +31,7 @@ formats::SigningKey KeySource::key(const std::string& slot, crypto::Algorithm al
   crypto::PkeyHandle handle;
   {
     std::lock_guard guard(mutex_);
-    if (const auto it = slots_.find(slot); it != slots_.end()) handle = share(*it->second);
+    if (const auto it = slots_.find(slot); it != slots_.end()) handle = share(*it->second.key);
   }
   if (!handle) {
     // Generated outside the mutex: namespaces of a fleet generate in parallel.
@@ -42,8 +42,8 @@ formats::SigningKey KeySource::key(const std::string& slot, crypto::Algorithm al
     ++stats_.keys;
     stats_.cpu += cpu;
     auto& kept = slots_[slot];
-    if (!kept) kept = std::move(fresh);
-    handle = share(*kept);
+    if (!kept.key) kept = {std::move(fresh), cpu};
+    handle = share(*kept.key);
   }
   formats::SigningKey key;
   key.description = crypto::describe_key(*handle);
@@ -55,6 +55,12 @@ formats::SigningKey KeySource::key(const std::string& slot, crypto::Algorithm al
 KeySource::Stats KeySource::stats() const {
   std::lock_guard guard(mutex_);
   return stats_;
+}
+
+std::chrono::microseconds KeySource::generation_cpu(const std::string& slot) const {
+  std::lock_guard guard(mutex_);
+  const auto it = slots_.find(slot);
+  return it == slots_.end() ? std::chrono::microseconds(0) : it->second.cpu;
 }
 
 formats::SigningKey KeySource::key_like(const std::string& slot, const formats::SigningKey& model) {

@@ -231,7 +231,13 @@ frame::Decision RotateStep::next_phase(const frame::Snapshot& seen, const frame:
     change.event = frame::EventNote{"KeyRotated", "rotation " + choice.id + ": " + outcome, std::nullopt};
     // From this write on, tokens signed by the old key stop verifying wherever
     // rsa-keys is read afresh: the moment an incident is timed by.
-    if (trusted == next.retired.end()) change.milestone = "revocation in force: kid=" + old_kid + " is out of rsa-keys";
+    if (trusted == next.retired.end()) {
+      change.milestone = "revocation in force: kid=" + old_kid + " is out of rsa-keys";
+      if (!promote) {
+        const auto cpu = std::chrono::duration_cast<std::chrono::milliseconds>(keys_->generation_cpu(slot));
+        change.milestone_fields.emplace_back("key_generation_cpu_ms", static_cast<long>(cpu.count()));
+      }
+    }
     return frame::Decision::apply(std::move(change));
   }
 

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include "crypto/random.h"
 #include "kube/http_transport.h"
@@ -179,6 +180,34 @@ CommandResult run_rotator(const std::vector<std::string>& args,
   INFO("rotator stderr: " << result.err);
   CHECK_FALSE(has_sanitizer_report(result.err));
   return result;
+}
+
+namespace {
+std::vector<std::string> rotator_requests_now(const std::string& ns) {
+  std::ifstream in(TestCluster::get().dir / "logs" / "audit.log");
+  std::vector<std::string> requests;
+  for (std::string line; std::getline(in, line);) {
+    if (line.find("\"rotator/") == std::string::npos || line.find(ns) == std::string::npos) continue;
+    const auto entry = nlohmann::json::parse(line, nullptr, false);
+    if (!entry.is_object() || entry.value("stage", "") != "ResponseComplete") continue;
+    if (!entry.value("userAgent", "").starts_with("rotator/")) continue;
+    const auto ref = entry.value("objectRef", nlohmann::json::object());
+    if (ref.value("namespace", "") != ns) continue;
+    const std::string name = ref.value("name", "");
+    requests.push_back(entry.value("verb", "") + " " + ref.value("resource", "") + (name.empty() ? "" : "/" + name));
+  }
+  return requests;
+}
+}  // namespace
+
+std::vector<std::string> rotator_requests_in(const std::string& ns, std::size_t at_least) {
+  auto requests = rotator_requests_now(ns);
+  for (int i = 0; i < 50 && requests.size() < at_least; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    requests = rotator_requests_now(ns);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // and nothing more arrives
+  return rotator_requests_now(ns);
 }
 
 std::string bootstrap_job_file() {

@@ -152,3 +152,56 @@ TEST_CASE("concurrency: a holder that cannot be proven gone keeps the lock until
   CHECK(std::count(ids.begin(), ids.end(), "later") == 1);
   check_final_state_valid(ns.name());
 }
+
+TEST_CASE("concurrency: a Secret the lock's holder wrote after this run read it is read again under the lock") {
+  TestNamespace ns;
+  REQUIRE(run_rotator({"run", std::string(ROTATOR_SOURCE_DIR) + "/jobs/bootstrap.yaml", "-n", ns.name()}).exit_code ==
+          0);
+  auto client = TestCluster::get().client();
+  kube::LeaseApi leases(*client);
+  auto lease = leases.get(ns.name(), "rotator-lock");  // the bootstrap's, released with its record
+  REQUIRE(lease.has_value());
+  REQUIRE(lease->metadata.annotations.contains("rotator.io/written"));
+  // Another run holds the lock...
+  lease->holder_identity = "revoke-and-rotate by user ops on host elsewhere (pid 7) #abcd1234";
+  lease->lease_duration_seconds = 60;
+  lease->acquire_time = lease->renew_time = util::Clock::now();
+  kube::Lease held = leases.update(*lease);
+  // ...while this one reads the Secrets and waits for it.
+  const std::size_t before = rotator_requests_in(ns.name(), 0).size();
+  auto waiting = std::async(std::launch::async, [name = ns.name()] {
+    return run({ROTATOR_BINARY, "revoke-and-rotate", "-n", name, "--rotation-id", "after-holder", "--restart", "none",
+                "--lock-wait", "60s"});
+  });
+  // It waits once its patch of the free Lease is refused and it has read the Lease.
+  auto requests = rotator_requests_in(ns.name(), before + 4);
+  REQUIRE(requests.size() >= before + 4);
+  // The holder writes rsa-keys after that read, then releases the lock, recording
+  // it. (kubectl, so that the audit log tells its reads from the run's.)
+  REQUIRE(kubectl({"-n", ns.name(), "annotate", "secret", "rsa-keys", "example.com/touched-by=the-holder"}).exit_code ==
+          0);
+  const auto version_of = [&](const std::string& secret) {
+    const auto got = kubectl({"-n", ns.name(), "get", "secret", secret, "-o", "jsonpath={.metadata.resourceVersion}"});
+    REQUIRE(got.exit_code == 0);
+    return got.out;
+  };
+  held.holder_identity.clear();
+  held.metadata.annotations.erase("rotator.io/holder");
+  held.metadata.annotations["rotator.io/written"] =
+      Json{{"rsa-keys", version_of("rsa-keys")}, {"admin-token", version_of("admin-token")}}.dump();
+  leases.update(held);
+
+  const auto result = waiting.get();
+  INFO(result.err);
+  CHECK_FALSE(has_sanitizer_report(result.err));
+  CHECK(result.exit_code == 0);
+  // Read again under the lock, so its write was made on the holder's version:
+  // no conflict to recover from.
+  CHECK_THAT(result.err, !Catch::Contains("changed while writing"));
+  requests = rotator_requests_in(ns.name(), before + 12);
+  requests.erase(requests.begin(), requests.begin() + static_cast<long>(before));
+  CHECK(std::count(requests.begin(), requests.end(), "get secrets/rsa-keys") == 2);
+  CHECK(std::count(requests.begin(), requests.end(), "get secrets/admin-token") == 1);  // as the holder left it
+  check_final_state_valid(ns.name());
+  CHECK(keys_valid_by_openssl(ns.name()));
+}

@@ -229,3 +229,32 @@ TEST_CASE("fleet: a converged bootstrap costs at most 3 requests per namespace, 
   REQUIRE(listed.exit_code == 0);
   CHECK(reported_requests(listed.err) == requests[8] + 1);
 }
+
+TEST_CASE("fleet: a scheduled rotation costs 11 requests per namespace, as many as the runbook's kubectl loop") {
+  auto namespaces = make_namespaces(2);
+  REQUIRE(run_rotator({"run", bootstrap_job, "--namespaces", join(namespaces, 2)}).exit_code == 0);
+  const std::string first = namespaces[0]->name();
+  const std::size_t before = rotator_requests_in(first, 0).size();
+  const auto run = run_rotator({"revoke-and-rotate", "--namespaces", join(namespaces, 2), "--restart", "none",
+                                "--stats", "--log-format", "json"});
+  INFO(run.err);
+  REQUIRE(run.exit_code == 0);
+  CHECK(reported_requests(run.err) == 2 * 11);
+  // The lock the bootstrap released is taken in one request, and the two
+  // Secrets read before it are not read again under it: the bootstrap's release
+  // recorded the versions it wrote, and they are the ones read.
+  auto requests = rotator_requests_in(first, before + 10);
+  requests.erase(requests.begin(), requests.begin() + static_cast<long>(before));
+  const std::vector<std::string> expected = {"get secrets/rsa-keys",
+                                             "get secrets/admin-token",
+                                             "patch leases/rotator-lock",
+                                             "update secrets/rsa-keys",
+                                             "create events",
+                                             "update secrets/admin-token",
+                                             "create events",
+                                             "update secrets/rsa-keys",
+                                             "create events",
+                                             "update leases/rotator-lock"};
+  // (The access review, the eleventh, is not namespaced in the audit log.)
+  CHECK(requests == expected);
+}

@@ -283,6 +283,7 @@ TEST_CASE("packaging: the Role grants each verb rotator needs, and nothing aroun
       {"create", "coordination.k8s.io", "leases", "", ns, true},
       {"get", "coordination.k8s.io", "leases", "rotator-lock", ns, true},
       {"update", "coordination.k8s.io", "leases", "rotator-lock", ns, true},
+      {"patch", "coordination.k8s.io", "leases", "rotator-lock", ns, true},
       {"delete", "coordination.k8s.io", "leases", "rotator-lock", ns, false},
       {"get", "coordination.k8s.io", "leases", "other-lock", ns, false},
       {"update", "coordination.k8s.io", "leases", "rotator-lock", other, false},

@@ -194,4 +194,7 @@ TEST_CASE("key source: counts each key generated once, with its CPU time, howeve
   CHECK(keys.stats().keys == 2);
   CHECK(keys.generated == 2);
   CHECK(keys.stats().cpu.count() > 0);  // two EC key generations: tens of microseconds of CPU at least
+  // Each slot keeps its own generation's time; the two add up to the total.
+  CHECK(keys.generation_cpu("ns/rotation/next") + keys.generation_cpu("other/rotation/next") == keys.stats().cpu);
+  CHECK(keys.generation_cpu("never/asked").count() == 0);
 }

@@ -193,6 +193,11 @@ TEST_CASE("rotation: only the write that takes the old key out is timed as the r
       CHECK_THAT(first.changes[0].milestone, Catch::StartsWith("revocation in force: kid="));
       // One key generated before the revoking write: the staged key comes after it.
       CHECK(keys->generated == 1);
+      // The line says how long that generation took (CPU ms; 0 or more for a fast test key).
+      const auto& fields = first.changes[0].milestone_fields;
+      REQUIRE(fields.size() == 1);
+      CHECK(fields[0].first == "key_generation_cpu_ms");
+      CHECK(std::get<long long>(fields[0].second.value()) >= 0);
     } else {
       CHECK(first.changes[0].milestone.empty());  // the old key stays trusted for its grace
       CHECK(keys->generated == 0);                // the staged key is promoted
