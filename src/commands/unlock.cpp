@@ -57,6 +57,7 @@ ExitCode run_unlock(const cli::Invocation& invocation) {
   lease->metadata.annotations.erase(frame::lock_holder_annotation);
   // What the broken holder wrote is in no record: the next holder reads all again.
   lease->metadata.annotations.erase(frame::write_record_annotation);
+  lease->metadata.annotations.erase(frame::taken_from_annotation);
   lease->renew_time = util::Clock::now();
   kube::Lease written;
   try {

@@ -60,6 +60,13 @@ std::optional<WriteRecord> record_of(const kube::Lease& lease) {
   return parse_write_record(it->second);
 }
 
+/// The renewTime of the release a lock we hold was taken from.
+std::optional<util::TimePoint> taken_from(const kube::Lease& lease) {
+  const auto it = lease.metadata.annotations.find(taken_from_annotation);
+  if (it == lease.metadata.annotations.end()) return std::nullopt;
+  return util::parse_rfc3339(it->second);
+}
+
 }  // namespace
 
 LockDecision decide_lock(const std::optional<kube::Lease>& lease, const std::string& me, util::TimePoint now) {
@@ -134,6 +141,8 @@ LeaseLock::FreeTake LeaseLock::take_if_free(util::TimePoint now) {
   const kube::Json operations = kube::Json::array({
       {{"op", "test"}, {"path", "/spec/holderIdentity"}, {"value", ""}},
       {{"op", "replace"}, {"path", "/spec/holderIdentity"}, {"value", identity_}},
+      // Before renewTime is overwritten: which release the lock is taken from.
+      {{"op", "copy"}, {"from", "/spec/renewTime"}, {"path", annotation_pointer(taken_from_annotation)}},
       {{"op", "add"}, {"path", "/spec/acquireTime"}, {"value", spec.at("acquireTime")}},
       {{"op", "add"}, {"path", "/spec/renewTime"}, {"value", spec.at("renewTime")}},
       {{"op", "add"}, {"path", "/spec/leaseDurationSeconds"}, {"value", options_.duration.count()}},
@@ -153,7 +162,7 @@ LeaseLock::FreeTake LeaseLock::take_if_free(util::TimePoint now) {
       default: throw;
     }
   }
-  handed_over_ = record_of(lease_);
+  carried_ = record_of_release(record_of(lease_), taken_from(lease_));
   log::debug("lock acquired", {{"lease", options_.name}, {"holder", identity_}});
   return FreeTake::taken;
 }
@@ -190,9 +199,13 @@ void LeaseLock::acquire(const Deadline& deadline) {
         // Released (or ours already, our own patch's answer lost): the record
         // its release left is current. Taken over: whatever the holder wrote
         // is unrecorded, so the record it holds is stale and goes.
-        const bool free = current && (current->holder_identity.empty() || current->holder_identity == identity_);
-        handed_over_ = free ? record_of(*current) : std::nullopt;
-        if (!free) lease.metadata.annotations.erase(write_record_annotation);
+        const bool released = current && current->holder_identity.empty();
+        const bool ours = current && current->holder_identity == identity_;
+        carried_ = released ? record_of_release(record_of(*current), current->renew_time)
+                   : ours   ? record_of_release(record_of(*current), taken_from(*current))
+                            : std::nullopt;
+        if (!released && !ours) lease.metadata.annotations.erase(write_record_annotation);
+        if (released) lease.metadata.annotations.erase(taken_from_annotation);
         if (!current || current->holder_identity != identity_) {
           // A release counts as a transition; so does a takeover, which had none.
           if (current && !current->holder_identity.empty()) lease.lease_transitions += 1;
@@ -221,6 +234,7 @@ void LeaseLock::acquire(const Deadline& deadline) {
                           "`rotator unlock -n " +
                           namespace_ + "`");
     }
+    waited_ = true;
     if (!announced_wait) {
       log::info("waiting for the lock", {{"lease", namespace_ + "/" + options_.name},
                                          {"holder", decision.holder},
@@ -281,6 +295,11 @@ void LeaseLock::ensure_held() const {
       lost_exit_code_);
 }
 
+void LeaseLock::writing(const std::string& secret_name) {
+  written_.erase(secret_name);
+  if (carried_) carried_->secrets.erase(secret_name);
+}
+
 void LeaseLock::record_write(const std::string& secret_name, const std::string& resource_version) {
   if (!resource_version.empty()) written_[secret_name] = resource_version;
 }
@@ -292,15 +311,18 @@ void LeaseLock::release() noexcept {
     released.holder_identity.clear();
     released.lease_transitions += 1;
     released.metadata.annotations.erase(lock_holder_annotation);
-    // What the holders wrote, ours on top of what was handed over to us.
-    WriteRecord record = handed_over_.value_or(WriteRecord{});
-    for (const auto& [name, version] : written_) record[name] = version;
-    if (record.size() <= max_write_record_entries) {
+    released.metadata.annotations.erase(taken_from_annotation);
+    released.renew_time = util::Clock::now();
+    // What the holders wrote, ours on top of what was handed over to us, tied
+    // to this release's renewTime (as written: MicroTime).
+    WriteRecord record = carried_.value_or(WriteRecord{});
+    for (const auto& [name, version] : written_) record.secrets[name] = version;
+    record.released_at = kube::lease_to_json(released).at("spec").at("renewTime").get<std::string>();
+    if (record.secrets.size() <= max_write_record_entries) {
       released.metadata.annotations[write_record_annotation] = write_record_text(record);
     } else {
       released.metadata.annotations.erase(write_record_annotation);
     }
-    released.renew_time = util::Clock::now();
     try {
       kube::LeaseApi(client_).update(released);
     } catch (const kube::ApiError& e) {

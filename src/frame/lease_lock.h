@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -78,12 +79,17 @@ class LeaseLock {
   /// TLS, 403), an error naming that reason, with its exit code.
   void ensure_held() const;
 
-  /// What the previous holders wrote, when the lock was taken free from a clean
-  /// release that left a record; nullopt when it was created, taken over from a
-  /// holder that never released it, or broken by `rotator unlock`.
-  const std::optional<WriteRecord>& handed_over() const { return handed_over_; }
+  /// What the previous holders wrote, when the lock was taken at once (no wait)
+  /// from the release that left the record; nullopt when it was created, taken
+  /// over from a holder that never released it, broken by `rotator unlock`,
+  /// written since by a rotator that keeps no record, or waited for (a wait
+  /// leaves time for writers that bypass the lock: everything is read again).
+  std::optional<WriteRecord> handed_over() const { return waited_ ? std::nullopt : carried_; }
 
-  /// A Secret this holder wrote, for the record its release leaves.
+  /// Before each Secret write: until it is known to have succeeded, the record
+  /// vouches for no version of it (a write whose answer is lost may have landed).
+  void writing(const std::string& secret_name);
+  /// After it: the version this holder's write made, for the record its release leaves.
   void record_write(const std::string& secret_name, const std::string& resource_version);
 
  private:
@@ -100,8 +106,10 @@ class LeaseLock {
   std::string identity_;
   LockOptions options_;
   kube::Lease lease_;
-  std::optional<WriteRecord> handed_over_;
-  WriteRecord written_;  ///< by this holder (the run's thread only)
+  // The run's thread only (the renewal thread never touches them).
+  std::optional<WriteRecord> carried_;          ///< what the release we took from recorded
+  bool waited_ = false;                         ///< for another holder, before taking it
+  std::map<std::string, std::string> written_;  ///< by this holder: Secret -> resourceVersion
   std::atomic<bool> lost_{false};
   /// Why the renewal failed; written before lost_ turns true, read after.
   std::string lost_reason_;

@@ -270,9 +270,11 @@ class NamespaceRun {
     lock_ = std::make_unique<LeaseLock>(client_, ns(), holder_, settings_.lock, settings_.deadline);
     // What was read before the lock may have changed since: read it again,
     // except the Secrets the lock's last release says its holders left exactly
-    // as we read them. (A writer that bypasses the lock is caught, as ever, by
-    // the resourceVersion precondition of every Secret write.)
-    const auto& handed_over = lock_->handed_over();
+    // as we read them, when the lock was taken at once from that release. (The
+    // window for a writer that bypasses the lock is then the moments between the
+    // first read and the lock, as it was between the read under the lock and the
+    // write; each Secret write is preconditioned on the version it was decided on.)
+    const auto handed_over = lock_->handed_over();
     snapshot_.forget_all_except(handed_over ? unchanged_under_lock(snapshot_, *handed_over) : std::set<ObjectRef>{});
   }
 
@@ -283,6 +285,7 @@ class NamespaceRun {
         kube::SecretApi secrets(client_);
         kube::Secret written = write->secret;
         written.metadata.namespace_ = ns();
+        lock_->writing(written.metadata.name);
         if (written.metadata.resource_version.empty()) {
           try {
             written = secrets.create(written);

@@ -16,7 +16,9 @@ namespace rotator::frame {
 ///     what the writes returned, until it has nothing left to do, waiting where it
 ///     says so. The first write is preceded by an access review of every right the
 ///     plan needs and by taking the Lease, held to the end of the plan; what was
-///     read before the Lease is read again under it. A conflicting write (someone
+///     read before the Lease is read again under it, but for the Secrets the
+///     Lease's release recorded at the versions read (LeaseLock::handed_over:
+///     only when taken at once from that release). A conflicting write (someone
 ///     else wrote first) is read again and decided again, a bounded number of times.
 ///     Between writes, and during waits, a SIGINT/SIGTERM, the run's --timeout or a
 ///     lost Lease stops the run before its next write.

@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "kube/resources.h"
 #include "steps_fixture.h"
 
 using namespace rotator;
@@ -169,4 +170,38 @@ TEST_CASE("faults: a certificate of another CA at any write of a rotation fails 
   fault_at_every_write_of_a_rotation("swap_cert", [](int) {
     return WriteFault{{{"action", "swap_cert"}}, 1, "TLS verification"};
   });
+}
+
+TEST_CASE("faults: a Secret write whose answer was lost is vouched for by no record the lock's release leaves") {
+  TestNamespace ns;
+  const std::string n = ns.name();
+  REQUIRE(run_rotator({"run", std::string(ROTATOR_SOURCE_DIR) + "/jobs/bootstrap.yaml", "-n", n}).exit_code == 0);
+  FaultProxy proxy;
+  TempDir dir;
+  const auto via_proxy = admin_kubeconfig(dir, proxy.url());
+  // The first write of rsa-keys lands but its answer is lost (its retry then
+  // conflicts); the admin token's write is refused, so the run ends there and
+  // releases the lock.
+  proxy.set_rules(Json::array({
+      {{"match", {{"method", "PUT"}, {"path_regex", "/secrets/rsa-keys$"}}}, {"action", "reset_after"}, {"times", 1}},
+      {{"match", {{"method", "PUT"}, {"path_regex", "/secrets/admin-token$"}}}, {"action", "status"}, {"status", 403}},
+  }));
+  const auto run = run_rotator({"revoke-and-rotate", "--restart", "none", "-n", n, "--kubeconfig", via_proxy.string()});
+  INFO(run.err);
+  REQUIRE(run.exit_code == 4);
+  bool lost = false;
+  for (const auto& r : proxy.requests()) lost = lost || r["action"] == "reset_after";
+  REQUIRE(lost);
+
+  auto client = TestCluster::get().client();
+  const auto lease = kube::LeaseApi(*client).get(n, "rotator-lock");
+  REQUIRE(lease.has_value());
+  const auto record = Json::parse(lease->metadata.annotations.at("rotator.io/written"));
+  INFO(record.dump());
+  const auto keys = kube::SecretApi(*client).get(n, "rsa-keys");
+  REQUIRE(keys.has_value());
+  // Not the version from before the lost write (a run that read that one before
+  // taking the lock would keep it): no version at all, or the one it is at.
+  if (record["secrets"].contains("rsa-keys")) CHECK(record["secrets"]["rsa-keys"] == keys->metadata.resource_version);
+  CHECK(keys_valid_by_openssl(n));
 }

@@ -30,7 +30,7 @@ TEST_CASE("write record: Secrets read at the version the holders left stay, the 
 
   struct Case {
     const char* what;
-    WriteRecord record;
+    std::map<std::string, std::string> written;
     std::set<ObjectRef> unchanged;
   };
   const std::vector<Case> cases = {
@@ -49,7 +49,7 @@ TEST_CASE("write record: Secrets read at the version the holders left stay, the 
   };
   for (const auto& c : cases) {
     INFO(c.what);
-    CHECK(unchanged_under_lock(seen, c.record) == c.unchanged);
+    CHECK(unchanged_under_lock(seen, {"2026-12-01T10:00:00.000001Z", c.written}) == c.unchanged);
   }
 
   seen.remember({{"revoke-and-rotate/rotation", "r1"}});
@@ -61,17 +61,34 @@ TEST_CASE("write record: Secrets read at the version the holders left stay, the 
 }
 
 TEST_CASE("write record: the annotation round-trips, and anything else is no record") {
-  const WriteRecord record = {{"admin-token", "7"}, {"rsa-keys", "10"}};
+  const WriteRecord record = {"2026-12-01T10:24:52.660838Z", {{"admin-token", "7"}, {"rsa-keys", "10"}}};
   CHECK(parse_write_record(write_record_text(record)) == record);
-  CHECK(parse_write_record("{}") == WriteRecord{});
-  CHECK_FALSE(parse_write_record(""));
-  CHECK_FALSE(parse_write_record("not json"));
-  CHECK_FALSE(parse_write_record("[\"rsa-keys\"]"));
-  CHECK_FALSE(parse_write_record(R"({"rsa-keys": 10})"));
-  CHECK_FALSE(parse_write_record(R"({"rsa-keys": ""})"));
-  std::string too_long = "{";
+  CHECK(parse_write_record(R"({"releasedAt": "2026-12-01T10:24:52Z", "secrets": {}})") ==
+        WriteRecord{"2026-12-01T10:24:52Z", {}});
+  for (const char* bad : {"", "not json", "[]", "{}", R"({"releasedAt": "2026-12-01T10:24:52Z"})", R"({"secrets": {}})",
+                          R"({"releasedAt": 5, "secrets": {}})", R"({"releasedAt": "t", "secrets": {"rsa-keys": 10}})",
+                          R"({"releasedAt": "t", "secrets": {"rsa-keys": ""}})",
+                          // The record of an earlier version of rotator (a bare map).
+                          R"({"rsa-keys": "10"})"}) {
+    INFO(bad);
+    CHECK_FALSE(parse_write_record(bad));
+  }
+  std::string too_long = R"({"releasedAt": "t", "secrets": {)";
   for (std::size_t i = 0; i <= max_write_record_entries; ++i) {
     too_long += (i ? "," : "") + std::string("\"s") + std::to_string(i) + "\": \"1\"";
   }
-  CHECK_FALSE(parse_write_record(too_long + "}"));
+  CHECK_FALSE(parse_write_record(too_long + "}}"));
+}
+
+TEST_CASE("write record: only the release that wrote it vouches for it") {
+  const WriteRecord record = {"2026-12-01T10:24:52.660838Z", {{"rsa-keys", "10"}}};
+  const auto at = [](const char* text) { return util::parse_rfc3339(text); };
+  CHECK(record_of_release(record, at("2026-12-01T10:24:52.660838Z")) == record);
+  // The same moment written another way by the API server.
+  CHECK(record_of_release(record, at("2026-12-01T10:24:52.660838000Z")) == record);
+  // renewTime moved on: a rotator that keeps no record took or released the Lease since.
+  CHECK_FALSE(record_of_release(record, at("2026-12-01T10:24:52.660839Z")));
+  CHECK_FALSE(record_of_release(record, std::nullopt));
+  CHECK_FALSE(record_of_release(std::nullopt, at("2026-12-01T10:24:52.660838Z")));
+  CHECK_FALSE(record_of_release(WriteRecord{"not a time", {}}, at("2026-12-01T10:24:52.660838Z")));
 }
