@@ -188,6 +188,7 @@ class NamespaceRun {
                     {{"status", wait.status}, {"timeout", util::format_duration(wait.timeout)}});
     }
     waiting->wait = wait;
+    if (!lock_) waited_before_lock_ = true;
     const auto elapsed = now - waiting->started;
     if (elapsed >= wait.timeout) throw Error(wait.timeout_message);
     if (settings_.deadline.passed()) {
@@ -270,11 +271,12 @@ class NamespaceRun {
     lock_ = std::make_unique<LeaseLock>(client_, ns(), holder_, settings_.lock, settings_.deadline);
     // What was read before the lock may have changed since: read it again,
     // except the Secrets the lock's last release says its holders left exactly
-    // as we read them, when the lock was taken at once from that release. (The
-    // window for a writer that bypasses the lock is then the moments between the
-    // first read and the lock, as it was between the read under the lock and the
-    // write; each Secret write is preconditioned on the version it was decided on.)
-    const auto handed_over = lock_->handed_over();
+    // as we read them, when the lock was taken at once from that release and
+    // nothing was waited for since they were read. (The window for a writer that
+    // bypasses the lock is then the moments between the first read and the lock,
+    // as it was between the read under the lock and the write; each Secret write
+    // is preconditioned on the version it was decided on.)
+    const auto handed_over = waited_before_lock_ ? std::nullopt : lock_->handed_over();
     snapshot_.forget_all_except(handed_over ? unchanged_under_lock(snapshot_, *handed_over) : std::set<ObjectRef>{});
   }
 
@@ -345,6 +347,7 @@ class NamespaceRun {
   std::unique_ptr<LeaseLock> lock_;
   std::set<std::string> notes_;  ///< notes already logged
   bool rights_checked_ = false;
+  bool waited_before_lock_ = false;  ///< for a rollout or pods, before the first write
   bool wrote_ = false;
   std::size_t current_ = 0;
 };

@@ -176,6 +176,15 @@ TEST_CASE("faults: a Secret write whose answer was lost is vouched for by no rec
   TestNamespace ns;
   const std::string n = ns.name();
   REQUIRE(run_rotator({"run", std::string(ROTATOR_SOURCE_DIR) + "/jobs/bootstrap.yaml", "-n", n}).exit_code == 0);
+  auto client = TestCluster::get().client();
+  // The bootstrap's release vouches for rsa-keys at its version now.
+  const auto keys_before = kube::SecretApi(*client).get(n, "rsa-keys");
+  REQUIRE(keys_before.has_value());
+  const std::string version_before = keys_before->metadata.resource_version;
+  const auto lease_before = kube::LeaseApi(*client).get(n, "rotator-lock");
+  REQUIRE(lease_before.has_value());
+  REQUIRE(Json::parse(lease_before->metadata.annotations.at("rotator.io/written"))["secrets"]["rsa-keys"] ==
+          version_before);
   FaultProxy proxy;
   TempDir dir;
   const auto via_proxy = admin_kubeconfig(dir, proxy.url());
@@ -193,15 +202,16 @@ TEST_CASE("faults: a Secret write whose answer was lost is vouched for by no rec
   for (const auto& r : proxy.requests()) lost = lost || r["action"] == "reset_after";
   REQUIRE(lost);
 
-  auto client = TestCluster::get().client();
   const auto lease = kube::LeaseApi(*client).get(n, "rotator-lock");
   REQUIRE(lease.has_value());
   const auto record = Json::parse(lease->metadata.annotations.at("rotator.io/written"));
   INFO(record.dump());
   const auto keys = kube::SecretApi(*client).get(n, "rsa-keys");
   REQUIRE(keys.has_value());
+  REQUIRE(keys->metadata.resource_version != version_before);  // the write whose answer was lost landed
   // Not the version from before the lost write (a run that read that one before
   // taking the lock would keep it): no version at all, or the one it is at.
+  CHECK(record["secrets"].value("rsa-keys", "") != version_before);
   if (record["secrets"].contains("rsa-keys")) CHECK(record["secrets"]["rsa-keys"] == keys->metadata.resource_version);
   CHECK(keys_valid_by_openssl(n));
 }

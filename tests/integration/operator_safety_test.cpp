@@ -2,7 +2,9 @@
 // before the first write, a clean stop on signals, a lock you can see and break,
 // hints that name commands that work.
 
+#include <algorithm>
 #include <csignal>
+#include <future>
 #include <regex>
 
 #include <catch2/catch.hpp>
@@ -92,10 +94,25 @@ TEST_CASE("safety: a rotation whose rollout times out is resumed by a plain reru
   CHECK(rotation_history(ns.name()) == history);
 
   // With the pods Ready, a plain rerun finishes it, once.
+  const std::size_t before = rotator_requests_in(ns.name(), 0).size();
+  auto finishing = std::async(std::launch::async, [name = ns.name()] {
+    return run({ROTATOR_BINARY, "revoke-and-rotate", "-n", name, "--wait-timeout", "60s"});
+  });
+  // Its reads (rsa-keys, admin-token, the Deployment) are made: no pod is Ready,
+  // so it waits for the rollout, before its first write and the lock.
+  REQUIRE(rotator_requests_in(ns.name(), before + 3).size() >= before + 3);
   PodReadinessSimulator kubelet(ns.name(), "app=token-management");
-  const auto finished = run_rotator({"revoke-and-rotate", "-n", ns.name(), "--wait-timeout", "60s"});
+  const auto finished = finishing.get();
   INFO(finished.err);
+  CHECK_FALSE(has_sanitizer_report(finished.err));
   CHECK(finished.exit_code == 0);
+  CHECK_THAT(finished.err, Catch::Contains("waiting for"));
+  // Under the lock it read the Secrets again, though the lock's record (the
+  // first run's release) named the versions it had read before the wait.
+  auto requests = rotator_requests_in(ns.name(), before + 6);
+  requests.erase(requests.begin(), requests.begin() + static_cast<long>(before));
+  CHECK(std::count(requests.begin(), requests.end(), "get secrets/rsa-keys") == 2);
+  CHECK(std::count(requests.begin(), requests.end(), "get secrets/admin-token") == 2);
   CHECK(kid_of(ns.name()) == rotated_kid);
   CHECK(rotation_history(ns.name()) == history);
   // The key it promised to trust for the grace is still published.
