@@ -18,10 +18,16 @@ std::optional<util::TimePoint> expiry_of(const kube::Lease& lease) {
   return *last + duration;
 }
 
+/// The Lease's annotation `key`, or null.
+const std::string* annotation(const kube::Lease& lease, const char* key) {
+  const auto it = lease.metadata.annotations.find(key);
+  return it == lease.metadata.annotations.end() ? nullptr : &it->second;
+}
+
 std::optional<LockHolder> holder_details(const kube::Lease& lease) {
-  const auto it = lease.metadata.annotations.find(lock_holder_annotation);
-  if (it == lease.metadata.annotations.end()) return std::nullopt;
-  return LockHolder::from_json(nlohmann::json::parse(it->second, nullptr, false));
+  const auto* text = annotation(lease, lock_holder_annotation);
+  if (!text) return std::nullopt;
+  return LockHolder::from_json(nlohmann::json::parse(*text, nullptr, false));
 }
 
 std::string time_or(const std::optional<util::TimePoint>& t, const char* absent) {
@@ -55,16 +61,14 @@ std::string annotation_pointer(const std::string& key) {
 }
 
 std::optional<WriteRecord> record_of(const kube::Lease& lease) {
-  const auto it = lease.metadata.annotations.find(write_record_annotation);
-  if (it == lease.metadata.annotations.end()) return std::nullopt;
-  return parse_write_record(it->second);
+  const auto* text = annotation(lease, write_record_annotation);
+  return text ? parse_write_record(*text) : std::nullopt;
 }
 
 /// The renewTime of the release a lock we hold was taken from.
 std::optional<util::TimePoint> taken_from(const kube::Lease& lease) {
-  const auto it = lease.metadata.annotations.find(taken_from_annotation);
-  if (it == lease.metadata.annotations.end()) return std::nullopt;
-  return util::parse_rfc3339(it->second);
+  const auto* text = annotation(lease, taken_from_annotation);
+  return text ? util::parse_rfc3339(*text) : std::nullopt;
 }
 
 }  // namespace

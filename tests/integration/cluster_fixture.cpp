@@ -200,14 +200,20 @@ std::vector<std::string> rotator_requests_now(const std::string& ns) {
 }
 }  // namespace
 
-std::vector<std::string> rotator_requests_in(const std::string& ns, std::size_t at_least) {
+std::vector<std::string> rotator_requests_since(const std::string& ns, std::size_t skip, std::size_t at_least) {
   auto requests = rotator_requests_now(ns);
-  for (int i = 0; i < 50 && requests.size() < at_least; ++i) {
+  for (int i = 0; i < 50 && requests.size() < skip + at_least; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     requests = rotator_requests_now(ns);
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // and nothing more arrives
-  return rotator_requests_now(ns);
+  requests = rotator_requests_now(ns);
+  requests.erase(requests.begin(), requests.begin() + static_cast<long>(std::min(skip, requests.size())));
+  return requests;
+}
+
+std::size_t rotator_request_count(const std::string& ns) {
+  return rotator_requests_since(ns, 0, 0).size();
 }
 
 std::string bootstrap_job_file() {

@@ -89,11 +89,14 @@ bool has_sanitizer_report(const std::string& text);
 CommandResult run_rotator(const std::vector<std::string>& args,
                           const std::vector<std::pair<std::string, std::string>>& env = {});
 
-/// The requests rotator (its user agent) made into `ns`, as "verb resource/name"
-/// ("get secrets/rsa-keys"), in order, from the API server's audit log. The log is
-/// written asynchronously: waits until at least `at_least` are there and no more
-/// arrive for a moment.
-std::vector<std::string> rotator_requests_in(const std::string& ns, std::size_t at_least);
+/// The requests rotator (its user agent) made into `ns` after its first `skip`, as
+/// "verb resource/name" ("get secrets/rsa-keys"), in order, from the API server's
+/// audit log. The log is written asynchronously: waits until at least `at_least`
+/// are there and no more arrive for a moment.
+std::vector<std::string> rotator_requests_since(const std::string& ns, std::size_t skip, std::size_t at_least);
+/// How many requests rotator has made into `ns` so far: the `skip` for a later
+/// rotator_requests_since.
+std::size_t rotator_request_count(const std::string& ns);
 
 /// jobs/bootstrap.yaml, as shipped in the source tree.
 std::string bootstrap_job_file();

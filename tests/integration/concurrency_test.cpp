@@ -52,6 +52,15 @@ void check_final_state_valid(const std::string& ns) {
   CHECK(openssl_verifies_jwt(jwt, secret_value(ns, "rsa-keys", "public.pem")));
 }
 
+/// Bootstraps `ns`; its Lease, as the bootstrap released it, with a write record.
+kube::Lease bootstrapped_lease(const std::string& ns, kube::LeaseApi& leases) {
+  REQUIRE(run_rotator({"run", std::string(ROTATOR_SOURCE_DIR) + "/jobs/bootstrap.yaml", "-n", ns}).exit_code == 0);
+  auto lease = leases.get(ns, "rotator-lock");
+  REQUIRE(lease.has_value());
+  REQUIRE(lease->metadata.annotations.contains("rotator.io/written"));
+  return *lease;
+}
+
 }  // namespace
 
 TEST_CASE("concurrency: 8 runs with the same rotation id rotate exactly once") {
@@ -155,27 +164,22 @@ TEST_CASE("concurrency: a holder that cannot be proven gone keeps the lock until
 
 TEST_CASE("concurrency: a run that waited for the lock reads every Secret again under it") {
   TestNamespace ns;
-  REQUIRE(run_rotator({"run", std::string(ROTATOR_SOURCE_DIR) + "/jobs/bootstrap.yaml", "-n", ns.name()}).exit_code ==
-          0);
   auto client = TestCluster::get().client();
   kube::LeaseApi leases(*client);
-  auto lease = leases.get(ns.name(), "rotator-lock");  // the bootstrap's, released with its record
-  REQUIRE(lease.has_value());
-  REQUIRE(lease->metadata.annotations.contains("rotator.io/written"));
+  kube::Lease lease = bootstrapped_lease(ns.name(), leases);
   // Another run holds the lock...
-  lease->holder_identity = "revoke-and-rotate by user ops on host elsewhere (pid 7) #abcd1234";
-  lease->lease_duration_seconds = 60;
-  lease->acquire_time = lease->renew_time = util::Clock::now();
-  kube::Lease held = leases.update(*lease);
+  lease.holder_identity = "revoke-and-rotate by user ops on host elsewhere (pid 7) #abcd1234";
+  lease.lease_duration_seconds = 60;
+  lease.acquire_time = lease.renew_time = util::Clock::now();
+  kube::Lease held = leases.update(lease);
   // ...while this one reads the Secrets and waits for it.
-  const std::size_t before = rotator_requests_in(ns.name(), 0).size();
+  const std::size_t before = rotator_request_count(ns.name());
   auto waiting = std::async(std::launch::async, [name = ns.name()] {
     return run({ROTATOR_BINARY, "revoke-and-rotate", "-n", name, "--rotation-id", "after-holder", "--restart", "none",
                 "--lock-wait", "60s"});
   });
   // It waits once its patch of the Lease is refused and it has read the Lease.
-  auto requests = rotator_requests_in(ns.name(), before + 4);
-  REQUIRE(requests.size() >= before + 4);
+  REQUIRE(rotator_requests_since(ns.name(), before, 4).size() >= 4);
   // rsa-keys changes during the wait (kubectl, so that the audit log tells its
   // reads from the run's); the holder releases the lock with a record that vouches
   // for both Secrets at their versions now, as a rotator's release would.
@@ -202,8 +206,7 @@ TEST_CASE("concurrency: a run that waited for the lock reads every Secret again 
   // Read again under the lock, so its write was made on the current version:
   // no conflict to recover from.
   CHECK_THAT(result.err, !Catch::Contains("changed while writing"));
-  requests = rotator_requests_in(ns.name(), before + 13);
-  requests.erase(requests.begin(), requests.begin() + static_cast<long>(before));
+  const auto requests = rotator_requests_since(ns.name(), before, 13);
   // Before the lock and under it: a wait leaves time for writers the record
   // cannot know of, so a lock waited for is trusted with no record.
   CHECK(std::count(requests.begin(), requests.end(), "get secrets/rsa-keys") == 2);
@@ -213,31 +216,26 @@ TEST_CASE("concurrency: a run that waited for the lock reads every Secret again 
 
 TEST_CASE("concurrency: the record a rotator that keeps none carried past its own writes is not trusted") {
   TestNamespace ns;
-  REQUIRE(run_rotator({"run", std::string(ROTATOR_SOURCE_DIR) + "/jobs/bootstrap.yaml", "-n", ns.name()}).exit_code ==
-          0);
   auto client = TestCluster::get().client();
   kube::LeaseApi leases(*client);
-  auto lease = leases.get(ns.name(), "rotator-lock");
-  REQUIRE(lease.has_value());
-  REQUIRE(lease->metadata.annotations.contains("rotator.io/written"));
+  kube::Lease lease = bootstrapped_lease(ns.name(), leases);
   // An older rotator takes the lock (keeping the annotations it does not know),
   // writes rsa-keys, and releases it: the record still names the old version.
-  lease->holder_identity = "revoke-and-rotate by user ops on host old (pid 8) #0ld0ld00";
-  lease->acquire_time = lease->renew_time = util::Clock::now();
-  lease = leases.update(*lease);
+  lease.holder_identity = "revoke-and-rotate by user ops on host old (pid 8) #0ld0ld00";
+  lease.acquire_time = lease.renew_time = util::Clock::now();
+  lease = leases.update(lease);
   REQUIRE(
       kubectl({"-n", ns.name(), "annotate", "secret", "rsa-keys", "example.com/touched-by=old-rotator"}).exit_code ==
       0);
-  lease->holder_identity.clear();
-  lease->renew_time = util::Clock::now();
-  leases.update(*lease);
+  lease.holder_identity.clear();
+  lease.renew_time = util::Clock::now();
+  leases.update(lease);
 
-  const std::size_t before = rotator_requests_in(ns.name(), 0).size();
+  const std::size_t before = rotator_request_count(ns.name());
   const auto rotated = run_rotator({"revoke-and-rotate", "-n", ns.name(), "--restart", "none"});
   INFO(rotated.err);
   REQUIRE(rotated.exit_code == 0);
-  auto requests = rotator_requests_in(ns.name(), before + 12);
-  requests.erase(requests.begin(), requests.begin() + static_cast<long>(before));
+  const auto requests = rotator_requests_since(ns.name(), before, 12);
   // The record's release is not the one the lock was taken from: everything is
   // read again under the lock. (admin-token tells: rsa-keys changed before this
   // run read it, so it differs from the record and is read twice either way.)

@@ -234,7 +234,7 @@ TEST_CASE("fleet: a scheduled rotation costs 11 requests per namespace, as many 
   auto namespaces = make_namespaces(2);
   REQUIRE(run_rotator({"run", bootstrap_job, "--namespaces", join(namespaces, 2)}).exit_code == 0);
   const std::string first = namespaces[0]->name();
-  const std::size_t before = rotator_requests_in(first, 0).size();
+  const std::size_t before = rotator_request_count(first);
   const auto run = run_rotator({"revoke-and-rotate", "--namespaces", join(namespaces, 2), "--restart", "none",
                                 "--stats", "--log-format", "json"});
   INFO(run.err);
@@ -243,8 +243,7 @@ TEST_CASE("fleet: a scheduled rotation costs 11 requests per namespace, as many 
   // The lock the bootstrap released is taken in one request, and the two
   // Secrets read before it are not read again under it: the bootstrap's release
   // recorded the versions it wrote, and they are the ones read.
-  auto requests = rotator_requests_in(first, before + 10);
-  requests.erase(requests.begin(), requests.begin() + static_cast<long>(before));
+  const auto requests = rotator_requests_since(first, before, 10);
   const std::vector<std::string> expected = {"get secrets/rsa-keys",
                                              "get secrets/admin-token",
                                              "patch leases/rotator-lock",

@@ -94,13 +94,13 @@ TEST_CASE("safety: a rotation whose rollout times out is resumed by a plain reru
   CHECK(rotation_history(ns.name()) == history);
 
   // With the pods Ready, a plain rerun finishes it, once.
-  const std::size_t before = rotator_requests_in(ns.name(), 0).size();
+  const std::size_t before = rotator_request_count(ns.name());
   auto finishing = std::async(std::launch::async, [name = ns.name()] {
     return run({ROTATOR_BINARY, "revoke-and-rotate", "-n", name, "--wait-timeout", "60s"});
   });
   // Its reads (rsa-keys, admin-token, the Deployment) are made: no pod is Ready,
   // so it waits for the rollout, before its first write and the lock.
-  REQUIRE(rotator_requests_in(ns.name(), before + 3).size() >= before + 3);
+  REQUIRE(rotator_requests_since(ns.name(), before, 3).size() >= 3);
   PodReadinessSimulator kubelet(ns.name(), "app=token-management");
   const auto finished = finishing.get();
   INFO(finished.err);
@@ -109,8 +109,7 @@ TEST_CASE("safety: a rotation whose rollout times out is resumed by a plain reru
   CHECK_THAT(finished.err, Catch::Contains("waiting for"));
   // Under the lock it read the Secrets again, though the lock's record (the
   // first run's release) named the versions it had read before the wait.
-  auto requests = rotator_requests_in(ns.name(), before + 6);
-  requests.erase(requests.begin(), requests.begin() + static_cast<long>(before));
+  const auto requests = rotator_requests_since(ns.name(), before, 6);
   CHECK(std::count(requests.begin(), requests.end(), "get secrets/rsa-keys") == 2);
   CHECK(std::count(requests.begin(), requests.end(), "get secrets/admin-token") == 2);
   CHECK(kid_of(ns.name()) == rotated_kid);
