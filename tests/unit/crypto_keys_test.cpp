@@ -335,6 +335,45 @@ TEST_CASE("crypto pem: keys made by the openssl command line in either form load
   }
 }
 
+// Keys are decoded first with the structure and key type their label names
+// (fast), then by OpenSSL's generic reader. A body that does not match its label
+// must be refused as the generic reader refuses it, not read as something else.
+TEST_CASE("crypto pem: a key whose body does not match its label is refused, without key material",
+          "[crypto][keys][pem][openssl-cli]") {
+  const ScratchDir dir;
+  const auto relabel = [](std::string pem, const std::string& from, const std::string& to) {
+    for (std::size_t at = pem.find(from); at != std::string::npos; at = pem.find(from, at + to.size())) {
+      pem.replace(at, from.size(), to);
+    }
+    return pem;
+  };
+  const std::string sec1 = openssl_generated(dir, "sec1.pem", "ecparam", "-name prime256v1 -genkey -noout");
+  const std::string pkcs1 = openssl_generated(dir, "pkcs1.pem", "genrsa", "-traditional 2048");
+  const std::string pkcs8 =
+      openssl_generated(dir, "pkcs8.pem", "genpkey", "-algorithm EC -pkeyopt ec_paramgen_curve:P-256");
+  const std::vector<std::pair<const char*, std::string>> mislabelled = {
+      {"SEC1 EC body labelled RSA PRIVATE KEY", relabel(sec1, "EC PRIVATE KEY", "RSA PRIVATE KEY")},
+      {"PKCS#1 RSA body labelled PRIVATE KEY", relabel(pkcs1, "RSA PRIVATE KEY", "PRIVATE KEY")},
+      {"PKCS#8 EC body labelled RSA PRIVATE KEY", relabel(pkcs8, " PRIVATE KEY-----", " RSA PRIVATE KEY-----")},
+  };
+  for (const auto& [how, pem] : mislabelled) {
+    CAPTURE(how);
+    const std::string message = message_of_private_load(pem);
+    CHECK_THAT(message, Catch::Contains("cannot parse the private key PEM"));
+    CHECK(message.find(pem_body_sample(pem)) == std::string::npos);
+  }
+  // OpenSSL's generic reader takes a PKCS#8 body under "EC PRIVATE KEY"; so does
+  // rotator, which then keeps the key in the form the label names.
+  const LoadedPrivateKey generic = load_private_key_pem_with_form(relabel(pkcs8, " PRIVATE KEY", " EC PRIVATE KEY"));
+  CHECK(describe_key(*generic.key).algorithm == Algorithm::es256);
+  CHECK(generic.form == PrivateKeyForm::sec1);
+  // The same bodies under their own labels load: what failed was the label.
+  CHECK(describe_key(*load_private_key_pem(sec1)).algorithm == Algorithm::es256);
+  CHECK(describe_key(*load_private_key_pem(pkcs1)).algorithm == Algorithm::rs256);
+  CHECK(describe_key(*load_private_key_pem(pkcs8)).algorithm == Algorithm::es256);
+  CHECK(ERR_peek_error() == 0);
+}
+
 TEST_CASE("crypto pem: an RSA key is written as PKCS#1 or PKCS#8 exactly as openssl converts it",
           "[crypto][keys][pem][openssl-cli]") {
   const ScratchDir dir;
