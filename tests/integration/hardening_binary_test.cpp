@@ -86,3 +86,22 @@ TEST_CASE("hardening: the binary loads no library of a protocol it does not spea
   }
   CHECK(libraries.size() <= 14);
 }
+
+TEST_CASE("hardening: a static build loads only the C library, and relocates with a packed table") {
+  if (!ROTATOR_STATIC_LIBS) {
+    WARN("built with ROTATOR_STATIC_LIBS=OFF (a sanitizer or fuzz build): shared libraries not checked");
+    return;
+  }
+  const auto libraries = shared_libraries(tool({"ldd", ROTATOR_BINARY}));
+  for (const auto& name : libraries) {
+    INFO(name);
+    // libm comes with g++'s link line; libc, its loader and the vDSO are the system's.
+    CHECK((name.starts_with("libc.so") || name.starts_with("libm.so") || name.find("/ld-linux") != std::string::npos ||
+           name.starts_with("linux-vdso")));
+  }
+  // The OpenSSL that TLS and the keys use is the one linked in: no libssl or
+  // libcrypto from the host or the image, whatever its version.
+  const std::string dynamic = tool({"readelf", "--dynamic", ROTATOR_BINARY});
+  CHECK_THAT(dynamic, !Catch::Contains("libcrypto") && !Catch::Contains("libstdc++"));
+  CHECK_THAT(dynamic, Catch::Contains("(RELR)"));
+}

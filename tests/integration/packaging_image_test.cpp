@@ -4,6 +4,7 @@
 // real API server with a ServiceAccount's files at the path a pod has them.
 
 #include <unistd.h>
+#include <algorithm>
 
 #include <iostream>
 #include <set>
@@ -113,7 +114,10 @@ TEST_CASE("packaging: the image holds the binary and exactly its libraries, and 
   const auto host_ldd = run({"ldd", ROTATOR_BINARY});
   REQUIRE(host_ldd.exit_code == 0);
   auto expected = libraries_of(host_ldd.out);
-  REQUIRE(expected.size() > 5);
+  // At least the C library and the loader, whether the other libraries are linked in or not.
+  REQUIRE(expected.size() >= 2);
+  REQUIRE(std::any_of(expected.begin(), expected.end(),
+                      [](const std::string& path) { return path.find("/libc.so") != std::string::npos; }));
   expected.insert({"/rotator", "/etc/ssl/certs/ca-certificates.crt", "/etc/passwd", "/etc/group"});
   std::set<std::string> files;
   for (const auto& entry : std::filesystem::recursive_directory_iterator(root)) {
