@@ -70,19 +70,21 @@ std::vector<NamespaceResult> run_fleet(const std::vector<std::string>& namespace
 }
 
 int exit_code_severity(ExitCode code) {
+  // Each code its own rank, so the worst of several never depends on the order
+  // the namespaces or clusters were listed in.
   switch (code) {
     case ExitCode::success: return 0;
     case ExitCode::lock_held: return 1;
-    case ExitCode::failure: return 2;
-    case ExitCode::invalid_data: return 3;
-    case ExitCode::not_authorized: return 4;
     case ExitCode::degraded: return 2;
-    case ExitCode::broken: return 3;
-    case ExitCode::usage: return 5;
-    case ExitCode::terminated: return 6;
-    case ExitCode::interrupted: return 7;
+    case ExitCode::failure: return 3;
+    case ExitCode::broken: return 4;
+    case ExitCode::invalid_data: return 5;
+    case ExitCode::not_authorized: return 6;
+    case ExitCode::usage: return 7;
+    case ExitCode::terminated: return 8;
+    case ExitCode::interrupted: return 9;
   }
-  return 2;
+  return 3;
 }
 
 ExitCode aggregate_exit_code(const std::vector<NamespaceResult>& results) {

@@ -48,9 +48,11 @@ std::vector<NamespaceResult> run_fleet(const std::vector<std::string>& namespace
 
 /// The severity rank of an exit code: a multi-namespace run exits with the most
 /// severe code of its namespaces. From least to most severe:
-/// 0 success < 3 lock held (retry later) < 1 failure < 5 invalid data (needs a
-/// human) < 4 not authorized (affects every namespace) < 2 usage < 143, 130
-/// stopped by a signal (the run as a whole did not finish).
+/// 0 success < 3 lock held (retry later) < 6 degraded (status: works, needs
+/// attention) < 1 failure (status: a cluster whose namespaces could not be
+/// listed) < 7 broken (status) < 5 invalid data (needs a human) < 4 not
+/// authorized (affects every namespace) < 2 usage < 143, 130 stopped by a signal
+/// (the run as a whole did not finish). No two codes share a rank.
 int exit_code_severity(ExitCode code);
 
 /// The most severe exit code among the results (0 when there are none).

@@ -38,6 +38,29 @@ TEST_CASE("fleet: the exit code is the most severe of the namespaces") {
   CHECK(exit_code_severity(ExitCode::failure) < exit_code_severity(ExitCode::invalid_data));
   CHECK(exit_code_severity(ExitCode::invalid_data) < exit_code_severity(ExitCode::not_authorized));
   CHECK(exit_code_severity(ExitCode::not_authorized) < exit_code_severity(ExitCode::usage));
+  CHECK(exit_code_severity(ExitCode::usage) < exit_code_severity(ExitCode::terminated));
+  CHECK(exit_code_severity(ExitCode::terminated) < exit_code_severity(ExitCode::interrupted));
+}
+
+TEST_CASE("fleet: status's verdict codes rank among the others, and the worst never depends on the order") {
+  CHECK(exit_code_severity(ExitCode::lock_held) < exit_code_severity(ExitCode::degraded));
+  CHECK(exit_code_severity(ExitCode::degraded) < exit_code_severity(ExitCode::failure));
+  CHECK(exit_code_severity(ExitCode::failure) < exit_code_severity(ExitCode::broken));
+  CHECK(exit_code_severity(ExitCode::broken) < exit_code_severity(ExitCode::invalid_data));
+  const std::vector<ExitCode> codes = {ExitCode::success,        ExitCode::lock_held, ExitCode::degraded,
+                                       ExitCode::failure,        ExitCode::broken,    ExitCode::invalid_data,
+                                       ExitCode::not_authorized, ExitCode::usage,     ExitCode::terminated,
+                                       ExitCode::interrupted};
+  for (ExitCode a : codes) {
+    for (ExitCode b : codes) {
+      if (a == b) continue;
+      CAPTURE(static_cast<int>(a), static_cast<int>(b));
+      // A degraded cluster listed before an unreadable one, or after it: the same exit code.
+      CHECK(exit_code_severity(a) != exit_code_severity(b));
+      CHECK(aggregate_exit_code({result("a", NamespaceOutcome::failed, a), result("b", NamespaceOutcome::failed, b)}) ==
+            aggregate_exit_code({result("b", NamespaceOutcome::failed, b), result("a", NamespaceOutcome::failed, a)}));
+    }
+  }
 }
 
 TEST_CASE("fleet: the summary table has one aligned row per namespace and a totals line") {
