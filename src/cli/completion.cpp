@@ -9,7 +9,8 @@ namespace {
 
 /// What may follow a flag or stand as a positional.
 struct ValueKind {
-  enum class Kind { none, any, values, files } kind = Kind::none;
+  /// contexts: one kubeconfig context name; context_list: several, comma-separated.
+  enum class Kind { none, any, values, files, contexts, context_list } kind = Kind::none;
   std::vector<std::string> values;
 };
 
@@ -92,7 +93,13 @@ std::vector<FlagInfo> flags_of(const po::options_description& description) {
     const std::string short_name = option->canonical_display_name(po::command_line_style::allow_dash_for_short);
     if (short_name.size() == 2 && short_name[0] == '-') flag.spellings.push_back(short_name);
     if (flag.spellings.empty()) continue;
-    if (option->semantic()->max_tokens() > 0) {
+    if (option->long_name() == "context") {
+      // kubectl completes --context from the kubeconfig; so does rotator, and
+      // --contexts one name after another.
+      flag.value.kind = ValueKind::Kind::contexts;
+    } else if (option->long_name() == "contexts") {
+      flag.value.kind = ValueKind::Kind::context_list;
+    } else if (option->semantic()->max_tokens() > 0) {
       flag.value = value_kind_of(option->semantic()->name());
       if (flag.value.kind == ValueKind::Kind::any) {
         if (auto listed = values_listed_in(option->description()); !listed.empty()) {
@@ -142,6 +149,8 @@ std::string kind_text(const ValueKind& kind) {
     case ValueKind::Kind::any: return "any";
     case ValueKind::Kind::files: return "files";
     case ValueKind::Kind::values: return "values " + join(kind.values);
+    case ValueKind::Kind::contexts: return "contexts";
+    case ValueKind::Kind::context_list: return "context-list";
   }
   return "none";
 }
@@ -208,10 +217,40 @@ std::string bash_functions(const std::vector<CommandInfo>& commands, const std::
   s << "    *) printf '%s' none ;;\n  esac\n}\n";
 
   s << R"BASH(
+# The kubeconfig's context names, as the program being completed lists them
+# (`rotator completion contexts`), from the --kubeconfig typed so far, else
+# $KUBECONFIG or ~/.kube/config as kubectl would read.
+__rotator_contexts() {
+  local i=1 kubeconfig=()
+  while ((i < ${#COMP_WORDS[@]})); do
+    if [[ ${COMP_WORDS[i]} == --kubeconfig ]]; then
+      if [[ ${COMP_WORDS[i+1]} == "=" ]]; then ((i += 1)); fi
+      kubeconfig=(--kubeconfig "${COMP_WORDS[i+1]/#\~\//$HOME/}")
+    fi
+    ((i += 1))
+  done
+  "${COMP_WORDS[0]}" completion contexts "${kubeconfig[@]}" 2>/dev/null
+}
+
 __rotator_reply() {  # $1: a value kind, $2: the word being completed
   local IFS=$' \t\n'
   case "$1" in
     values\ *) COMPREPLY=($(compgen -W "${1#values }" -- "$2")) ;;
+    contexts) COMPREPLY=($(compgen -W "$(__rotator_contexts)" -- "$2")) ;;
+    context-list)
+      # "east,we" completes the name after the last comma, keeps what is before
+      # it, and leaves out the names already listed.
+      local listed="" last="$2" name names=()
+      if [[ $2 == *,* ]]; then
+        listed="${2%,*},"
+        last="${2##*,}"
+      fi
+      for name in $(__rotator_contexts); do
+        [[ ",$listed" == *",$name,"* ]] || names+=("$name")
+      done
+      COMPREPLY=($(compgen -W "${names[*]}" -P "$listed" -- "$last"))
+      type compopt >/dev/null 2>&1 && compopt -o nospace 2>/dev/null
+      ;;
     files)
       COMPREPLY=($(compgen -f -- "$2"))
       type compopt >/dev/null 2>&1 && compopt -o filenames 2>/dev/null

@@ -7,6 +7,7 @@
 
 #include "cli/command_table.h"
 #include "cli/completion.h"
+#include "cluster_fixture.h"
 #include "commands/commands.h"
 #include "util/subprocess.h"
 
@@ -69,4 +70,57 @@ TEST_CASE("completion: zsh loads the script through bashcompinit and completes w
                                 "complete -F __rotator_complete rotator\n") == 0);
   CHECK(result.stdout_text.find(" revoke-and-rotate ") != std::string::npos);
   CHECK(result.stdout_text.find("restart: rollout delete-pods none\n") != std::string::npos);
+}
+
+TEST_CASE("completion: --context and --contexts complete with the names of the kubeconfig typed or in KUBECONFIG",
+          "[completion]") {
+  const testing::TempDir dir;
+  const auto kubeconfig_with = [&](const std::string& file, const std::vector<std::string>& names) {
+    std::string text =
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: \"https://127.0.0.1:1\"}\n"
+        "users:\n- name: u\n  user: {token: not-a-real-token}\ncontexts:\n";
+    for (const auto& name : names) text += "- name: " + name + "\n  context: {cluster: c, user: u}\n";
+    return dir.write(file, text).string();
+  };
+  const std::string fleet = kubeconfig_with("fleet", {"west", "east", "prod-eu"});
+  const std::string other = kubeconfig_with("other", {"lab"});
+
+  // What the script asks the binary for: the names, sorted, one per line; no cluster is contacted
+  // (the server above does not exist).
+  const auto listed = run_binary(ROTATOR_BINARY, {"completion", "contexts", "--kubeconfig", fleet});
+  CHECK(listed.exit_code == 0);
+  CHECK(listed.stdout_text == "east\nprod-eu\nwest\n");
+  CHECK(run_binary(ROTATOR_BINARY, {"completion", "contexts", "--kubeconfig", (dir.path() / "missing").string()})
+            .exit_code != 0);
+
+  // The script, loaded from the binary, completing words as bash splits them.
+  const auto complete = [&](const std::vector<std::string>& words,
+                            const std::vector<std::pair<std::string, std::string>>& env = {}) {
+    std::vector<std::string> argv = {
+        "bash",
+        "--norc",
+        "--noprofile",
+        "-c",
+        "source <(\"$1\" completion bash) || exit 1; shift; COMP_WORDS=(\"$@\"); COMP_CWORD=$(($# - 1)); "
+        "__rotator_complete; echo \"${COMPREPLY[*]}\"",
+        "bash",
+        ROTATOR_BINARY,
+        ROTATOR_BINARY};
+    argv.insert(argv.end(), words.begin(), words.end());
+    const auto result =
+        util::run_process(argv, env, std::chrono::seconds(30), util::ChildStdin::null, util::ChildStderr::inherit);
+    REQUIRE(result.exit_code == 0);
+    return result.stdout_text;
+  };
+  CHECK(complete({"--kubeconfig", fleet, "status", "--context", ""}) == "east prod-eu west\n");
+  CHECK(complete({"--kubeconfig", "=", fleet, "status", "--context", "p"}) == "prod-eu\n");
+  CHECK(complete({"status", "--context", ""}, {{"KUBECONFIG", other}}) == "lab\n");
+  // The flag on the line wins over KUBECONFIG, as for kubectl.
+  CHECK(complete({"--kubeconfig", fleet, "status", "--context", "e"}, {{"KUBECONFIG", other}}) == "east\n");
+  // --contexts: the name after the last comma, the names before it kept and not offered again.
+  CHECK(complete({"--kubeconfig", fleet, "run", "x.yaml", "--contexts", ""}) == "east prod-eu west\n");
+  CHECK(complete({"--kubeconfig", fleet, "run", "x.yaml", "--contexts", "west,"}) == "west,east west,prod-eu\n");
+  CHECK(complete({"--kubeconfig", fleet, "status", "--contexts", "west,east,p"}) == "west,east,prod-eu\n");
+  // No kubeconfig: nothing offered, and nothing printed over the command line.
+  CHECK(complete({"--kubeconfig", (dir.path() / "missing").string(), "status", "--context", ""}) == "\n");
 }

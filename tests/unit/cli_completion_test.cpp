@@ -123,8 +123,26 @@ TEST_CASE("completion: values of flags with a fixed set, in every spelling", "[c
 TEST_CASE("completion: positionals: file names for run, shells for completion", "[completion]") {
   CHECK(complete({"rotator", "run", "rot"}) == std::vector<std::string>{"rotate-job.yaml"});
   CHECK(complete({"rotator", "--kubeconfig", "rot"}) == std::vector<std::string>{"rotate-job.yaml"});
-  CHECK(complete({"rotator", "completion", ""}) == std::vector<std::string>{"bash", "zsh"});
+  CHECK(complete({"rotator", "completion", ""}) == std::vector<std::string>{"bash", "zsh", "contexts"});
   CHECK(complete({"rotator", "help", "ver"}) == std::vector<std::string>{"verify", "version"});
+}
+
+TEST_CASE("completion: --context takes one kubeconfig context name, --contexts a comma-separated list",
+          "[completion]") {
+  const auto kind = [](const std::string& command, const std::string& flag) {
+    const auto result =
+        util::run_process({"bash", "--norc", "--noprofile", "-c", "source \"$1\" && __rotator_value_kind \"$2\" \"$3\"",
+                           "bash", bash_script().script().string(), command, flag},
+                          {}, std::chrono::seconds(30), util::ChildStdin::null, util::ChildStderr::inherit);
+    REQUIRE(result.exit_code == 0);
+    return result.stdout_text;
+  };
+  CHECK(kind("", "--context") == "contexts");
+  CHECK(kind("status", "--context") == "contexts");
+  CHECK(kind("revoke-and-rotate", "--contexts") == "context-list");
+  CHECK(kind("status", "--contexts") == "context-list");
+  CHECK(kind("status", "--all-contexts") == "none");
+  CHECK(kind("status", "--namespace") == "any");
 }
 
 TEST_CASE("completion: the script loads in bash and registers both program names", "[completion]") {
