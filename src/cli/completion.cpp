@@ -218,17 +218,23 @@ std::string bash_functions(const std::vector<CommandInfo>& commands, const std::
 
   s << R"BASH(
 # The kubeconfig's context names, as the program being completed lists them
-# (`rotator completion contexts`), from the --kubeconfig typed so far, else
+# (`rotator completion contexts`), from the last --kubeconfig on the line, else
 # $KUBECONFIG or ~/.kube/config as kubectl would read.
 __rotator_contexts() {
   local i=1 kubeconfig=()
   while ((i < ${#COMP_WORDS[@]})); do
-    if [[ ${COMP_WORDS[i]} == --kubeconfig ]]; then
-      if [[ ${COMP_WORDS[i+1]} == "=" ]]; then ((i += 1)); fi
-      kubeconfig=(--kubeconfig "${COMP_WORDS[i+1]/#\~\//$HOME/}")
-    fi
+    case "${COMP_WORDS[i]}" in
+      --kubeconfig=?*) kubeconfig=(--kubeconfig "${COMP_WORDS[i]#--kubeconfig=}") ;;
+      --kubeconfig)
+        if [[ ${COMP_WORDS[i+1]} == "=" ]]; then ((i += 1)); fi
+        kubeconfig=(--kubeconfig "${COMP_WORDS[i+1]}")
+        ;;
+    esac
     ((i += 1))
   done
+  if ((${#kubeconfig[@]})) && [[ ${kubeconfig[1]} == "~" || ${kubeconfig[1]} == "~/"* ]]; then
+    kubeconfig[1]="$HOME${kubeconfig[1]#\~}"
+  fi
   "${COMP_WORDS[0]}" completion contexts "${kubeconfig[@]}" 2>/dev/null
 }
 
@@ -236,19 +242,27 @@ __rotator_reply() {  # $1: a value kind, $2: the word being completed
   local IFS=$' \t\n'
   case "$1" in
     values\ *) COMPREPLY=($(compgen -W "${1#values }" -- "$2")) ;;
-    contexts) COMPREPLY=($(compgen -W "$(__rotator_contexts)" -- "$2")) ;;
+    # Context names come from a kubeconfig, which people hand around: they are
+    # matched as plain text, never given to compgen -W, which would expand
+    # $(...) or backquotes in them.
+    contexts)
+      local name
+      while IFS= read -r name; do
+        [[ -n $name && $name == "$2"* ]] && COMPREPLY+=("$name")
+      done < <(__rotator_contexts)
+      ;;
     context-list)
       # "east,we" completes the name after the last comma, keeps what is before
       # it, and leaves out the names already listed.
-      local listed="" last="$2" name names=()
+      local listed="" last="$2" name
       if [[ $2 == *,* ]]; then
         listed="${2%,*},"
         last="${2##*,}"
       fi
-      for name in $(__rotator_contexts); do
-        [[ ",$listed" == *",$name,"* ]] || names+=("$name")
-      done
-      COMPREPLY=($(compgen -W "${names[*]}" -P "$listed" -- "$last"))
+      while IFS= read -r name; do
+        [[ -z $name || ",$listed" == *",$name,"* ]] && continue
+        [[ $name == "$last"* ]] && COMPREPLY+=("$listed$name")
+      done < <(__rotator_contexts)
       type compopt >/dev/null 2>&1 && compopt -o nospace 2>/dev/null
       ;;
     files)
@@ -274,6 +288,8 @@ __rotator_complete() {
       kind=$(__rotator_value_kind "$command" "$word")
       if [[ $kind != none && $word != *=* ]]; then
         if [[ ${COMP_WORDS[i+1]} == "=" ]]; then ((i += 2)); else ((i += 1)); fi
+        # A value bash split at ':' (an EKS context's ARN): its other parts too.
+        while ((i + 2 < COMP_CWORD)) && [[ ${COMP_WORDS[i+1]} == ":" ]]; do ((i += 2)); done
       fi
     elif [[ -z $command ]]; then
       command=$word
@@ -284,13 +300,30 @@ __rotator_complete() {
     ((i += 1))
   done
 
+  # bash splits words at ':' too, and context names may hold it (EKS names
+  # are ARNs): "--context arn:aws:e" arrives as --context arn : aws : e. Join the
+  # parts back into the word being completed; the candidates then lose the part
+  # up to the last ':', which bash keeps on the line.
+  local colon_part="" k=COMP_CWORD
+  while ((k > 2)) && [[ ${COMP_WORDS[k]} == ":" || ${COMP_WORDS[k-1]} == ":" ]]; do ((k -= 1)); done
+  if ((k < COMP_CWORD)) && [[ ${COMP_WORDS[k-1]} == --context || ${COMP_WORDS[k-1]} == --contexts ||
+    ${COMP_WORDS[k-1]} == "=" ]]; then
+    prev="${COMP_WORDS[k-1]}"
+    cur=""
+    for ((; k <= COMP_CWORD; k++)); do cur+="${COMP_WORDS[k]}"; done
+    colon_part="${cur%:*}:"
+  fi
+
   # A flag's value: "--flag VALUE", "--flag=VALUE" (words: --flag = VALUE) or "--flag=".
   local flag=""
   if [[ $cur == "=" && $prev == -* ]]; then
     flag=$prev
     cur=""
-  elif [[ $prev == "=" ]] && ((COMP_CWORD >= 2)) && [[ ${COMP_WORDS[COMP_CWORD-2]} == -* ]]; then
-    flag="${COMP_WORDS[COMP_CWORD-2]}"
+  elif [[ $prev == "=" ]] && ((COMP_CWORD >= 2)); then
+    # the word before "=" (before the joined parts of a value, if any)
+    k=$((COMP_CWORD - 1))
+    while ((k > 1)) && [[ ${COMP_WORDS[k]} != "=" ]]; do ((k -= 1)); done
+    [[ ${COMP_WORDS[k-1]} == -* ]] && flag="${COMP_WORDS[k-1]}"
   elif [[ $prev == -* && $prev != *=* ]]; then
     flag=$prev
   fi
@@ -298,6 +331,9 @@ __rotator_complete() {
     kind=$(__rotator_value_kind "$command" "$flag")
     if [[ $kind != none ]]; then
       __rotator_reply "$kind" "$cur"
+      if [[ -n $colon_part ]]; then
+        for k in "${!COMPREPLY[@]}"; do COMPREPLY[k]="${COMPREPLY[k]#"$colon_part"}"; done
+      fi
       return 0
     fi
   fi

@@ -17,10 +17,10 @@ cli::CommandSpec completion_command() {
           "a fixed set (--restart, -o, --log-format, ...). Generated from the command\n"
           "table, so it always matches this binary. Needs no cluster.\n"
           "\n"
-          "--context and --contexts complete with the kubeconfig's context names (the\n"
-          "--kubeconfig typed before them, else $KUBECONFIG or ~/.kube/config), which the\n"
-          "script asks for with `rotator completion contexts`: one name per line, read\n"
-          "from the kubeconfig only, no request to any cluster.",
+          "--context and --contexts complete with the kubeconfig's context names (the last\n"
+          "--kubeconfig on the line, else $KUBECONFIG or ~/.kube/config), which the script\n"
+          "asks for with `rotator completion contexts`: one name per line, read from the\n"
+          "kubeconfig only, no request to any cluster. Names are matched as plain text.",
       .examples =
           "  source <(rotator completion bash)                 # this shell\n"
           "  rotator completion bash > /etc/bash_completion.d/rotator\n"

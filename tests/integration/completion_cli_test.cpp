@@ -121,6 +121,28 @@ TEST_CASE("completion: --context and --contexts complete with the names of the k
   CHECK(complete({"--kubeconfig", fleet, "run", "x.yaml", "--contexts", ""}) == "east prod-eu west\n");
   CHECK(complete({"--kubeconfig", fleet, "run", "x.yaml", "--contexts", "west,"}) == "west,east west,prod-eu\n");
   CHECK(complete({"--kubeconfig", fleet, "status", "--contexts", "west,east,p"}) == "west,east,prod-eu\n");
+  // --kubeconfig=PATH as one word (zsh passes it so, and bash when "=" is no word break).
+  CHECK(complete({"--kubeconfig=" + fleet, "status", "--context", "w"}, {{"KUBECONFIG", other}}) == "west\n");
+
+  // Names are matched as text, never expanded: a kubeconfig handed around may hold any name.
+  const std::string planted = (dir.path() / "planted").string();
+  const std::string odd = kubeconfig_with(
+      "odd", {"'$(touch " + planted + ")'", "'`touch " + planted + "`'",
+              "'arn:aws:eks:us-east-1:123456789012:cluster/prod'", "'arn:aws:eks:us-east-1:123456789012:cluster/dev'"});
+  CHECK(complete({"--kubeconfig", odd, "status", "--context", ""}) ==
+        "$(touch " + planted + ") `touch " + planted +
+            "` arn:aws:eks:us-east-1:123456789012:cluster/dev arn:aws:eks:us-east-1:123456789012:cluster/prod\n");
+  CHECK_FALSE(std::filesystem::exists(planted));
+  // bash splits words at ':' too (an EKS context is an ARN): the parts are joined back, and the
+  // candidates lose what is already on the line up to the last ':'.
+  CHECK(complete({"--kubeconfig", odd, "status", "--context", "arn", ":", "aws"}) ==
+        "aws:eks:us-east-1:123456789012:cluster/dev aws:eks:us-east-1:123456789012:cluster/prod\n");
+  CHECK(complete({"--kubeconfig", odd, "status", "--contexts", "arn", ":", "aws", ":", "eks", ":", "us-east-1", ":",
+                  "123456789012", ":", "cluster/p"}) == "cluster/prod\n");
+  // A split name earlier on the line is still one value: the command after it is found.
+  CHECK(complete({"--kubeconfig", odd, "--context", "arn", ":", "aws", ":", "eks", ":", "us-east-1", ":",
+                  "123456789012", ":", "cluster/prod", "revoke-and-rotate", "--res"}) == "--restart\n");
+
   // No kubeconfig: nothing offered, and nothing printed over the command line.
   CHECK(complete({"--kubeconfig", (dir.path() / "missing").string(), "status", "--context", ""}) == "\n");
 }
