@@ -186,13 +186,20 @@ PrivateKeyForm form_of_label(std::string_view label) {
 /// The DER body of the first PEM block of `text`, wiped when freed.
 class PemBody {
  public:
-  /// Nothing (has_value() false) when `text` has no readable PEM block.
-  explicit PemBody(std::string_view text) {
+  /// The first block of `text`; plain() is false when there is none, or it is
+  /// not labelled `label` (OpenSSL skips lines it cannot read as a BEGIN line,
+  /// so the block it finds may not be the one rotator's own scan found).
+  PemBody(std::string_view text, std::string_view label) {
     BioHandle bio = read_only_bio(text);
     if (PEM_read_bio_ex(bio.get(), &name_, &header_, &data_, &length_, PEM_FLAG_SECURE | PEM_FLAG_EAY_COMPATIBLE) !=
         1) {
+      // OpenSSL before 3.0.8 left freed pointers behind on some failures (CVE-2022-4450).
+      name_ = header_ = nullptr;
+      data_ = nullptr;
+      length_ = 0;
       clear_openssl_errors();
     }
+    labelled_ = name_ != nullptr && std::string_view(name_) == label;
   }
   PemBody(const PemBody&) = delete;
   PemBody& operator=(const PemBody&) = delete;
@@ -204,7 +211,7 @@ class PemBody {
   }
 
   /// True for a block without headers (no Proc-Type, so not encrypted).
-  bool plain() const { return data_ != nullptr && header_ != nullptr && header_[0] == '\0'; }
+  bool plain() const { return labelled_ && data_ != nullptr && header_ != nullptr && header_[0] == '\0'; }
   const unsigned char* data() const { return data_; }
   std::size_t size() const { return static_cast<std::size_t>(length_); }
 
@@ -213,6 +220,7 @@ class PemBody {
   char* header_ = nullptr;
   unsigned char* data_ = nullptr;
   long length_ = 0;
+  bool labelled_ = false;
 };
 
 /// The dotted algorithm OID of a PKCS#8 PrivateKeyInfo; OpenSSL's key managers
@@ -231,8 +239,8 @@ std::optional<std::string> pkcs8_algorithm_oid(const PemBody& body) {
 
 /// The private key in the first PEM block of `text`, decoded as `form` says;
 /// null when that does not work (the generic reader then has its say).
-PkeyHandle decode_private_key_der(std::string_view text, PrivateKeyForm form) {
-  const PemBody body(text);
+PkeyHandle decode_private_key_der(std::string_view text, std::string_view label, PrivateKeyForm form) {
+  const PemBody body(text, label);
   if (!body.plain()) return nullptr;
   std::optional<std::string> key_type;
   const char* structure = "type-specific";
@@ -279,7 +287,7 @@ PkeyHandle decode_private_key_any(std::string_view text) {
 /// The SubjectPublicKeyInfo in the first PEM block of `text`; null when it
 /// does not decode whole (the generic reader then has its say).
 PkeyHandle decode_public_key_der(std::string_view text) {
-  const PemBody body(text);
+  const PemBody body(text, "PUBLIC KEY");
   if (!body.plain()) return nullptr;
   const unsigned char* cursor = body.data();
   PkeyHandle key(d2i_PUBKEY(nullptr, &cursor, static_cast<long>(body.size())));
@@ -300,7 +308,7 @@ LoadedPrivateKey load_private_key_pem_with_form(std::string_view pem) {
   const PemBlock key_block = private_key_block(pem);
   const PrivateKeyForm form = form_of_label(key_block.label);
   const std::string_view text = pem.substr(key_block.offset);
-  PkeyHandle key = decode_private_key_der(text, form);
+  PkeyHandle key = decode_private_key_der(text, key_block.label, form);
   if (!key) key = decode_private_key_any(text);
   ensure_supported(*key);
   // A label that does not match the key inside (an EC key in "RSA PRIVATE KEY")

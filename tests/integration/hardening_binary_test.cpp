@@ -89,7 +89,9 @@ TEST_CASE("hardening: the binary loads no library of a protocol it does not spea
 
 TEST_CASE("hardening: a static build loads only the C library, and relocates with a packed table") {
   if (!ROTATOR_STATIC_LIBS) {
-    WARN("built with ROTATOR_STATIC_LIBS=OFF (a sanitizer or fuzz build): shared libraries not checked");
+    WARN(
+        "built with ROTATOR_STATIC_LIBS=OFF (a sanitizer build, or ROTATOR_CURL=system): shared libraries not "
+        "checked");
     return;
   }
   const auto libraries = shared_libraries(tool({"ldd", ROTATOR_BINARY}));
