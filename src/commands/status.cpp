@@ -376,12 +376,11 @@ ExitCode exit_code_of(health::Verdict verdict) {
 }
 
 /// The worst verdict's code; with --contexts, a cluster that could not be read
-/// counts with its own code, in the fleet order (frame::exit_code_severity).
+/// counts with its own code, in the fleet order (frame::more_severe).
 ExitCode exit_code_of(const std::vector<NamespaceStatus>& statuses) {
   ExitCode worst = ExitCode::success;
   for (const auto& status : statuses) {
-    const ExitCode code = status.failure ? status.failure->second : exit_code_of(status.report.verdict);
-    if (frame::exit_code_severity(code) > frame::exit_code_severity(worst)) worst = code;
+    worst = frame::more_severe(worst, status.failure ? status.failure->second : exit_code_of(status.report.verdict));
   }
   return worst;
 }

@@ -284,6 +284,13 @@ PkeyHandle decode_private_key_any(std::string_view text) {
   return key;
 }
 
+/// OpenSSL's generic reader for a public key; null when it cannot read one.
+PkeyHandle decode_public_key_any(std::string_view text) {
+  BioHandle bio = read_only_bio(text);
+  bool passphrase_asked = false;
+  return PkeyHandle(PEM_read_bio_PUBKEY(bio.get(), nullptr, refuse_passphrase, &passphrase_asked));
+}
+
 /// The SubjectPublicKeyInfo in the first PEM block of `text`; null when it
 /// does not decode whole (the generic reader then has its say).
 PkeyHandle decode_public_key_der(std::string_view text) {
@@ -341,11 +348,7 @@ PkeyHandle load_public_key_pem(std::string_view pem) {
   if (!key_block->has_end_line) throw CryptoError("public key PEM is truncated (no END line)");
   const std::string_view text = pem.substr(key_block->offset);
   PkeyHandle key = decode_public_key_der(text);
-  if (!key) {
-    BioHandle bio = read_only_bio(text);
-    bool passphrase_asked = false;
-    key.reset(PEM_read_bio_PUBKEY(bio.get(), nullptr, refuse_passphrase, &passphrase_asked));
-  }
+  if (!key) key = decode_public_key_any(text);
   if (!key) throw openssl_failure("cannot parse the public key PEM (corrupt or truncated?)");
   ensure_supported(*key);
   return key;

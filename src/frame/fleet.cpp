@@ -87,11 +87,13 @@ int exit_code_severity(ExitCode code) {
   return 3;
 }
 
+ExitCode more_severe(ExitCode a, ExitCode b) {
+  return exit_code_severity(b) > exit_code_severity(a) ? b : a;
+}
+
 ExitCode aggregate_exit_code(const std::vector<NamespaceResult>& results) {
   ExitCode worst = ExitCode::success;
-  for (const auto& result : results) {
-    if (exit_code_severity(result.exit_code) > exit_code_severity(worst)) worst = result.exit_code;
-  }
+  for (const auto& result : results) worst = more_severe(worst, result.exit_code);
   return worst;
 }
 

@@ -55,6 +55,9 @@ std::vector<NamespaceResult> run_fleet(const std::vector<std::string>& namespace
 /// (the run as a whole did not finish). No two codes share a rank.
 int exit_code_severity(ExitCode code);
 
+/// The more severe of two exit codes, in exit_code_severity's order.
+ExitCode more_severe(ExitCode a, ExitCode b);
+
 /// The most severe exit code among the results (0 when there are none).
 ExitCode aggregate_exit_code(const std::vector<NamespaceResult>& results);
 
