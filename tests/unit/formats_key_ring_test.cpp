@@ -3,9 +3,11 @@
 #include <catch2/catch.hpp>
 
 #include "crypto/jwk.h"
+#include "crypto/pem.h"
 #include "formats/key_ring.h"
 #include "formats/names.h"
 #include "test_support.h"
+#include "util/base64.h"
 #include "util/errors.h"
 
 using namespace rotator;
@@ -74,6 +76,36 @@ TEST_CASE("key ring: the single retired key written before retired-keys existed 
   store_key_ring(read.ring, rewritten);
   CHECK(rewritten.metadata.annotations.contains(key_secret::retired_keys_annotation));
   CHECK_FALSE(rewritten.metadata.annotations.contains(key_secret::legacy_previous_kid_annotation));
+}
+
+TEST_CASE("key ring: a retired key changed under its kid gets the provider's full check, and fails it") {
+  // A promised retired key skips the costly provider check only while its members
+  // hash to its kid (RFC 7638). An even modulus imports fine and only the provider
+  // check refuses it: under the same kid it must still be refused.
+  KeyRing ring = fresh_ring();
+  const auto old_key = crypto::load_private_key_pem(rotator::testing::rsa_pem(0, crypto::PrivateKeyForm::pkcs8));
+  const std::string old_kid = crypto::key_thumbprint(*old_key);
+  ring.retired = {{crypto::public_jwk(*old_key, old_kid), old_kid, t0 + hours(1)}};
+  const auto intact = secret_of(ring);
+  const auto intact_reading = inspect_key_ring(intact, t0, WantStaged::no);
+  CHECK(intact_reading.repairable.empty());
+  CHECK(intact_reading.ring.retired.size() == 1);
+
+  auto changed = intact;
+  auto keys = crypto::parse_jwk_set(changed.data.at("jwks.json"));
+  bool found = false;
+  for (auto& key : keys) {
+    if (key.at("kid") != old_kid) continue;
+    auto modulus = util::base64url_decode(key.at("n").get<std::string>()).value();
+    modulus.back() = static_cast<char>(modulus.back() & ~1);  // even: not a product of two odd primes
+    key["n"] = util::base64url_encode(modulus);
+    found = true;
+  }
+  REQUIRE(found);
+  changed.data["jwks.json"] = crypto::make_jwk_set(keys).dump();
+  const auto reading = inspect_key_ring(changed, t0, WantStaged::no);
+  REQUIRE(reading.repairable.size() == 1);
+  CHECK_THAT(reading.repairable[0], Catch::Contains("jwks.json") && Catch::Contains("not describe a valid public key"));
 }
 
 TEST_CASE("key ring: what contradicts private.pem is repairable, an unreadable private key is not") {
