@@ -32,7 +32,10 @@ std::string key_thumbprint(const EVP_PKEY& key);
 /// How much of a public key to check. The provider's public-key check is costly
 /// for RSA (a primality test of the modulus); a caller that compares the key with
 /// a private key it already holds may skip it, since equality proves more.
-enum class KeyCheck { full, skip_provider_check };
+/// quick: the provider's check, but for RSA only its cheap part (odd modulus, odd
+/// exponent with 2^16 < e < 2^256), for a key whose modulus is proven otherwise
+/// to be one rotator generated.
+enum class KeyCheck { full, quick, skip_provider_check };
 
 /// Rebuilds the public key a JWK describes, checking every required member
 /// (base64url without padding, exact coordinate lengths, point on the curve).

@@ -252,12 +252,14 @@ KeyRingReading inspect_key_ring(const kube::Secret& secret, util::TimePoint now,
   if (const std::string* jwks = reader.data(key_secret::jwks)) {
     try {
       // The provider's public-key check (costly for RSA: a compositeness test of
-      // the modulus, about a quarter of a converged run's CPU) is done only for
-      // keys not proven otherwise. The current and staged keys are proven by
-      // equality with a private key held here. A retired key this Secret promises
-      // is proven by its kid: rotator published it with its RFC 7638 thumbprint
-      // as kid, taken from the private key it held, and any change to its members
-      // changes the thumbprint.
+      // the modulus, about a quarter of a converged run's CPU) is done in full
+      // only for keys not proven otherwise. The current and staged keys are
+      // proven by equality with a private key held here. A retired key this
+      // Secret promises, whose members hash to its kid, is one rotator published
+      // with its RFC 7638 thumbprint as kid, taken from the private key it held:
+      // any accidental change to its members changes the thumbprint. Someone who
+      // rewrites the key and its kid and promise on purpose still meets the
+      // cheap checks (KeyCheck::quick): an odd modulus, a sane exponent.
       published = crypto::parse_jwk_set(*jwks, crypto::KeyCheck::skip_provider_check);
       for (const auto& entry : published) {
         const std::string kid = util::string_member(entry, "kid");
@@ -271,7 +273,7 @@ KeyRingReading inspect_key_ring(const kube::Secret& secret, util::TimePoint now,
             crypto::jwk_thumbprint(entry) == kid;
         if (!current_key && !staged_key) {
           static_cast<void>(crypto::public_key_from_jwk(
-              entry, promised_retired_key ? crypto::KeyCheck::skip_provider_check : crypto::KeyCheck::full));
+              entry, promised_retired_key ? crypto::KeyCheck::quick : crypto::KeyCheck::full));
         }
       }
       jwks_readable = true;

@@ -108,6 +108,52 @@ TEST_CASE("key ring: a retired key changed under its kid gets the provider's ful
   CHECK_THAT(reading.repairable[0], Catch::Contains("jwks.json") && Catch::Contains("not describe a valid public key"));
 }
 
+TEST_CASE("key ring: a weak retired key with its kid and promise rewritten to match still fails the cheap checks") {
+  // Whoever rewrites a retired key, its kid (the new thumbprint) and its promise
+  // together skips only the costly modulus tests: an even modulus, e = 1, e = 3,
+  // an even e or one of 257 bits is refused all the same.
+  const auto old_key = crypto::load_private_key_pem(rotator::testing::rsa_pem(0, crypto::PrivateKeyForm::pkcs8));
+  const auto valid_jwk = crypto::public_jwk(*old_key, crypto::key_thumbprint(*old_key));
+  const auto with_member = [&](const char* name, std::string bytes) {
+    auto jwk = valid_jwk;
+    jwk[name] = util::base64url_encode(bytes);
+    return jwk;
+  };
+  auto even_modulus = util::base64url_decode(valid_jwk.at("n").get<std::string>()).value();
+  even_modulus.back() = static_cast<char>(even_modulus.back() & ~1);
+  struct Case {
+    const char* name;
+    nlohmann::json jwk;
+    bool valid;
+  };
+  const Case cases[] = {
+      {"as generated", valid_jwk, true},
+      {"even modulus", with_member("n", even_modulus), false},
+      {"e = 1", with_member("e", std::string("\x01", 1)), false},
+      {"e = 3", with_member("e", std::string("\x03", 1)), false},
+      {"e = 65536", with_member("e", std::string("\x01\x00\x00", 3)), false},
+      {"e = 2^256 + 1", with_member("e", std::string("\x01") + std::string(31, '\0') + std::string("\x01", 1)), false},
+      {"e = 2^255 + 1, the largest size allowed",
+       with_member("e", std::string("\x80") + std::string(30, '\0') + "\x01"), true},
+  };
+  for (const auto& c : cases) {
+    INFO(c.name);
+    auto jwk = c.jwk;
+    const std::string kid = crypto::jwk_thumbprint(jwk);
+    jwk["kid"] = kid;
+    KeyRing ring = fresh_ring();
+    ring.retired = {{jwk, kid, t0 + hours(1)}};
+    const auto reading = inspect_key_ring(secret_of(ring), t0, WantStaged::no);
+    if (c.valid) {
+      CHECK(reading.repairable.empty());
+      CHECK(reading.ring.retired.size() == 1);
+    } else {
+      REQUIRE(reading.repairable.size() == 1);
+      CHECK_THAT(reading.repairable[0], Catch::Contains("not describe a valid public key"));
+    }
+  }
+}
+
 TEST_CASE("key ring: what contradicts private.pem is repairable, an unreadable private key is not") {
   const auto valid = secret_of(fresh_ring());
   const auto other = secret_of(fresh_ring());
