@@ -299,10 +299,10 @@ PkeyHandle public_key_from_jwk(const json& jwk, KeyCheck check) {
   } else {
     throw CryptoError("unsupported JWK key type; expected RSA, EC or OKP");
   }
-  if (check == KeyCheck::full || (check == KeyCheck::quick && kty != "RSA")) {
-    check_public_key(*key, key_members_digest(jwk, kty));
-  } else if (check == KeyCheck::quick) {
+  if (check == KeyCheck::quick && kty == "RSA") {
     check_rsa_public_key_quick(*key);
+  } else if (check != KeyCheck::skip_provider_check) {
+    check_public_key(*key, key_members_digest(jwk, kty));  // cheap for EC and OKP keys
   }
   static_cast<void>(describe_key(*key));
   return key;

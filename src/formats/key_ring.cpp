@@ -268,10 +268,10 @@ KeyRingReading inspect_key_ring(const kube::Secret& secret, util::TimePoint now,
             ring.next && kid == ring.next->kid &&
             crypto::public_matches_private(*crypto::public_key_from_jwk(entry, crypto::KeyCheck::skip_provider_check),
                                            *ring.next->private_key);
-        const bool promised_retired_key =
-            std::any_of(promises.begin(), promises.end(), [&](const auto& promise) { return promise.first == kid; }) &&
-            crypto::jwk_thumbprint(entry) == kid;
         if (!current_key && !staged_key) {
+          const bool promised_retired_key = std::any_of(promises.begin(), promises.end(),
+                                                        [&](const auto& promise) { return promise.first == kid; }) &&
+                                            crypto::jwk_thumbprint(entry) == kid;
           static_cast<void>(crypto::public_key_from_jwk(
               entry, promised_retired_key ? crypto::KeyCheck::quick : crypto::KeyCheck::full));
         }
